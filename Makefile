@@ -1,0 +1,59 @@
+# The two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app incubator
+PO := incubator/translations/vi/LC_MESSAGES/messages.po
+MO := $(PO:.po=.mo)
+
+.PHONY: run test lint format translations extract-messages clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+$(MO): $(PO) | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d incubator/translations -D messages --statistics
+
+translations: $(MO)
+
+run: $(VENV)/.installed $(MO)
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	@echo ""
+	@echo "Demo logins (password demo1234):"
+	@echo "  admin@incubator.test   administrator"
+	@echo "  manager@biic.test      center manager, BIIC"
+	@echo "  manager@smic.test      center manager, SMIC"
+	@echo "  mentor@biic.test       mentor and judge"
+	@echo "  judge@biic.test        judge"
+	@echo "  founder@biic.test      founder (BIIC startup)"
+	@echo "  founder@smic.test      founder (SMIC startup)"
+	@echo ""
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-test $(MO)
+	$(BIN)/ruff check incubator tests migrations config.py bench
+	$(BIN)/ruff format --check incubator tests migrations config.py bench
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix incubator tests migrations config.py bench
+	$(BIN)/ruff format incubator tests migrations config.py bench
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/incubator-messages.pot .
+	$(BIN)/pybabel update -i /tmp/incubator-messages.pot -d incubator/translations -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance/incubator.db*

@@ -1,0 +1,139 @@
+"""incubator: startup incubation management for BIIC and SMIC."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from incubator import i18n, security
+from incubator.db import db
+from incubator.errors import Forbidden, NotFound, TooManyAttempts
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def _load_config(config: Any) -> Any:
+    import config as config_module
+
+    if config is None:
+        config = os.environ.get("INCUBATOR_CONFIG", "development")
+    if isinstance(config, str):
+        config = config_module.CONFIGS[config]
+    return config() if isinstance(config, type) else config
+
+
+def create_app(config: Any = None, **overrides: Any) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(_load_config(config))
+    app.config.update(overrides)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+
+    from incubator import cli
+    from incubator.accounts.models import role_label
+    from incubator.applications.models import stage_label
+    from incubator.applications.services import move_label
+    from incubator.site import navigation
+    from incubator.web import absolute_url
+
+    app.jinja_env.globals.update(
+        navigation=navigation.items,
+        absolute_url=absolute_url,
+        stage_label=stage_label,
+        move_label=move_label,
+        role_label=role_label,
+    )
+    _register_blueprints(app)
+    security.init_app(app)
+    cli.init_app(app)
+    _register_error_pages(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from incubator.accounts.views import bp as accounts
+    from incubator.applications.views import bp as applications
+    from incubator.programs.views import bp as programs
+    from incubator.reviews.views import bp as reviews
+    from incubator.site.views import bp as site
+    from incubator.startups.views import bp as startups
+
+    for blueprint in (site, accounts, programs, startups, applications, reviews):
+        app.register_blueprint(blueprint)
+
+
+def _error_text(code: int) -> tuple[str, str]:
+    """Title and explanation, translated (the strings are listed here for extraction)."""
+    texts = {
+        400: (_("Bad request"), _("The request could not be understood. Please try again.")),
+        403: (_("Forbidden"), _("You do not have permission to see this page.")),
+        404: (_("Page not found"), _("The page you asked for does not exist or was moved.")),
+        405: (_("Method not allowed"), _("This page cannot be used this way.")),
+        413: (
+            _("File too large"),
+            _("The file you sent is larger than allowed (at most 20 MB)."),
+        ),
+        429: (
+            _("Too many attempts"),
+            _("Too many failed attempts. Please wait a few minutes and try again."),
+        ),
+        500: (
+            _("Something went wrong"),
+            _("An unexpected error happened. It was logged; please try again later."),
+        ),
+    }
+    return texts.get(code, texts[500])
+
+
+def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, text = _error_text(code)
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code in (400, 403, 404, 405, 413, 429, 500):
+            return _render_error(code)
+        return error
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> Any:
+        return _render_error(
+            400, _("The form had expired or was sent from elsewhere. Please try again.")
+        )
+
+    @app.errorhandler(NotFound)
+    def not_found(_error: NotFound) -> Any:
+        return _render_error(404)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden) -> Any:
+        return _render_error(403, error.message)
+
+    @app.errorhandler(TooManyAttempts)
+    def too_many(error: TooManyAttempts) -> Any:
+        return _render_error(429, error.message)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _render_error(500)

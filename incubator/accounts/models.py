@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from incubator.centers.models import Center
+from incubator.db import Base, UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    FOUNDER = "founder"
+    MENTOR = "mentor"
+    JUDGE = "judge"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS[Role(role)])
+
+
+ROLE_LABELS = {
+    Role.FOUNDER: _l("Founder"),
+    Role.MENTOR: _l("Mentor"),
+    Role.JUDGE: _l("Judge"),
+    Role.MANAGER: _l("Center manager"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("locale IN ('vi', 'en')", name="locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # None until an invited user chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(2), default="vi")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {grant.role for grant in self.grants}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def managed_center_id(self) -> int | None:
+        for grant in self.grants:
+            if grant.role is Role.MANAGER:
+                return grant.center_id
+        return None
+
+    def manages(self, center_id: int) -> bool:
+        """Admins manage every center, a manager their own."""
+        return self.is_admin or self.managed_center_id == center_id
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class RoleGrant(Base):
+    """One role of a user; a manager's grant names the center they manage."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'manager' AND center_id IS NOT NULL)"
+            " OR (role <> 'manager' AND center_id IS NULL)",
+            name="manager_has_center",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    center: Mapped[Center | None] = relationship(lazy="joined")
+
+
+class TokenPurpose(enum.StrEnum):
+    RESET = "reset"
+    INVITE = "invite"
+
+
+class AccountToken(Base):
+    """A single-use link sent by email; only the token's hash is stored."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """Failed logins, counted to throttle guessing (works across processes)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from incubator.accounts.models import User
+from incubator.applications.stages import Stage
+from incubator.db import Base, UTCDateTime, enum_column, utcnow
+from incubator.programs.models import Program
+from incubator.startups.models import Startup
+
+STAGE_LABELS = {
+    Stage.DRAFT: _l("Draft"),
+    Stage.SUBMITTED: _l("Submitted"),
+    Stage.SCREENING: _l("Screening"),
+    Stage.ACCEPTED: _l("Accepted"),
+    Stage.WAITLISTED: _l("Waitlisted"),
+    Stage.REJECTED: _l("Not accepted"),
+    Stage.INCUBATING: _l("Incubating"),
+    Stage.DEMO_DAY: _l("Demo day"),
+    Stage.GRADUATED: _l("Graduated"),
+    Stage.DROPPED: _l("Dropped"),
+    Stage.WITHDRAWN: _l("Withdrawn"),
+}
+
+# What the button says for each move (stages.Move.action).
+ACTION_LABELS = {
+    "submit": _l("Submit"),
+    "screen": _l("Start screening"),
+    "accept": _l("Accept"),
+    "waitlist": _l("Waitlist"),
+    "reject": _l("Reject"),
+    "start": _l("Start incubation"),
+    "select": _l("Select for demo day"),
+    "drop": _l("Drop"),
+    "graduate": _l("Graduate"),
+    "not_ready": _l("Back to incubation"),
+    "withdraw": _l("Withdraw"),
+}
+
+# The answer sections of an application form, in order.
+ANSWER_FIELDS = ("problem", "solution", "market", "traction", "team")
+ANSWER_LABELS = {
+    "problem": _l("Problem"),
+    "solution": _l("Solution"),
+    "market": _l("Market"),
+    "traction": _l("Traction"),
+    "team": _l("Team"),
+    "funding_need_vnd": _l("Funding need (VND)"),
+}
+
+
+def stage_label(stage: Stage) -> str:
+    return str(STAGE_LABELS[stage])
+
+
+class Application(Base):
+    """A startup's application to a program; its stage carries the startup through the program."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("startup_id", "program_id", name="one_per_program"),
+        CheckConstraint("funding_need_vnd IS NULL OR funding_need_vnd >= 0", name="funding_need"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    stage: Mapped[Stage] = mapped_column(
+        enum_column(Stage, "stage"), default=Stage.DRAFT, index=True
+    )
+    problem: Mapped[str] = mapped_column(Text, default="")
+    solution: Mapped[str] = mapped_column(Text, default="")
+    market: Mapped[str] = mapped_column(Text, default="")
+    traction: Mapped[str] = mapped_column(Text, default="")
+    team: Mapped[str] = mapped_column(Text, default="")
+    funding_need_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    deck_file: Mapped[str | None] = mapped_column(String(80))
+    deck_filename: Mapped[str | None] = mapped_column(String(255))
+    deck_size: Mapped[int | None]
+    deck_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    startup: Mapped[Startup] = relationship(lazy="joined", innerjoin=True)
+    program: Mapped[Program] = relationship(lazy="joined", innerjoin=True)
+    transitions: Mapped[list[StageTransition]] = relationship(
+        back_populates="application", order_by="StageTransition.id", lazy="selectin"
+    )
+
+    @property
+    def stage_label(self) -> str:
+        return stage_label(self.stage)
+
+    @property
+    def editable(self) -> bool:
+        return self.stage is Stage.DRAFT
+
+
+class StageTransition(Base):
+    """One step of an application's history; rows are only ever added."""
+
+    __tablename__ = "stage_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    from_stage: Mapped[Stage | None] = mapped_column(enum_column(Stage, "from_stage"))
+    to_stage: Mapped[Stage] = mapped_column(enum_column(Stage, "to_stage"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+@event.listens_for(StageTransition, "before_update")
+@event.listens_for(StageTransition, "before_delete")
+def _history_is_append_only(_mapper: object, _connection: object, target: StageTransition) -> None:
+    raise RuntimeError(f"stage history is append-only (transition {target.id})")

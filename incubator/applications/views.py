@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import Float, cast
+
+from incubator.accounts.models import Role
+from incubator.applications import services
+from incubator.applications.forms import ANSWER_HINTS, ApplicationForm, MoveForm, StartForm
+from incubator.applications.models import ANSWER_FIELDS, ANSWER_LABELS, STAGE_LABELS, Application
+from incubator.applications.services import Upload
+from incubator.applications.stages import Stage
+from incubator.db import db
+from incubator.i18n import format_datetime, format_number
+from incubator.programs.services import managed_program, visible_program
+from incubator.security import logged_in, roles
+from incubator.startups.models import SECTOR_LABELS, Startup
+from incubator.startups.services import member_startup, startups_of
+from incubator.web import (
+    ListParams,
+    csv_response,
+    flash_form_errors,
+    options,
+    paginate,
+    perform,
+    safe_next,
+    wants_csv,
+)
+
+bp = Blueprint("applications", __name__)
+
+
+# ----------------------------------------------------------------- founder
+
+
+@bp.route("/calls/<int:program_id>/apply", methods=["GET", "POST"])
+@roles(Role.FOUNDER)
+def apply(program_id: int) -> Any:
+    program = visible_program(program_id, current_user)
+    startups = startups_of(current_user)
+    if not startups:
+        flash(_("Create your startup profile first; every application reuses it."), "info")
+        return redirect(url_for("startups.create"))
+    form = StartForm()
+    form.startup_id.choices = options((s.id, s.name) for s in startups)
+    if form.validate_on_submit():
+        startup = member_startup(current_user, form.startup_id.data)
+        outcome = perform(services.start_application, current_user, startup, program, form=form)
+        if outcome.ok:
+            flash(
+                _("Your draft is created. Save as often as you like; submit before the deadline."),
+                "success",
+            )
+            return redirect(url_for("applications.edit", application_id=outcome.value.id))
+    return render_template("applications/apply.html", program=program, form=form)
+
+
+@bp.get("/applications")
+@roles(Role.FOUNDER)
+def mine() -> Any:
+    params = ListParams.from_request(
+        sorts={
+            "updated": Application.updated_at,
+            "stage": Application.stage,
+            "startup": Startup.name,
+        },
+        default_sort="-updated",
+        tiebreak=Application.id,
+        filters=("stage",),
+    )
+    statement = services.founder_applications_query(current_user)
+    if params.filters["stage"] in Stage.__members__.values():
+        statement = statement.where(Application.stage == Stage(params.filters["stage"]))
+    if wants_csv():
+        rows = (
+            (
+                a.startup.name,
+                a.program.name,
+                a.program.center.code,
+                a.stage_label,
+                format_datetime(a.submitted_at),
+            )
+            for a in db.session.scalars(params.order(statement))
+        )
+        return csv_response(
+            "applications.csv",
+            (_("Startup"), _("Program"), _("Center"), _("Stage"), _("Submitted")),
+            rows,
+        )
+    return render_template(
+        "applications/mine.html",
+        page=paginate(statement, params),
+        params=params,
+        stages=STAGE_LABELS,
+    )
+
+
+@bp.get("/applications/<int:application_id>")
+@roles(Role.FOUNDER)
+def view(application_id: int) -> Any:
+    application = services.founder_application(current_user, application_id)
+    return render_template(
+        "applications/view.html",
+        application=application,
+        answers=[(ANSWER_LABELS[name], getattr(application, name)) for name in ANSWER_FIELDS],
+        moves=services.allowed_moves(current_user, application),
+        missing=services.missing_parts(application) if application.editable else [],
+    )
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@roles(Role.FOUNDER)
+def edit(application_id: int) -> Any:
+    application = services.founder_application(current_user, application_id)
+    if not application.editable:
+        flash(_("A submitted application can no longer be changed."), "info")
+        return redirect(url_for("applications.view", application_id=application.id))
+    form = ApplicationForm(obj=application)
+    if form.validate_on_submit():
+        upload = form.deck.data
+        deck = Upload(upload.stream, upload.filename or "") if upload and upload.filename else None
+        saved = perform(
+            services.save_draft, current_user, application, form.to_answers(), deck, form=form
+        )
+        if saved.ok and request.form.get("action") == "submit":
+            if perform(services.move, current_user, application, Stage.SUBMITTED).ok:
+                flash(
+                    _("Your application is submitted. We have emailed you a confirmation."),
+                    "success",
+                )
+                return redirect(url_for("applications.view", application_id=application.id))
+        elif saved.ok:
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("applications.edit", application_id=application.id))
+    elif request.method == "POST":
+        flash(_("Please correct the marked fields; nothing was saved yet."), "error")
+    return render_template(
+        "applications/edit.html",
+        application=application,
+        form=form,
+        hints=ANSWER_HINTS,
+        missing=services.missing_parts(application),
+    )
+
+
+@bp.get("/applications/<int:application_id>/deck")
+@logged_in
+def deck(application_id: int) -> Any:
+    application, path = services.deck_path_for(current_user, application_id)
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=application.deck_filename or "pitch-deck.pdf",
+        max_age=0,
+    )
+
+
+@bp.post("/applications/<int:application_id>/move")
+@roles(Role.FOUNDER, Role.MANAGER)
+def move(application_id: int) -> Any:
+    """Every stage change from the UI: the board, the manager's page, the founder's withdraw."""
+    application = services.acting_application(current_user, application_id)
+    form = MoveForm()
+    if not form.validate_on_submit() or form.to.data not in Stage.__members__.values():
+        flash_form_errors(form)
+    elif perform(
+        services.move, current_user, application, Stage(form.to.data), form.reason.data or ""
+    ).ok:
+        flash(
+            _(
+                "%(startup)s: %(stage)s.",
+                startup=application.startup.name,
+                stage=application.stage_label,
+            ),
+            "success",
+        )
+    return redirect(safe_next(form.next.data))
+
+
+# ----------------------------------------------------------------- manager
+
+
+def _score_filter() -> float | None:
+    raw = request.args.get("min_score", "").replace(",", ".").strip()
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/manage/programs/<int:program_id>/applications")
+@roles(Role.MANAGER)
+def program_applications(program_id: int) -> Any:
+    program = managed_program(current_user, program_id)
+    statement, scores = services.program_applications_query(
+        program,
+        stage=request.args.get("stage", ""),
+        sector=request.args.get("sector", ""),
+        search=request.args.get("q", "").strip(),
+        min_score=_score_filter(),
+    )
+    params = ListParams.from_request(
+        sorts={
+            "score": cast(scores.c.mean, Float),
+            "startup": Startup.name,
+            "stage": Application.stage,
+            "submitted": Application.submitted_at,
+            "reviews": scores.c.reviews,
+        },
+        default_sort="-score",
+        tiebreak=Application.id,
+        filters=("stage", "sector", "q", "min_score"),
+    )
+    if wants_csv():
+        rows = (
+            (
+                rank or "",
+                a.startup.name,
+                a.startup.sector.label,
+                a.stage_label,
+                format_number(mean) if mean is not None else "",
+                reviews or 0,
+                format_number(spread) if spread is not None else "",
+                format_datetime(a.submitted_at),
+            )
+            for a, mean, reviews, spread, rank in db.session.execute(params.order(statement))
+        )
+        header = (
+            _("Rank"),
+            _("Startup"),
+            _("Sector"),
+            _("Stage"),
+            _("Weighted mean"),
+            _("Reviews"),
+            _("Spread"),
+            _("Submitted"),
+        )
+        return csv_response(f"program-{program.id}-applications.csv", header, rows)
+    return render_template(
+        "applications/program_list.html",
+        program=program,
+        page=paginate(statement, params),
+        params=params,
+        stages=STAGE_LABELS,
+        sectors=SECTOR_LABELS,
+    )
+
+
+@bp.get("/manage/programs/<int:program_id>/board")
+@roles(Role.MANAGER)
+def board(program_id: int) -> Any:
+    program = managed_program(current_user, program_id)
+    sector = request.args.get("sector", "")
+    min_score = _score_filter()
+    return render_template(
+        "applications/board.html",
+        program=program,
+        columns=services.board(program, sector=sector, min_score=min_score),
+        stages=STAGE_LABELS,
+        sectors=SECTOR_LABELS,
+        sector=sector,
+        min_score=request.args.get("min_score", ""),
+        moves_for=lambda application: services.allowed_moves(current_user, application),
+        column_limit=services.BOARD_COLUMN_LIMIT,
+    )
+
+
+@bp.get("/manage/applications/<int:application_id>")
+@roles(Role.MANAGER)
+def manage(application_id: int) -> Any:
+    from incubator.reviews import services as reviews
+    from incubator.reviews.forms import AssignForm
+    from incubator.reviews.scoring import review_total
+
+    application = services.managed_application(current_user, application_id)
+    application_reviews = reviews.reviews_of(application)
+    assign_form = AssignForm()
+    assigned = {r.reviewer_id for r in application_reviews}
+    assign_form.reviewer_id.choices = options(
+        (u.id, u.name) for u in reviews.reviewers() if u.id not in assigned
+    )
+    return render_template(
+        "applications/manage.html",
+        application=application,
+        answers=[(ANSWER_LABELS[name], getattr(application, name)) for name in ANSWER_FIELDS],
+        reviews=application_reviews,
+        review_total=review_total,
+        score=services.score_of(application),
+        moves=services.allowed_moves(current_user, application),
+        assign_form=assign_form,
+    )

@@ -1,0 +1,82 @@
+"""`flask --app incubator ...` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from incubator import migrate
+from incubator.accounts.models import Role, User
+from incubator.db import db
+from incubator.errors import DomainError
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(send_mail)
+    app.cli.add_command(worker)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (alembic upgrade head)."""
+    migrate.upgrade(current_app)
+    click.echo("Database is at the latest schema.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there are users.")
+def seed_demo(if_empty: bool) -> None:
+    """Fill an empty database with demo centers, accounts, programs and applications."""
+    from incubator import seed
+
+    if db.session.scalar(select(func.count()).select_from(User)):
+        if if_empty:
+            click.echo("Demo data already loaded.")
+            return
+        raise click.ClickException(
+            "The database already has users; seed-demo only fills an empty one."
+        )
+    with db.transaction():
+        seed.load_demo()
+    click.echo("Demo data loaded.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", "role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--center", "center", help="Center code (BIIC or SMIC), for managers.")
+@click.option("--name", default="", help="Full name.")
+@click.password_option()
+def create_user(email: str, role: str, center: str | None, name: str, password: str) -> None:
+    """Create a user with one role."""
+    from incubator.accounts.services import create_user as create
+
+    try:
+        with db.transaction():
+            user = create(email, name, password, Role(role), center)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.email} ({role}).")
+
+
+@click.command("send-mail")
+def send_mail() -> None:
+    """Deliver the emails that are due in the outbox now."""
+    from incubator.mail import deliver_outbox
+
+    sent, failed = deliver_outbox()
+    click.echo(f"Sent {sent}, failed {failed}.")
+
+
+@click.command("worker")
+def worker() -> None:
+    """Run an RQ worker for background jobs (needs REDIS_URL)."""
+    from incubator import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("Set REDIS_URL to run a worker; without it jobs run in-process.")
+    jobs.run_worker(current_app)

@@ -1,0 +1,165 @@
+"""Engine and session per app, the declarative Base, and the one commit point."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no zone, so naive values coming back are UTC by construction.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A string column limited to the enum's values (a CHECK constraint on both databases)."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        _make_sqlite_serializable(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _make_sqlite_serializable(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for every transaction.
+
+    pysqlite's own implicit BEGIN is switched off so that the write lock is
+    taken when the transaction starts; two writers then queue on the busy
+    timeout instead of failing halfway with "database is locked".
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """Holds one engine per app; `db.session` is the session of the current app context."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["db"] = sessionmaker(bind=engine, expire_on_commit=False)
+        app.teardown_appcontext(self._remove_session)
+
+    @staticmethod
+    def engine(app: Flask | None = None) -> Engine:
+        return (app or current_app).extensions["db"].kw["bind"]
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["db"]()
+        return g.db_session
+
+    @staticmethod
+    def _remove_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if session.in_transaction() or session.info.get("on_rollback"):
+                session.rollback()
+                _run_callbacks(session, "on_rollback")
+            session.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """The one commit point: commit if the block succeeds, roll back otherwise.
+
+        Callbacks registered with `on_commit` / `on_rollback` run afterwards;
+        they carry side effects outside the database (files, job queue).
+        """
+        session = self.session
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            _run_callbacks(session, "on_rollback")
+            raise
+        else:
+            _run_callbacks(session, "on_commit")
+        finally:
+            session.info.pop("on_commit", None)
+            session.info.pop("on_rollback", None)
+
+
+def _run_callbacks(session: Session, kind: str) -> None:
+    for callback in session.info.get(kind, []):
+        callback()
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    session.info.setdefault("on_commit", []).append(callback)
+
+
+def on_rollback(session: Session, callback: Callable[[], None]) -> None:
+    session.info.setdefault("on_rollback", []).append(callback)
+
+
+db = Database()

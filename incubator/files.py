@@ -1,0 +1,78 @@
+"""Uploaded files: kept outside static/ under random names, checked by content."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from incubator.errors import DomainError
+
+CHUNK = 64 * 1024
+
+
+@dataclass
+class StoredFile:
+    name: str
+    original_name: str
+    size: int
+
+
+def folder(kind: str) -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(kind: str, name: str) -> Path:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError("bad stored file name")
+    return folder(kind) / name
+
+
+def looks_like_pdf(path: Path) -> bool:
+    """The PDF header at the start and an end-of-file marker near the end."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        handle.seek(max(0, size - 2048))
+        tail = handle.read()
+    return head.lstrip(b"\x00\t\n\r ").startswith(b"%PDF-") and b"%%EOF" in tail
+
+
+def store_pdf(
+    kind: str, stream: IO[bytes], original_name: str, max_bytes: int, field: str
+) -> StoredFile:
+    """Copy the upload to a new random name; refuse anything not a PDF or too large."""
+    name = secrets.token_hex(16) + ".pdf"
+    target = path_of(kind, name)
+    size = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise DomainError(
+                        _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
+                        field=field,
+                    )
+                out.write(chunk)
+        if size == 0:
+            raise DomainError(_("The file is empty."), field=field)
+        if not looks_like_pdf(target):
+            raise DomainError(_("This file is not a PDF."), field=field)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    clean_name = os.path.basename(original_name.replace("\\", "/")).strip()[:200] or "deck.pdf"
+    return StoredFile(name=name, original_name=clean_name, size=size)
+
+
+def delete(kind: str, name: str | None) -> None:
+    if name:
+        path_of(kind, name).unlink(missing_ok=True)

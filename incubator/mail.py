@@ -1,0 +1,187 @@
+"""The durable outbox: emails are rows written with the change that causes them.
+
+A sender delivers due messages after the transaction commits and retries
+failures with a growing delay; a message is claimed before it is sent so that
+two senders never send it twice at the same time.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import ForeignKey, Index, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from incubator import jobs
+from incubator.db import Base, UTCDateTime, db, enum_column, on_commit, utcnow
+
+log = logging.getLogger(__name__)
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MailStatus] = mapped_column(
+        enum_column(MailStatus, "mail_status"), default=MailStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def queue_email(user: Any, template: str, **context: Any) -> OutboxMessage:
+    """Render `templates/email/<template>.txt` in the user's language and queue it.
+
+    The template's first line is the subject, the rest the body.
+    """
+    with force_locale(user.locale):
+        text = render_template(f"email/{template}.txt", user=user, **context)
+    subject, _, body = text.strip().partition("\n")
+    message = OutboxMessage(
+        recipient=user.email, user_id=user.id, subject=subject.strip(), body=body.strip() + "\n"
+    )
+    session = db.session
+    session.add(message)
+    if not session.info.get("outbox_kick"):
+        session.info["outbox_kick"] = True
+
+        def kick() -> None:
+            session.info.pop("outbox_kick", None)
+            jobs.enqueue("incubator.mail:deliver_outbox")
+
+        on_commit(session, kick)
+    return message
+
+
+class Transport(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+class LogTransport:
+    def send(self, message: OutboxMessage) -> None:
+        log.warning(
+            "email to %s\nSubject: %s\n\n%s", message.recipient, message.subject, message.body
+        )
+
+
+class MemoryTransport:
+    """Keeps what was sent, for tests; `fail_next` makes the next sends raise."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+        self.fail_next = 0
+
+    def send(self, message: OutboxMessage) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("simulated SMTP failure")
+        self.sent.append(
+            {"to": message.recipient, "subject": message.subject, "body": message.body}
+        )
+
+
+class SmtpTransport:
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    def send(self, message: OutboxMessage) -> None:
+        email = EmailMessage()
+        email["From"] = self.config["MAIL_SENDER"]
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email.set_content(message.body)
+        with smtplib.SMTP(self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=30) as smtp:
+            if self.config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if self.config["MAIL_USERNAME"]:
+                smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"])
+            smtp.send_message(email)
+
+
+def transport() -> Transport:
+    app = current_app
+    if "mail_transport" not in app.extensions:
+        kind = app.config["MAIL_TRANSPORT"]
+        app.extensions["mail_transport"] = {
+            "smtp": lambda: SmtpTransport(app.config),
+            "memory": MemoryTransport,
+            "log": LogTransport,
+        }[kind]()
+    return app.extensions["mail_transport"]
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=2**attempts)
+
+
+def deliver_outbox(now: datetime | None = None) -> tuple[int, int]:
+    """Send every due message; returns (sent, failed attempts). Commits per message."""
+    session = db.session
+    now = now or utcnow()
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    due_ids = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == MailStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+        )
+    )
+    session.rollback()
+    sent = failed = 0
+    next_retry: datetime | None = None
+    for message_id in due_ids:
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == MailStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+        ).rowcount
+        session.commit()
+        if not claimed:
+            continue  # another sender has it
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
+        try:
+            transport().send(message)
+        except Exception as error:  # any transport failure is retried later
+            failed += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= max_attempts:
+                message.status = MailStatus.FAILED
+            else:
+                message.next_attempt_at = now + retry_delay(message.attempts)
+                next_retry = min(next_retry or message.next_attempt_at, message.next_attempt_at)
+            log.warning("email %s to %s failed: %s", message.id, message.recipient, error)
+        else:
+            sent += 1
+            message.status = MailStatus.SENT
+            message.sent_at = utcnow()
+            message.last_error = None
+        session.commit()
+    if next_retry is not None:
+        jobs.enqueue("incubator.mail:deliver_outbox", delay=next_retry - now)
+    return sent, failed

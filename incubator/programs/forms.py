@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from incubator.fields import DateField, DateTimeField
+from incubator.programs.models import KIND_LABELS, ProgramKind
+from incubator.programs.services import CriterionData, ProgramData
+from incubator.web import Form, SubForm, options
+
+REQUIRED = InputRequired(message=_l("This field is required."))
+BLANK_CRITERIA_ROWS = 3
+
+
+class CriterionForm(SubForm):
+    id = HiddenField()
+    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
+    description = StringField(
+        _l("What reviewers look at"), validators=[Optional(), Length(max=1000)]
+    )
+    weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=1, max=100)])
+    max_score = IntegerField(_l("Max score"), validators=[Optional(), NumberRange(min=1, max=100)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.name.data and self.name.data.strip():
+            for part in (self.weight, self.max_score):
+                if part.data is None and not part.errors:
+                    part.errors = [*part.errors, _l("This field is required.")]
+                    ok = False
+        return ok
+
+
+class ProgramForm(Form):
+    center_id = SelectField(_l("Center"), coerce=int, validators=[REQUIRED])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED, Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[REQUIRED, Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=options((k.value, KIND_LABELS[k]) for k in ProgramKind))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    opens_at = DateTimeField(_l("Applications open (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])
+    closes_at = DateTimeField(_l("Applications close (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])
+    starts_on = DateField(_l("Program starts (dd/mm/yyyy)"), validators=[Optional()])
+    ends_on = DateField(_l("Program ends (dd/mm/yyyy)"), validators=[Optional()])
+    capacity = IntegerField(
+        _l("Capacity (startups)"), validators=[REQUIRED, NumberRange(min=1, max=10000)]
+    )
+    criteria = FieldList(FormField(CriterionForm), min_entries=1)
+
+    def with_blank_rows(self) -> ProgramForm:
+        """Room to add criteria without JavaScript: a few empty rows after the existing ones."""
+        blanks = sum(1 for entry in self.criteria if not (entry.form.name.data or "").strip())
+        for _i in range(max(0, BLANK_CRITERIA_ROWS - blanks)):
+            self.criteria.append_entry()
+        return self
+
+    def to_data(self) -> ProgramData:
+        return ProgramData(
+            center_id=self.center_id.data,
+            name_vi=self.name_vi.data,
+            name_en=self.name_en.data,
+            kind=ProgramKind(self.kind.data),
+            description=self.description.data or "",
+            opens_at=self.opens_at.data,
+            closes_at=self.closes_at.data,
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            capacity=self.capacity.data,
+            criteria=[
+                CriterionData(
+                    id=int(entry.form.id.data) if (entry.form.id.data or "").isdigit() else None,
+                    name=entry.form.name.data.strip(),
+                    description=entry.form.description.data or "",
+                    weight=entry.form.weight.data,
+                    max_score=entry.form.max_score.data,
+                )
+                for entry in self.criteria
+                if (entry.form.name.data or "").strip()
+            ],
+        )

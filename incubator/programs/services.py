@@ -1,0 +1,213 @@
+"""Programs (calls and cohorts) and their rubrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, exists, func, or_, select
+
+from incubator import audit
+from incubator.accounts.models import User
+from incubator.centers.models import Center
+from incubator.db import db, utcnow
+from incubator.errors import DomainError, Forbidden, NotFound
+from incubator.programs.models import Program, ProgramKind, ProgramStatus, RubricCriterion
+
+
+@dataclass
+class CriterionData:
+    name: str
+    description: str
+    weight: int
+    max_score: int
+    id: int | None = None
+
+
+@dataclass
+class ProgramData:
+    center_id: int
+    name_vi: str
+    name_en: str
+    kind: ProgramKind
+    description: str
+    opens_at: datetime
+    closes_at: datetime
+    starts_on: date | None
+    ends_on: date | None
+    capacity: int
+    criteria: Sequence[CriterionData]
+
+
+def require_manager(actor: User, center_id: int) -> None:
+    if not actor.manages(center_id):
+        raise Forbidden(_("Only the managers of this center can do this."))
+
+
+def managed_program(actor: User, program_id: int) -> Program:
+    """A program of a center the actor manages; others look like they do not exist."""
+    program = db.session.get(Program, program_id)
+    if program is None or not actor.manages(program.center_id):
+        raise NotFound("program")
+    return program
+
+
+def visible_program(program_id: int, actor: Any = None) -> Program:
+    """A published program, or a draft to the managers of its center."""
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise NotFound("program")
+    if program.status is not ProgramStatus.PUBLISHED and not (
+        actor is not None and actor.is_authenticated and actor.manages(program.center_id)
+    ):
+        raise NotFound("program")
+    return program
+
+
+def _check(data: ProgramData) -> None:
+    if data.closes_at <= data.opens_at:
+        raise DomainError(_("The call must close after it opens."), field="closes_at")
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        raise DomainError(_("The program must end after it starts."), field="ends_on")
+    if data.capacity < 1:
+        raise DomainError(_("The capacity must be at least 1."), field="capacity")
+    if not data.criteria:
+        raise DomainError(_("Add at least one rubric criterion."), field="criteria")
+    names = [c.name.strip().lower() for c in data.criteria]
+    if len(set(names)) != len(names):
+        raise DomainError(_("Two criteria have the same name."), field="criteria")
+
+
+def _rubric_has_scores(program: Program) -> bool:
+    from incubator.reviews.models import ReviewScore
+
+    criterion_ids = [c.id for c in program.criteria]
+    if not criterion_ids:
+        return False
+    return bool(
+        db.session.scalar(select(exists().where(ReviewScore.criterion_id.in_(criterion_ids))))
+    )
+
+
+def _apply_rubric(program: Program, criteria: Sequence[CriterionData]) -> None:
+    """Replace the rubric; once reviewers have scored, criteria can be reworded but not changed."""
+    if _rubric_has_scores(program):
+        before = {c.id: (c.weight, c.max_score) for c in program.criteria}
+        after = {c.id: (c.weight, c.max_score) for c in criteria}
+        if before != after:
+            raise DomainError(
+                _(
+                    "Reviewers have already scored on this rubric: criteria can be reworded "
+                    "but not added, removed or re-weighted."
+                ),
+                field="criteria",
+            )
+    by_id = {c.id: c for c in program.criteria}
+    kept = []
+    for position, data in enumerate(criteria):
+        criterion = by_id.get(data.id) if data.id else None
+        if criterion is None:
+            criterion = RubricCriterion()
+        criterion.position = position
+        criterion.name = data.name.strip()
+        criterion.description = data.description.strip()
+        criterion.weight = data.weight
+        criterion.max_score = data.max_score
+        kept.append(criterion)
+    program.criteria[:] = kept
+
+
+def create_program(actor: User, data: ProgramData) -> Program:
+    require_manager(actor, data.center_id)
+    _check(data)
+    program = Program(created_by_id=actor.id, center_id=data.center_id)
+    _fill(program, data)
+    db.session.add(program)
+    _apply_rubric(program, data.criteria)
+    db.session.flush()
+    audit.record(actor, "program.created", program)
+    return program
+
+
+def update_program(actor: User, program: Program, data: ProgramData) -> Program:
+    require_manager(actor, program.center_id)
+    if data.center_id != program.center_id:
+        raise DomainError(_("A program cannot move to another center."), field="center_id")
+    _check(data)
+    _fill(program, data)
+    _apply_rubric(program, data.criteria)
+    audit.record(actor, "program.updated", program)
+    return program
+
+
+def _fill(program: Program, data: ProgramData) -> None:
+    program.name_vi = data.name_vi.strip()
+    program.name_en = data.name_en.strip()
+    program.kind = data.kind
+    program.description = data.description.strip()
+    program.opens_at = data.opens_at
+    program.closes_at = data.closes_at
+    program.starts_on = data.starts_on
+    program.ends_on = data.ends_on
+    program.capacity = data.capacity
+
+
+def set_published(actor: User, program: Program, published: bool) -> None:
+    require_manager(actor, program.center_id)
+    if not published:
+        from incubator.applications.models import Application
+
+        has_applications = db.session.scalar(
+            select(exists().where(Application.program_id == program.id))
+        )
+        if has_applications:
+            raise DomainError(_("Founders have applied already; the call cannot be unpublished."))
+    program.status = ProgramStatus.PUBLISHED if published else ProgramStatus.DRAFT
+    audit.record(actor, "program.published" if published else "program.unpublished", program)
+
+
+def set_review_closed(actor: User, program: Program, closed: bool) -> None:
+    require_manager(actor, program.center_id)
+    program.review_closed_at = utcnow() if closed else None
+    audit.record(actor, "program.review_closed" if closed else "program.review_reopened", program)
+
+
+# ------------------------------------------------------------------ lists
+
+
+def open_calls_query(center_code: str = "", kind: str = "") -> Select[Any]:
+    now = utcnow()
+    statement = select(Program).where(
+        Program.status == ProgramStatus.PUBLISHED, Program.opens_at <= now, Program.closes_at > now
+    )
+    return _filter(statement, center_code, kind)
+
+
+def managed_programs_query(
+    actor: User, center_code: str = "", kind: str = "", status: str = "", search: str = ""
+) -> Select[Any]:
+    statement = select(Program)
+    if not actor.is_admin:
+        statement = statement.where(Program.center_id == actor.managed_center_id)
+    statement = _filter(statement, center_code, kind)
+    if status in ProgramStatus.__members__.values():
+        statement = statement.where(Program.status == ProgramStatus(status))
+    if search:
+        pattern = f"%{search.lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Program.name_vi).like(pattern), func.lower(Program.name_en).like(pattern)
+            )
+        )
+    return statement
+
+
+def _filter(statement: Select[Any], center_code: str, kind: str) -> Select[Any]:
+    if center_code:
+        statement = statement.where(Program.center.has(Center.code == center_code))
+    if kind in ProgramKind.__members__.values():
+        statement = statement.where(Program.kind == ProgramKind(kind))
+    return statement

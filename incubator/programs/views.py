@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from incubator.accounts.models import Role
+from incubator.centers.services import all_centers
+from incubator.db import db
+from incubator.i18n import format_datetime
+from incubator.programs import services
+from incubator.programs.forms import ProgramForm
+from incubator.programs.models import KIND_LABELS, STATUS_LABELS, Program
+from incubator.security import public, roles
+from incubator.web import ListParams, csv_response, options, paginate, perform, wants_csv
+
+bp = Blueprint("programs", __name__)
+
+PROGRAM_SORTS = {
+    "name": Program.name_vi,
+    "opens": Program.opens_at,
+    "closes": Program.closes_at,
+    "capacity": Program.capacity,
+    "created": Program.created_at,
+}
+
+
+def _program_rows(programs: Any) -> Any:
+    for program in programs:
+        yield (
+            program.center.code,
+            program.name_vi,
+            program.name_en,
+            program.kind.label,
+            program.status.label,
+            format_datetime(program.opens_at),
+            format_datetime(program.closes_at),
+            program.capacity,
+        )
+
+
+def _csv_header() -> tuple[str, ...]:
+    return (
+        _("Center"),
+        _("Name (Vietnamese)"),
+        _("Name (English)"),
+        _("Kind"),
+        _("Status"),
+        _("Applications open"),
+        _("Applications close"),
+        _("Capacity"),
+    )
+
+
+@bp.get("/calls")
+@public
+def calls() -> Any:
+    params = ListParams.from_request(
+        sorts=PROGRAM_SORTS, default_sort="closes", tiebreak=Program.id, filters=("center", "kind")
+    )
+    statement = services.open_calls_query(params.filters["center"], params.filters["kind"])
+    if wants_csv():
+        return csv_response(
+            "calls.csv", _csv_header(), _program_rows(db.session.scalars(params.order(statement)))
+        )
+    return render_template(
+        "programs/calls.html",
+        page=paginate(statement, params),
+        params=params,
+        centers=all_centers(),
+        kinds=KIND_LABELS,
+    )
+
+
+@bp.get("/calls/<int:program_id>")
+@public
+def call(program_id: int) -> Any:
+    program = services.visible_program(program_id, current_user)
+    startups = []
+    if current_user.is_authenticated and current_user.has_role(Role.FOUNDER):
+        from incubator.startups.services import startups_of
+
+        startups = startups_of(current_user)
+    return render_template("programs/call.html", program=program, startups=startups)
+
+
+# ---------------------------------------------------------------- manager
+
+
+def _form(program: Program | None = None) -> ProgramForm:
+    form = ProgramForm(obj=program)
+    centers = [c for c in all_centers() if current_user.manages(c.id)]
+    form.center_id.choices = options((c.id, f"{c.code} – {c.name}") for c in centers)
+    if program is None and request.method == "GET" and current_user.managed_center_id:
+        form.center_id.data = current_user.managed_center_id
+    return form
+
+
+@bp.get("/manage/programs")
+@roles(Role.MANAGER)
+def manage() -> Any:
+    params = ListParams.from_request(
+        sorts=PROGRAM_SORTS,
+        default_sort="-created",
+        tiebreak=Program.id,
+        filters=("center", "kind", "status", "q"),
+    )
+    statement = services.managed_programs_query(
+        current_user,
+        params.filters["center"],
+        params.filters["kind"],
+        params.filters["status"],
+        params.filters["q"],
+    )
+    if wants_csv():
+        return csv_response(
+            "programs.csv",
+            _csv_header(),
+            _program_rows(db.session.scalars(params.order(statement))),
+        )
+    return render_template(
+        "programs/manage.html",
+        page=paginate(statement, params),
+        params=params,
+        centers=[c for c in all_centers() if current_user.manages(c.id)],
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+    )
+
+
+@bp.route("/manage/programs/new", methods=["GET", "POST"])
+@roles(Role.MANAGER)
+def create() -> Any:
+    form = _form()
+    if form.validate_on_submit():
+        outcome = perform(services.create_program, current_user, form.to_data(), form=form)
+        if outcome.ok:
+            flash(_("The program is created as a draft. Publish it to open the call."), "success")
+            return redirect(url_for("programs.detail", program_id=outcome.value.id))
+    return render_template("programs/edit.html", form=form.with_blank_rows(), program=None)
+
+
+@bp.route("/manage/programs/<int:program_id>/edit", methods=["GET", "POST"])
+@roles(Role.MANAGER)
+def edit(program_id: int) -> Any:
+    program = services.managed_program(current_user, program_id)
+    form = _form(program)
+    if form.validate_on_submit():
+        outcome = perform(services.update_program, current_user, program, form.to_data(), form=form)
+        if outcome.ok:
+            flash(_("The program is saved."), "success")
+            return redirect(url_for("programs.detail", program_id=program.id))
+    return render_template("programs/edit.html", form=form.with_blank_rows(), program=program)
+
+
+@bp.get("/manage/programs/<int:program_id>")
+@roles(Role.MANAGER)
+def detail(program_id: int) -> Any:
+    from incubator.applications.services import stage_counts
+
+    program = services.managed_program(current_user, program_id)
+    return render_template("programs/detail.html", program=program, counts=stage_counts(program))
+
+
+@bp.post("/manage/programs/<int:program_id>/publish")
+@roles(Role.MANAGER)
+def publish(program_id: int) -> Any:
+    program = services.managed_program(current_user, program_id)
+    published = request.form.get("published") == "1"
+    if perform(services.set_published, current_user, program, published).ok:
+        flash(
+            _("The call is published.") if published else _("The call is back to draft."), "success"
+        )
+    return redirect(url_for("programs.detail", program_id=program.id))
+
+
+@bp.post("/manage/programs/<int:program_id>/review")
+@roles(Role.MANAGER)
+def close_review(program_id: int) -> Any:
+    program = services.managed_program(current_user, program_id)
+    closed = request.form.get("closed") == "1"
+    if perform(services.set_review_closed, current_user, program, closed).ok:
+        flash(_("The review is closed.") if closed else _("The review is open again."), "success")
+    return redirect(url_for("programs.detail", program_id=program.id))

@@ -1,0 +1,150 @@
+"""Startup profiles and their teams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from incubator import audit
+from incubator.accounts import services as accounts
+from incubator.accounts.models import Role, User
+from incubator.db import db
+from incubator.errors import DomainError, NotFound
+from incubator.startups.models import Sector, Startup, StartupMember
+
+
+@dataclass
+class StartupData:
+    name: str
+    sector: Sector
+    description: str
+    founded_on: date | None
+    website: str
+    trl: int
+    team_size: int
+
+
+def startups_of(user: User) -> list[Startup]:
+    return list(
+        db.session.scalars(
+            select(Startup)
+            .join(StartupMember)
+            .where(StartupMember.user_id == user.id)
+            .order_by(Startup.name)
+        )
+    )
+
+
+def can_view(actor: Any, startup: Startup) -> bool:
+    """Members; admins; managers of a center the startup has submitted an application to."""
+    from incubator.applications.models import Application
+    from incubator.applications.stages import Stage
+    from incubator.programs.models import Program
+
+    if not actor.is_authenticated:
+        return False
+    if actor.is_admin or startup.has_member(actor):
+        return True
+    center_id = actor.managed_center_id
+    if center_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(Application.id)
+            .join(Program)
+            .where(
+                Application.startup_id == startup.id,
+                Application.stage != Stage.DRAFT,
+                Program.center_id == center_id,
+            )
+            .limit(1)
+        )
+    )
+
+
+def viewable_startup(actor: Any, startup_id: int) -> Startup:
+    startup = db.session.get(Startup, startup_id)
+    if startup is None or not can_view(actor, startup):
+        raise NotFound("startup")
+    return startup
+
+
+def member_startup(actor: User, startup_id: int) -> Startup:
+    """A startup the actor is a member of (only members edit the profile)."""
+    startup = db.session.get(Startup, startup_id)
+    if startup is None or not startup.has_member(actor):
+        raise NotFound("startup")
+    return startup
+
+
+def _check(data: StartupData) -> None:
+    if not 1 <= data.trl <= 9:
+        raise DomainError(_("The TRL is a level from 1 to 9."), field="trl")
+    if data.team_size < 1:
+        raise DomainError(_("The team has at least one person."), field="team_size")
+    if data.founded_on and data.founded_on > date.today():
+        raise DomainError(_("The founding date cannot be in the future."), field="founded_on")
+
+
+def _fill(startup: Startup, data: StartupData) -> None:
+    startup.name = data.name.strip()
+    startup.sector = data.sector
+    startup.description = data.description.strip()
+    startup.founded_on = data.founded_on
+    startup.website = data.website.strip()
+    startup.trl = data.trl
+    startup.team_size = data.team_size
+
+
+def create_startup(actor: User, data: StartupData, title: str = "") -> Startup:
+    if not actor.has_role(Role.FOUNDER):
+        raise DomainError(_("Only founders create startups."))
+    _check(data)
+    startup = Startup()
+    _fill(startup, data)
+    startup.members.append(StartupMember(user_id=actor.id, title=title.strip()))
+    db.session.add(startup)
+    db.session.flush()
+    audit.record(actor, "startup.created", startup)
+    return startup
+
+
+def update_startup(actor: User, startup: Startup, data: StartupData) -> Startup:
+    if not startup.has_member(actor):
+        raise NotFound("startup")
+    _check(data)
+    _fill(startup, data)
+    audit.record(actor, "startup.updated", startup)
+    return startup
+
+
+def invite_member(actor: User, startup: Startup, email: str, name: str, title: str) -> User:
+    """Add a co-founder; a new person gets an account and a link to set a password."""
+    if not startup.has_member(actor):
+        raise NotFound("startup")
+    user = accounts.find_user_by_email(email)
+    if user is not None and startup.has_member(user):
+        raise DomainError(_("This person is already in the team."), field="email")
+    if user is not None and not user.active:
+        raise DomainError(_("This account is deactivated."), field="email")
+    user = accounts.invite_user(None, email, name, Role.FOUNDER, startup=startup)
+    startup.members.append(StartupMember(user_id=user.id, title=title.strip()))
+    db.session.flush()
+    audit.record(actor, "startup.member_added", startup, user=user.id)
+    return user
+
+
+def remove_member(actor: User, startup: Startup, user_id: int) -> None:
+    if not startup.has_member(actor):
+        raise NotFound("startup")
+    member = next((m for m in startup.members if m.user_id == user_id), None)
+    if member is None:
+        raise NotFound("member")
+    if len(startup.members) == 1:
+        raise DomainError(_("A startup keeps at least one member."))
+    startup.members.remove(member)
+    audit.record(actor, "startup.member_removed", startup, user=user_id)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from incubator.accounts.models import Role
+from incubator.applications.models import Application
+from incubator.applications.services import founder_applications_query
+from incubator.db import db
+from incubator.security import logged_in, roles
+from incubator.startups import services
+from incubator.startups.forms import MemberForm, NewStartupForm, StartupForm
+from incubator.web import flash_form_errors, perform
+
+bp = Blueprint("startups", __name__)
+
+
+@bp.get("/startups")
+@roles(Role.FOUNDER)
+def mine() -> Any:
+    return render_template("startups/mine.html", startups=services.startups_of(current_user))
+
+
+@bp.route("/startups/new", methods=["GET", "POST"])
+@roles(Role.FOUNDER)
+def create() -> Any:
+    form = NewStartupForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            services.create_startup, current_user, form.to_data(), form.title.data or "", form=form
+        )
+        if outcome.ok:
+            flash(_("The startup profile is created."), "success")
+            return redirect(url_for("startups.detail", startup_id=outcome.value.id))
+    return render_template("startups/edit.html", form=form, startup=None)
+
+
+@bp.get("/startups/<int:startup_id>")
+@logged_in
+def detail(startup_id: int) -> Any:
+    startup = services.viewable_startup(current_user, startup_id)
+    is_member = startup.has_member(current_user)
+    applications = []
+    if is_member:
+        applications = list(
+            db.session.scalars(
+                founder_applications_query(current_user)
+                .where(Application.startup_id == startup.id)
+                .order_by(Application.created_at.desc())
+            )
+        )
+    return render_template(
+        "startups/detail.html",
+        startup=startup,
+        is_member=is_member,
+        applications=applications,
+        member_form=MemberForm(),
+    )
+
+
+@bp.route("/startups/<int:startup_id>/edit", methods=["GET", "POST"])
+@roles(Role.FOUNDER)
+def edit(startup_id: int) -> Any:
+    startup = services.member_startup(current_user, startup_id)
+    form = StartupForm(obj=startup)
+    if form.validate_on_submit():
+        outcome = perform(services.update_startup, current_user, startup, form.to_data(), form=form)
+        if outcome.ok:
+            flash(_("The startup profile is saved."), "success")
+            return redirect(url_for("startups.detail", startup_id=startup.id))
+    return render_template("startups/edit.html", form=form, startup=startup)
+
+
+@bp.post("/startups/<int:startup_id>/members")
+@roles(Role.FOUNDER)
+def add_member(startup_id: int) -> Any:
+    startup = services.member_startup(current_user, startup_id)
+    form = MemberForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(
+        services.invite_member,
+        current_user,
+        startup,
+        form.email.data,
+        form.name.data,
+        form.title.data or "",
+    ).ok:
+        flash(
+            _("%(email)s is added to the team and notified by email.", email=form.email.data),
+            "success",
+        )
+    return redirect(url_for("startups.detail", startup_id=startup.id))
+
+
+@bp.post("/startups/<int:startup_id>/members/<int:user_id>/remove")
+@roles(Role.FOUNDER)
+def remove_member(startup_id: int, user_id: int) -> Any:
+    startup = services.member_startup(current_user, startup_id)
+    if perform(services.remove_member, current_user, startup, user_id).ok:
+        flash(_("The member is removed from the team."), "success")
+    if user_id == current_user.id:
+        return redirect(url_for("startups.mine"))
+    return redirect(url_for("startups.detail", startup_id=startup.id))

@@ -1,0 +1,267 @@
+"""What every view shares: running a service as one transaction, forms, lists and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import wtforms
+from flask import Response, flash, request, stream_with_context, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import Select, func, select
+from sqlalchemy.sql import ColumnElement
+
+from incubator.db import db
+from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+
+# ---------------------------------------------------------------- services
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    value: Any = None
+
+
+def perform(
+    service: Callable[..., Any], *args: Any, form: FlaskForm | None = None, **kwargs: Any
+) -> Outcome:
+    """Run one service call as one transaction.
+
+    A domain error rolls everything back and becomes a message next to the
+    form field it names, or a flash message; NotFound and Forbidden go on to
+    the error pages.
+    """
+    try:
+        with db.transaction():
+            value = service(*args, **kwargs)
+    except (NotFound, Forbidden, TooManyAttempts):
+        raise
+    except DomainError as error:
+        if form is not None and error.field and error.field in form:
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
+            flash(error.message, "error")
+        return Outcome(False)
+    return Outcome(True, value)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, never an outside address (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("site.home")
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """A full link for emails, which are rendered with or without a request."""
+    from flask import current_app
+
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+# ------------------------------------------------------------------- forms
+
+# WTForms' own messages, translated through our catalog (WTForms ships no Vietnamese).
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Invalid input."),
+    _l("Invalid email address."),
+    _l("Invalid URL."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
+    _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Field cannot be longer than %(max)d characters."),
+    _l("Field must be at least %(min)d characters long."),
+)
+
+
+class _WTFormsTranslations:
+    def gettext(self, string: str) -> str:
+        return gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n)
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[wtforms.SelectChoice]:
+    """Choices of a select, radio or checkbox list, from (value, label) pairs."""
+    return [wtforms.SelectChoice(value, label) for value, label in pairs]
+
+
+class _TranslatedMeta:
+    def get_translations(self, form: Any) -> _WTFormsTranslations:
+        return _WTFormsTranslations()
+
+
+class Form(FlaskForm):
+    class Meta(_TranslatedMeta):
+        pass
+
+
+class SubForm(wtforms.Form):
+    """A repeated part of a form (no CSRF token of its own)."""
+
+    class Meta(_TranslatedMeta):
+        pass
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """For small forms that redirect back: their errors become flash messages."""
+    for field_form in form:
+        for message in field_form.errors:
+            flash(f"{field_form.label.text}: {message}", "error")
+
+
+# ------------------------------------------------------------------- lists
+
+
+@dataclass
+class Page:
+    items: Sequence[Any]
+    total: int
+    number: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass
+class ListParams:
+    """Page, sort and filters of a list page, read from the query string.
+
+    `sorts` maps the sort keys a page offers to columns; anything else in the
+    query string is ignored, so a crafted URL cannot sort by arbitrary SQL.
+    """
+
+    sorts: dict[str, ColumnElement[Any]]
+    tiebreak: ColumnElement[Any]
+    sort: str
+    descending: bool
+    number: int
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(
+        cls,
+        sorts: dict[str, ColumnElement[Any]],
+        default_sort: str,
+        tiebreak: ColumnElement[Any],
+        filters: Iterable[str] = (),
+    ) -> ListParams:
+        """`tiebreak` is a unique column that keeps pages stable when the sort column repeats."""
+        raw = request.args.get("sort", default_sort)
+        descending = raw.startswith("-")
+        key = raw.lstrip("-")
+        if key not in sorts:
+            key, descending = default_sort.lstrip("-"), default_sort.startswith("-")
+        number = request.args.get("page", "1")
+        return cls(
+            sorts=sorts,
+            tiebreak=tiebreak,
+            sort=key,
+            descending=descending,
+            number=int(number) if number.isdigit() and int(number) > 0 else 1,
+            filters={name: request.args.get(name, "").strip() for name in filters},
+        )
+
+    def order(self, statement: Select[Any]) -> Select[Any]:
+        column = self.sorts[self.sort]
+        primary = column.desc() if self.descending else column.asc()
+        return statement.order_by(primary, self.tiebreak)
+
+    def sort_url(self, key: str) -> str:
+        descending = key == self.sort and not self.descending
+        return self._url(sort=("-" if descending else "") + key, page=1)
+
+    def page_url(self, number: int) -> str:
+        return self._url(page=number)
+
+    def csv_url(self) -> str:
+        return self._url(format="csv", page=None)
+
+    def _url(self, **changes: Any) -> str:
+        args = {k: v for k, v in request.args.items() if v}
+        args.update(changes)
+        args = {k: v for k, v in args.items() if v is not None}
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    def arrow(self, key: str) -> str:
+        if key != self.sort:
+            return ""
+        return "▼" if self.descending else "▲"
+
+
+def paginate(statement: Select[Any], params: ListParams, per_page: int | None = None) -> Page:
+    from flask import current_app
+
+    per_page = per_page or current_app.config["PER_PAGE"]
+    session = db.session
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    last = max(1, math.ceil((total or 0) / per_page))
+    number = min(params.number, last)
+    ordered = params.order(statement).limit(per_page).offset((number - 1) * per_page)
+    if len(statement.column_descriptions) == 1:
+        items: Sequence[Any] = session.scalars(ordered).unique().all()
+    else:
+        items = session.execute(ordered).unique().all()
+    return Page(items=items, total=total or 0, number=number, per_page=per_page)
+
+
+def wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Strings a spreadsheet would run as a formula get a leading quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """UTF-8 with a BOM so that Excel shows Vietnamese; streamed row by row."""
+
+    def generate() -> Iterable[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([neutralise_cell(cell) for cell in row])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

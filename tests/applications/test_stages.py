@@ -1,0 +1,111 @@
+"""The transition table, exhaustively: each (from, to, actor) is allowed or refused."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from incubator.applications import stages
+from incubator.applications.stages import (
+    TERMINAL,
+    Actor,
+    Refusal,
+    Stage,
+    TransitionRefused,
+    check,
+    moves_from,
+    replay,
+)
+
+# The design (DESIGN section 3), written out pair by pair: (from, to) -> who may do it.
+EXPECTED = {
+    (Stage.DRAFT, Stage.SUBMITTED): Actor.FOUNDER,
+    (Stage.SUBMITTED, Stage.SCREENING): Actor.MANAGER,
+    (Stage.SCREENING, Stage.ACCEPTED): Actor.MANAGER,
+    (Stage.SCREENING, Stage.WAITLISTED): Actor.MANAGER,
+    (Stage.SCREENING, Stage.REJECTED): Actor.MANAGER,
+    (Stage.WAITLISTED, Stage.ACCEPTED): Actor.MANAGER,
+    (Stage.WAITLISTED, Stage.REJECTED): Actor.MANAGER,
+    (Stage.ACCEPTED, Stage.INCUBATING): Actor.MANAGER,
+    (Stage.INCUBATING, Stage.DEMO_DAY): Actor.MANAGER,
+    (Stage.INCUBATING, Stage.DROPPED): Actor.MANAGER,
+    (Stage.DEMO_DAY, Stage.GRADUATED): Actor.MANAGER,
+    (Stage.DEMO_DAY, Stage.INCUBATING): Actor.MANAGER,
+    **{
+        (stage, Stage.WITHDRAWN): Actor.FOUNDER
+        for stage in Stage
+        if stage not in {Stage.REJECTED, Stage.WITHDRAWN, Stage.DROPPED, Stage.GRADUATED}
+    },
+}
+REASON_REQUIRED = {Stage.REJECTED, Stage.DROPPED, Stage.WITHDRAWN}
+
+
+def test_terminal_stages_are_the_designed_ones() -> None:
+    assert {Stage.REJECTED, Stage.WITHDRAWN, Stage.DROPPED, Stage.GRADUATED} == TERMINAL
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "actor"), list(itertools.product(Stage, Stage, Actor))
+)
+def test_every_pair_is_allowed_for_its_actor_or_refused_with_a_reason(
+    source: Stage, target: Stage, actor: Actor
+) -> None:
+    allowed_actor = EXPECTED.get((source, target))
+    if allowed_actor is actor:
+        move = check(source, target, [actor])
+        assert (move.source, move.target, move.actor) == (source, target, actor)
+        assert move.reason_required == (target in REASON_REQUIRED)
+        return
+    with pytest.raises(TransitionRefused) as refused:
+        check(source, target, [actor])
+    if source == target:
+        expected = Refusal.SAME_STAGE
+    elif source in TERMINAL:
+        expected = Refusal.TERMINAL
+    elif allowed_actor is None:
+        expected = Refusal.NOT_A_MOVE
+    else:
+        expected = Refusal.WRONG_ACTOR
+    assert refused.value.refusal is expected
+    assert (refused.value.source, refused.value.target) == (source, target)
+
+
+def test_a_founder_who_also_manages_may_make_both_kinds_of_moves() -> None:
+    both = [Actor.FOUNDER, Actor.MANAGER]
+    assert check(Stage.DRAFT, Stage.SUBMITTED, both).actor is Actor.FOUNDER
+    assert check(Stage.SUBMITTED, Stage.SCREENING, both).actor is Actor.MANAGER
+
+
+def test_no_actor_may_do_nothing() -> None:
+    with pytest.raises(TransitionRefused):
+        check(Stage.DRAFT, Stage.SUBMITTED, [])
+
+
+def test_moves_from_lists_exactly_the_table() -> None:
+    for source, actor in itertools.product(Stage, Actor):
+        listed = {m.target for m in moves_from(source, [actor])}
+        expected = {t for (s, t), a in EXPECTED.items() if s == source and a is actor}
+        assert listed == expected, (source, actor)
+
+
+def test_the_table_has_no_move_the_design_does_not_name() -> None:
+    assert {(m.source, m.target): m.actor for m in stages.MOVES} == EXPECTED
+
+
+def test_replay_follows_a_chain_and_detects_a_broken_one() -> None:
+    chain = [
+        (None, Stage.DRAFT),
+        (Stage.DRAFT, Stage.SUBMITTED),
+        (Stage.SUBMITTED, Stage.SCREENING),
+    ]
+    assert replay(chain) is Stage.SCREENING
+    assert replay([(None, Stage.DRAFT), (Stage.SUBMITTED, Stage.SCREENING)]) is None
+
+
+def test_stages_module_imports_neither_flask_nor_the_database() -> None:
+    from pathlib import Path
+
+    source = Path(stages.__file__).read_text(encoding="utf-8")
+    for forbidden in ("flask", "sqlalchemy", "incubator."):
+        assert f"import {forbidden}" not in source and f"from {forbidden}" not in source
