@@ -120,11 +120,10 @@ class Database:
 
     @staticmethod
     def _remove_session(_exc: BaseException | None) -> None:
+        """End of the context: whatever was not committed is dropped (close rolls back)."""
         session = g.pop("db_session", None)
         if session is not None:
-            if session.in_transaction() or session.info.get("on_rollback"):
-                session.rollback()
-                _run_callbacks(session, "on_rollback")
+            _run_callbacks(session, "on_rollback")
             session.close()
 
     @contextlib.contextmanager

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import wtforms
-from flask import Response, flash, request, stream_with_context, url_for
+from flask import Response, flash, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -246,22 +246,27 @@ def neutralise_cell(value: Any) -> Any:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """UTF-8 with a BOM so that Excel shows Vietnamese; streamed row by row."""
+    """UTF-8 with a BOM so that Excel shows Vietnamese.
+
+    The rows are read while the request's database session is open, then
+    written out in chunks.
+    """
+    values = [[neutralise_cell(cell) for cell in row] for row in rows]
 
     def generate() -> Iterable[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")
         writer.writerow(header)
-        for row in rows:
-            writer.writerow([neutralise_cell(cell) for cell in row])
+        for start in range(0, len(values), 500):
+            writer.writerows(values[start : start + 500])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
         yield buffer.getvalue()
 
     return Response(
-        stream_with_context(generate()),
+        generate(),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

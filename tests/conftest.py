@@ -98,6 +98,12 @@ def ctx(app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def english(app: Flask) -> None:
+    """Messages outside a request (services, emails with no locale) in English, for assertions."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -12,7 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from incubator.accounts.models import User
 from incubator.applications.stages import Stage
@@ -130,6 +130,15 @@ class StageTransition(Base):
 
 
 @event.listens_for(StageTransition, "before_update")
+def _history_is_not_rewritten(
+    _mapper: object, _connection: object, target: StageTransition
+) -> None:
+    # before_update also fires for objects merely marked dirty; only real changes are refused
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        raise RuntimeError(f"stage history is append-only (transition {target.id})")
+
+
 @event.listens_for(StageTransition, "before_delete")
-def _history_is_append_only(_mapper: object, _connection: object, target: StageTransition) -> None:
+def _history_is_not_deleted(_mapper: object, _connection: object, target: StageTransition) -> None:
     raise RuntimeError(f"stage history is append-only (transition {target.id})")

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from incubator import audit, files
 from incubator.accounts.models import User
@@ -274,19 +275,22 @@ def move(actor: User, application: Application, target: Stage, reason: str = "")
         raise DomainError(_("Please give a reason."), field="reason")
     _guard(application, step)
     now = utcnow()
+    # Conditional on the stage we read, so that two concurrent moves cannot both win.
+    values = {"stage": target, "updated_at": now}
+    if target is Stage.SUBMITTED:
+        values["submitted_at"] = now
     changed = db.session.execute(
         update(Application)
         .where(Application.id == application.id, Application.stage == source)
-        .values(
-            stage=target,
-            updated_at=now,
-            **({"submitted_at": now} if target is Stage.SUBMITTED else {}),
-        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
         raise DomainError(
             _("Someone else changed this application meanwhile; please reload the page.")
         )
+    for name, value in values.items():
+        set_committed_value(application, name, value)
     transition = StageTransition(
         application=application,
         from_stage=source,

@@ -1,0 +1,317 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from sqlalchemy import select
+
+from incubator.accounts.models import Role, User
+from incubator.applications.models import Application
+from incubator.applications.stages import Stage
+from incubator.db import db
+from incubator.seed import minimal_pdf
+from tests.conftest import ANSWERS
+
+
+def founder_client(app: Any, application: Any, login: Any) -> Any:
+    with app.app_context():
+        founder = db.session.get(User, application.startup.members[0].user_id)
+    return login(founder)
+
+
+def stored(app: Any, application_id: int) -> Application:
+    with app.app_context():
+        return db.session.get(Application, application_id)
+
+
+def draft_form(**changes: Any) -> dict[str, Any]:
+    form: dict[str, Any] = dict(ANSWERS, funding_need_vnd="1.500.000.000", action="save")
+    form.update(changes)
+    return form
+
+
+def test_founder_applies_uploads_and_submits(
+    app: Any, make_user: Any, make_startup: Any, make_program: Any, login: Any, outbox: Any
+) -> None:
+    founder = make_user(Role.FOUNDER, locale="en")
+    startup = make_startup(founder=founder)
+    program = make_program()
+    client = login(founder)
+    response = client.post(f"/calls/{program.id}/apply", data={"startup_id": startup.id})
+    assert response.status_code == 302
+    with app.app_context():
+        application_id = db.session.scalar(select(Application.id))
+    assert response.headers["Location"].endswith(f"/applications/{application_id}/edit")
+
+    deck = (io.BytesIO(minimal_pdf("Deck")), "pitch.pdf")
+    response = client.post(
+        f"/applications/{application_id}/edit",
+        data=draft_form(deck=deck),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    saved = stored(app, application_id)
+    assert saved.funding_need_vnd == 1_500_000_000 and saved.deck_filename == "pitch.pdf"
+    edit_page = client.get(f"/applications/{application_id}/edit").get_data(as_text=True)
+    assert 'id="last-saved"' in edit_page and "1.500.000.000" in edit_page
+
+    response = client.post(f"/applications/{application_id}/edit", data=draft_form(action="submit"))
+    assert response.status_code == 302
+    assert stored(app, application_id).stage is Stage.SUBMITTED
+    page = client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "Submitted" in page and "timeline" in page
+    assert any(m["to"] == founder.email and '"Submitted"' in m["subject"] for m in outbox.sent)
+    # read-only now
+    response = client.post(f"/applications/{application_id}/edit", data=draft_form(problem="đổi"))
+    assert response.status_code == 302
+    assert stored(app, application_id).problem == ANSWERS["problem"]
+
+
+def test_a_bad_upload_keeps_what_was_typed(app: Any, make_application: Any, login: Any) -> None:
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    response = client.post(
+        f"/applications/{application.id}/edit",
+        data=draft_form(problem="Nội dung mới gõ", deck=(io.BytesIO(b"GIF89a..."), "deck.pdf")),
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Nội dung mới gõ" in html  # nothing typed is lost
+    assert 'id="deck-error"' in html
+    assert stored(app, application.id).problem == ""  # and nothing was saved half
+
+
+def test_a_too_large_request_gets_a_friendly_413(
+    app: Any, make_application: Any, login: Any
+) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    big = (io.BytesIO(b"%PDF-" + b"0" * 20_000 + b"%%EOF"), "big.pdf")
+    response = client.post(
+        f"/applications/{application.id}/edit",
+        data=draft_form(deck=big),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert 'class="error-page"' in response.get_data(as_text=True)
+
+
+def test_submitting_an_incomplete_application_lists_what_is_missing(
+    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+) -> None:
+    founder = make_user(Role.FOUNDER, locale="en")
+    application = make_application(complete=False, startup=make_startup(founder=founder))
+    client = login(founder)
+    response = client.post(
+        f"/applications/{application.id}/edit",
+        data={"problem": "Chỉ có vấn đề", "action": "submit"},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "Please complete before submitting" in html and "Pitch deck" in html
+    saved = stored(app, application.id)
+    assert saved.stage is Stage.DRAFT and saved.problem == "Chỉ có vấn đề"  # the draft was kept
+
+
+def test_bad_money_is_explained(
+    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+) -> None:
+    founder = make_user(Role.FOUNDER, locale="en")
+    application = make_application(startup=make_startup(founder=founder))
+    html = (
+        login(founder)
+        .post(f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd="một tỷ"))
+        .get_data(as_text=True)
+    )
+    assert "Write a whole amount in VND" in html and 'value="một tỷ"' in html
+
+
+def test_withdraw_needs_a_reason_and_is_final(app: Any, make_application: Any, login: Any) -> None:
+    application = make_application(Stage.SUBMITTED)
+    client = founder_client(app, application, login)
+    url = f"/applications/{application.id}/move"
+    client.post(url, data={"to": "withdrawn", "reason": "", "next": "/"})
+    assert stored(app, application.id).stage is Stage.SUBMITTED
+    client.post(url, data={"to": "withdrawn", "reason": "Đã nhận đầu tư", "next": "/"})
+    assert stored(app, application.id).stage is Stage.WITHDRAWN
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Đã nhận đầu tư" in page
+
+
+def test_a_founder_cannot_touch_another_startups_application(
+    app: Any, make_application: Any, as_role: Any
+) -> None:
+    application = make_application(Stage.DRAFT)
+    client, _ = as_role("founder")
+    for path in (
+        f"/applications/{application.id}",
+        f"/applications/{application.id}/edit",
+        f"/applications/{application.id}/deck",
+        f"/manage/applications/{application.id}",
+    ):
+        assert client.get(path).status_code in (403, 404), path
+    assert client.post(f"/applications/{application.id}/edit", data=draft_form()).status_code == 404
+    response = client.post(
+        f"/applications/{application.id}/move", data={"to": "withdrawn", "reason": "x"}
+    )
+    assert response.status_code == 404
+    assert stored(app, application.id).stage is Stage.DRAFT
+    assert client.get(f"/startups/{application.startup_id}").status_code == 404
+
+
+def test_deck_is_served_only_to_those_allowed(
+    app: Any, make_application: Any, manager_of: Any, login: Any, as_role: Any
+) -> None:
+    application = make_application(Stage.SUBMITTED)
+    url = f"/applications/{application.id}/deck"
+    with founder_client(app, application, login).get(url) as response:
+        assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert "attachment" in response.headers["Content-Disposition"]
+    with login(manager_of("BIIC")).get(url) as response:
+        assert response.status_code == 200
+    assert as_role("manager", center="SMIC")[0].get(url).status_code == 404
+    assert as_role("mentor")[0].get(url).status_code == 404
+    assert app.test_client().get(url).status_code == 302  # to the login page
+
+
+def test_board_shows_columns_counts_and_moves(
+    app: Any, make_program: Any, make_application: Any, manager_of: Any, login: Any
+) -> None:
+    program = make_program()
+    screening = make_application(Stage.SCREENING, program=program)
+    make_application(Stage.SUBMITTED, program=program)
+    make_application(Stage.DRAFT, program=program)
+    client = login(manager_of("BIIC"))
+    html = client.get(f"/manage/programs/{program.id}/board").get_data(as_text=True)
+    assert 'id="column-draft"' not in html  # drafts are the founders' business
+    assert 'id="column-screening"' in html and f'id="card-{screening.id}"' in html
+    card = html[html.index(f'id="card-{screening.id}"') :]
+    card = card[: card.index("</article>")]
+    for target in ("accepted", "waitlisted", "rejected"):
+        assert f'name="to" value="{target}"' in card
+    response = client.post(
+        f"/applications/{screening.id}/move",
+        data={"to": "accepted", "reason": "", "next": f"/manage/programs/{program.id}/board"},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/board")
+    assert stored(app, screening.id).stage is Stage.ACCEPTED
+
+
+def test_board_filters_by_sector(
+    app: Any,
+    make_program: Any,
+    make_application: Any,
+    make_startup: Any,
+    manager_of: Any,
+    login: Any,
+) -> None:
+    program = make_program()
+    agri = make_application(
+        Stage.SUBMITTED, program=program, startup=make_startup(sector="agritech")
+    )
+    fin = make_application(Stage.SUBMITTED, program=program, startup=make_startup(sector="fintech"))
+    html = (
+        login(manager_of("BIIC"))
+        .get(f"/manage/programs/{program.id}/board?sector=fintech")
+        .get_data(as_text=True)
+    )
+    assert f'id="card-{fin.id}"' in html and f'id="card-{agri.id}"' not in html
+
+
+def test_an_invalid_move_from_the_board_is_a_message_not_an_error(
+    app: Any, make_application: Any, manager_of: Any, make_user: Any, login: Any
+) -> None:
+    application = make_application(Stage.SUBMITTED)
+    manager = manager_of("BIIC")
+    with app.app_context():
+        db.session.get(User, manager.id).locale = "en"
+        db.session.commit()
+    client = login(manager)
+    response = client.post(
+        f"/applications/{application.id}/move",
+        data={"to": "graduated", "next": "/"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "cannot move from" in response.get_data(as_text=True)
+    response = client.post(
+        f"/applications/{application.id}/move",
+        data={"to": "nonsense", "next": "/"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert stored(app, application.id).stage is Stage.SUBMITTED
+
+
+def test_applications_list_ranks_and_exports_safely(
+    app: Any,
+    make_program: Any,
+    make_application: Any,
+    make_startup: Any,
+    manager_of: Any,
+    login: Any,
+) -> None:
+    program = make_program()
+    evil = make_application(
+        Stage.SUBMITTED, program=program, startup=make_startup(name="=HYPERLINK(1)")
+    )
+    client = login(manager_of("BIIC"))
+    html = client.get(f"/manage/programs/{program.id}/applications").get_data(as_text=True)
+    assert 'id="ranking"' in html and f"/manage/applications/{evil.id}" in html
+    csv = client.get(f"/manage/programs/{program.id}/applications?format=csv").get_data(
+        as_text=True
+    )
+    assert csv.startswith("\ufeff")
+    assert "'=HYPERLINK(1)" in csv
+
+
+def test_manager_application_page_shows_reviews_and_assigns(
+    app: Any, make_application: Any, manager_of: Any, make_user: Any, login: Any
+) -> None:
+    application = make_application(Stage.SUBMITTED)
+    mentor = make_user(Role.MENTOR, name="Cố vấn Minh")
+    client = login(manager_of("BIIC"))
+    page = client.get(f"/manage/applications/{application.id}").get_data(as_text=True)
+    assert "Cố vấn Minh" in page  # offered as reviewer
+    response = client.post(
+        f"/manage/applications/{application.id}/reviewers", data={"reviewer_id": mentor.id}
+    )
+    assert response.status_code == 302
+    assert stored(app, application.id).stage is Stage.SCREENING
+
+
+def test_founder_list_of_applications(app: Any, make_application: Any, login: Any) -> None:
+    application = make_application(Stage.SUBMITTED)
+    client = founder_client(app, application, login)
+    html = client.get("/applications").get_data(as_text=True)
+    assert f"/applications/{application.id}" in html
+    assert client.get("/applications?stage=draft").get_data(as_text=True).count(
+        "/applications/"
+    ) < html.count("/applications/")
+    assert client.get("/applications?format=csv").data.startswith("\ufeff".encode())
+
+
+def test_apply_without_a_startup_goes_to_the_profile_form(
+    app: Any, as_role: Any, make_program: Any
+) -> None:
+    client, _ = as_role("founder")
+    response = client.get(f"/calls/{make_program().id}/apply")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/startups/new")
+
+
+def test_a_second_application_to_the_same_program_is_refused(
+    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+) -> None:
+    founder = make_user(Role.FOUNDER, locale="en")
+    application = make_application(startup=make_startup(founder=founder))
+    html = (
+        login(founder)
+        .post(f"/calls/{application.program_id}/apply", data={"startup_id": application.startup_id})
+        .get_data(as_text=True)
+    )
+    assert "has already applied to this program" in html
+    with app.app_context():
+        assert len(db.session.scalars(select(Application)).all()) == 1

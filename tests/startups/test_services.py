@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from incubator.accounts.models import Role, User
+from incubator.accounts.services import find_user_by_email
+from incubator.applications.stages import Stage
+from incubator.db import db
+from incubator.errors import DomainError, NotFound
+from incubator.startups import services
+from incubator.startups.models import Sector
+from incubator.startups.services import StartupData
+
+
+def data(**changes: Any) -> StartupData:
+    values = {
+        "name": "Nông Trại Số",
+        "sector": Sector.AGRITECH,
+        "description": "Tưới tiêu thông minh",
+        "founded_on": date(2023, 3, 15),
+        "website": "https://nongtraiso.vn",
+        "trl": 6,
+        "team_size": 4,
+    }
+    values.update(changes)
+    return StartupData(**values)
+
+
+def test_a_founder_creates_a_startup_and_is_its_first_member(ctx: Any, make_user: Any) -> None:
+    founder = make_user(Role.FOUNDER)
+    startup = services.create_startup(founder, data(), "CEO")
+    db.session.commit()
+    assert [(m.user_id, m.title) for m in startup.members] == [(founder.id, "CEO")]
+    assert services.startups_of(founder) == [startup]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"trl": 10}, "trl"),
+        ({"team_size": 0}, "team_size"),
+        ({"founded_on": date.today() + timedelta(days=2)}, "founded_on"),
+    ],
+)
+def test_invalid_profiles_are_refused(ctx: Any, make_user: Any, changes: dict, field: str) -> None:
+    with pytest.raises(DomainError) as error:
+        services.create_startup(make_user(Role.FOUNDER), data(**changes))
+    assert error.value.field == field
+
+
+def test_only_founders_create_startups(ctx: Any, make_user: Any) -> None:
+    with pytest.raises(DomainError):
+        services.create_startup(make_user(Role.MENTOR), data())
+
+
+def test_every_member_edits_and_nobody_else(ctx: Any, make_startup: Any, make_user: Any) -> None:
+    startup = make_startup()
+    member = db.session.get(User, startup.members[0].user_id)
+    services.update_startup(member, startup, data(name="Tên mới"))
+    assert startup.name == "Tên mới"
+    with pytest.raises(NotFound):
+        services.update_startup(make_user(Role.FOUNDER), startup, data(name="Chiếm quyền"))
+    with pytest.raises(NotFound):
+        services.member_startup(make_user(Role.FOUNDER), startup.id)
+
+
+def test_inviting_a_new_cofounder_creates_an_account_with_a_link(
+    ctx: Any, make_startup: Any, outbox: Any
+) -> None:
+    startup = make_startup()
+    member = db.session.get(User, startup.members[0].user_id)
+    with db.transaction():
+        services.invite_member(member, startup, "Co.Founder@Example.test", "Trần Bình", "CTO")
+    invited = find_user_by_email("co.founder@example.test")
+    assert invited is not None and invited.password_hash is None
+    assert invited.has_role(Role.FOUNDER)
+    assert startup.has_member(invited)
+    (email,) = [m for m in outbox.sent if m["to"] == "co.founder@example.test"]
+    assert "/invitation/" in email["body"]
+    assert startup.name in email["body"]
+
+
+def test_inviting_an_existing_user_adds_them_and_the_founder_role(
+    ctx: Any, make_startup: Any, make_user: Any, outbox: Any
+) -> None:
+    startup = make_startup()
+    member = db.session.get(User, startup.members[0].user_id)
+    mentor = make_user(Role.MENTOR)
+    with db.transaction():
+        services.invite_member(member, startup, mentor.email, "", "Cố vấn kỹ thuật")
+    assert mentor.has_role(Role.FOUNDER) and mentor.has_role(Role.MENTOR)
+    assert startup.has_member(mentor)
+    assert [m for m in outbox.sent if m["to"] == mentor.email]
+    with pytest.raises(DomainError) as error:
+        services.invite_member(member, startup, mentor.email, "", "")
+    assert error.value.field == "email"
+
+
+def test_a_startup_keeps_at_least_one_member(ctx: Any, make_startup: Any, make_user: Any) -> None:
+    startup = make_startup()
+    member = db.session.get(User, startup.members[0].user_id)
+    with pytest.raises(DomainError):
+        services.remove_member(member, startup, member.id)
+    other = make_user(Role.FOUNDER)
+    services.invite_member(member, startup, other.email, "", "")
+    services.remove_member(member, startup, other.id)
+    assert not startup.has_member(other)
+
+
+def test_managers_see_startups_that_applied_to_their_center(
+    ctx: Any, make_application: Any, make_user: Any, manager_of: Any
+) -> None:
+    draft = make_application(Stage.DRAFT)
+    submitted = make_application(Stage.SUBMITTED)
+    biic = manager_of("BIIC")
+    smic = make_user(Role.MANAGER, center="SMIC")
+    assert services.can_view(biic, submitted.startup)
+    assert not services.can_view(biic, draft.startup)  # a draft is the founders' own business
+    assert not services.can_view(smic, submitted.startup)
+    assert services.can_view(make_user(Role.ADMIN), draft.startup)
+    assert not services.can_view(make_user(Role.FOUNDER), submitted.startup)
