@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from incubator import migrate
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (alembic upgrade head)."""
     migrate.upgrade(current_app)
@@ -28,6 +30,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there are users.")
 def seed_demo(if_empty: bool) -> None:
     """Fill an empty database with demo centers, accounts, programs and applications."""
@@ -46,6 +49,7 @@ def seed_demo(if_empty: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", "role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--center", "center", help="Center code (BIIC or SMIC), for managers.")
@@ -64,6 +68,7 @@ def create_user(email: str, role: str, center: str | None, name: str, password: 
 
 
 @click.command("send-mail")
+@with_appcontext
 def send_mail() -> None:
     """Deliver the emails that are due in the outbox now."""
     from incubator.mail import deliver_outbox
@@ -73,6 +78,7 @@ def send_mail() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 def worker() -> None:
     """Run an RQ worker for background jobs (needs REDIS_URL)."""
     from incubator import jobs
