@@ -47,7 +47,7 @@ class Config:
     LOGIN_FAILURE_WINDOW_MINUTES = 15
 
     PASSWORD_MIN_LENGTH = 8
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 7
 
@@ -76,11 +76,11 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing"
+    SECRET_KEY = "testing"  # noqa: S105 (tests only)
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False  # one test turns it back on and posts to every route
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; scrypt everywhere else
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast for tests; scrypt elsewhere)
     MAIL_TRANSPORT = "memory"
     JOBS_BACKEND = "inline"
     BASE_URL = "http://localhost"
