@@ -52,7 +52,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format incubator tests migrations config.py bench
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/incubator-messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o /tmp/incubator-messages.pot .
 	$(BIN)/pybabel update -i /tmp/incubator-messages.pot -d incubator/translations -D messages --no-fuzzy-matching
 
 clean:

@@ -1,10 +1,9 @@
-"""Configuration classes; every setting can come from the environment."""
+"""Configuration classes; settings come from the environment when the app is created."""
 
 import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("INCUBATOR_INSTANCE", BASE_DIR / "instance"))
 
 
 def _database_url(url: str) -> str:
@@ -16,14 +15,6 @@ def _database_url(url: str) -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    DATABASE_URL = _database_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'incubator.db'}")
-    )
-    REDIS_URL = os.environ.get("REDIS_URL")
-    INSTANCE_DIR = INSTANCE_DIR
-    UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
-
     # Uploads: a pitch deck may be 20 MB; a little more is let through so the
     # form can say "too large" next to the field instead of a bare 413.
     PITCH_DECK_MAX_BYTES = 20 * 1024 * 1024
@@ -51,22 +42,32 @@ class Config:
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 7
 
-    MAIL_SERVER = os.environ.get("MAIL_SERVER")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
-    MAIL_SENDER = os.environ.get("MAIL_SENDER", "incubator@localhost")
     MAIL_MAX_ATTEMPTS = 6
-    # "log" prints messages, "smtp" sends them, "memory" keeps them for tests.
-    MAIL_TRANSPORT = "smtp" if MAIL_SERVER else "log"
-    # Absolute links in emails (password reset, invitations).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
-
-    # "rq" with REDIS_URL, "thread" in-process otherwise, "inline" in tests.
-    JOBS_BACKEND = "rq" if REDIS_URL else "thread"
-
     PER_PAGE = 20
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.INSTANCE_DIR = Path(env.get("INCUBATOR_INSTANCE", BASE_DIR / "instance"))
+        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        self.DATABASE_URL = _database_url(
+            env.get("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'incubator.db'}")
+        )
+        self.REDIS_URL = env.get("REDIS_URL")
+        self.UPLOAD_DIR = Path(env.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        self.MAIL_SERVER = env.get("MAIL_SERVER")
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "1") == "1"
+        self.MAIL_SENDER = env.get("MAIL_SENDER", "incubator@localhost")
+        # "log" prints messages, "smtp" sends them, "memory" keeps them for tests.
+        self.MAIL_TRANSPORT = "smtp" if self.MAIL_SERVER else "log"
+        # Absolute links in emails (password reset, invitations).
+        self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
+        # "rq" with REDIS_URL, "thread" in-process otherwise, "inline" in tests.
+        self.JOBS_BACKEND = "rq" if self.REDIS_URL else "thread"
+        # How many reverse proxies (nginx…) stand in front; 0 when clients connect directly.
+        self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
 
 
 class DevelopmentConfig(Config):
@@ -76,15 +77,18 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing"  # noqa: S105 (tests only)
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False  # one test turns it back on and posts to every route
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast for tests; scrypt elsewhere)
-    MAIL_TRANSPORT = "memory"
-    JOBS_BACKEND = "inline"
-    BASE_URL = "http://localhost"
     PER_PAGE = 5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing"  # noqa: S105 (tests only)
+        self.MAIL_TRANSPORT = "memory"
+        self.JOBS_BACKEND = "inline"
+        self.BASE_URL = "http://localhost"
 
 
 class ProductionConfig(Config):
@@ -94,6 +98,7 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "ProductionConfig refuses to start without " + ", ".join(missing) + " set."
             )
+        super().__init__()
 
 
 CONFIGS = {

@@ -11,6 +11,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from incubator import i18n, security
 from incubator.db import db
@@ -38,6 +39,10 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     )
     app.config.from_object(_load_config(config))
     app.config.update(overrides)
+    if app.config.get("PROXY_COUNT"):
+        # behind N reverse proxies: the client address (login throttling) and https come from them
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)

@@ -81,6 +81,14 @@ def format_number(value: float | int | None, digits: int = 1) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
+def format_filesize(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024 * 1024:
+        return f"{format_number(size / 1024, 0)} KB"
+    return f"{format_number(size / (1024 * 1024))} MB"
+
+
 def time_left(deadline: datetime, now: datetime | None = None) -> str:
     """'3 days 4 hours' until the deadline, in the current language."""
     now = now or datetime.now(UTC)
@@ -104,6 +112,7 @@ def init_app(app: Any) -> None:
         datetime=format_datetime,
         vnd=format_vnd,
         number=format_number,
+        filesize=format_filesize,
     )
     app.jinja_env.globals.update(
         current_language=current_language,

@@ -64,15 +64,13 @@ def queue_email(user: Any, template: str, **context: Any) -> OutboxMessage:
     )
     session = db.session
     session.add(message)
-    if not session.info.get("outbox_kick"):
-        session.info["outbox_kick"] = True
-
-        def kick() -> None:
-            session.info.pop("outbox_kick", None)
-            jobs.enqueue("incubator.mail:deliver_outbox")
-
-        on_commit(session, kick)
+    if _kick_delivery not in session.info.get("on_commit", ()):
+        on_commit(session, _kick_delivery)  # once per transaction, however many emails
     return message
+
+
+def _kick_delivery() -> None:
+    jobs.enqueue("incubator.mail:deliver_outbox")
 
 
 class Transport(Protocol):
@@ -165,6 +163,7 @@ def deliver_outbox(now: datetime | None = None) -> tuple[int, int]:
         if not claimed:
             continue  # another sender has it
         message = session.get(OutboxMessage, message_id, populate_existing=True)
+        session.commit()  # no transaction (on SQLite, no write lock) while talking to the server
         try:
             transport().send(message)
         except Exception as error:  # any transport failure is retried later

@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import wtforms
 from flask import Response, flash, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from sqlalchemy.sql import ColumnElement
+from wtforms.validators import InputRequired, StopValidation
 
 from incubator.db import db
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
@@ -53,8 +56,19 @@ def perform(
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site, never an outside address (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this site, never an outside address (no open redirect).
+
+    Control characters are refused outright: browsers and Werkzeug drop some of
+    them, which would turn "/\t/evil.com" into "//evil.com".
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(char) < 32 or ord(char) == 127 for char in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("site.home")
 
@@ -87,17 +101,57 @@ WTFORMS_MESSAGES = (
     _l("Number must be between %(min)s and %(max)s."),
     _l("Field must be equal to %(other_name)s."),
     _l("Field must be between %(min)d and %(max)d characters long."),
-    _l("Field cannot be longer than %(max)d characters."),
-    _l("Field must be at least %(min)d characters long."),
+    lazy_ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        2,
+    ),
+    lazy_ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        2,
+    ),
 )
 
 
 class _WTFormsTranslations:
+    """The raw catalog: WTForms fills in its own placeholders (%(max)d and the like)."""
+
     def gettext(self, string: str) -> str:
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> Any:
+    """Typed text without surrounding blanks or control characters (a NUL breaks PostgreSQL)."""
+    if isinstance(value, str):
+        return _CONTROL_CHARACTERS.sub("", value).strip()
+    return value
+
+
+class _RequiredText(InputRequired):
+    """Sent, and not blank once cleaned: "   " is not a name."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        super().__call__(form, field)
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+# Numbers and choices: required means a value was sent (0 is a valid score).
+REQUIRED = InputRequired(message=_l("This field is required."))
+REQUIRED_TEXT = _RequiredText(message=_l("This field is required."))
+
+
+def optional_int(value: object) -> int | None:
+    """Coerce a select's value; the empty placeholder option stays None."""
+    return int(value) if value not in ("", None) else None  # type: ignore[arg-type]
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[wtforms.SelectChoice]:
@@ -108,6 +162,16 @@ def options(pairs: Iterable[tuple[Any, Any]]) -> list[wtforms.SelectChoice]:
 class _TranslatedMeta:
     def get_translations(self, form: Any) -> _WTFormsTranslations:
         return _WTFormsTranslations()
+
+    def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+        """Every text field (not passwords) is cleaned by `clean_text` before validation."""
+        field_class = unbound_field.field_class
+        if issubclass(field_class, wtforms.StringField) and not issubclass(
+            field_class, wtforms.PasswordField
+        ):
+            filters = (clean_text, *(unbound_field.kwargs.get("filters") or ()))
+            return unbound_field.bind(form=form, filters=filters, **options)
+        return unbound_field.bind(form=form, **options)
 
 
 class Form(FlaskForm):
@@ -188,7 +252,7 @@ class ListParams:
             sort=key,
             descending=descending,
             number=int(number) if number.isdigit() and int(number) > 0 else 1,
-            filters={name: request.args.get(name, "").strip() for name in filters},
+            filters={name: clean_text(request.args.get(name, "")) for name in filters},
         )
 
     def order(self, statement: Select[Any]) -> Select[Any]:

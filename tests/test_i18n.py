@@ -93,7 +93,7 @@ def test_the_catalog_has_every_string_of_the_code() -> None:
         ("templates/**.html", "jinja2"),
         ("templates/**.txt", "jinja2"),
     ]
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
     extracted = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(

@@ -3,13 +3,12 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import EqualTo, Length, Optional, ValidationError
 
 from incubator.accounts.models import ROLE_LABELS, Role
 from incubator.i18n import LANGUAGE_NAMES
-from incubator.web import Form, options
+from incubator.web import REQUIRED, REQUIRED_TEXT, Form, optional_int, options
 
-REQUIRED = InputRequired(message=_l("This field is required."))
 LANGUAGE_CHOICES = options(LANGUAGE_NAMES.items())
 
 
@@ -22,7 +21,7 @@ def valid_email(_form: object, field: EmailField) -> None:
 
 
 def email_field(label: str = _l("Email")) -> EmailField:
-    return EmailField(label, validators=[REQUIRED, Length(max=254), valid_email])
+    return EmailField(label, validators=[REQUIRED_TEXT, Length(max=254), valid_email])
 
 
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
@@ -42,7 +41,7 @@ class LoginForm(Form):
 
 
 class RegisterForm(Form):
-    name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Full name"), validators=[REQUIRED_TEXT, Length(max=120)])
     email = email_field()
     password, confirm = new_password_fields()
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="vi")
@@ -69,16 +68,12 @@ class ChangePasswordForm(Form):
 
 
 class ProfileForm(Form):
-    name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Full name"), validators=[REQUIRED_TEXT, Length(max=120)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
 def role_choices(roles: tuple[Role, ...] = tuple(Role)) -> list[SelectChoice]:
     return options((role.value, ROLE_LABELS[role]) for role in roles)
-
-
-def optional_int(value: object) -> int | None:
-    return int(value) if value not in ("", None) else None  # type: ignore[arg-type]
 
 
 def center_field() -> SelectField:
@@ -93,7 +88,7 @@ def center_field() -> SelectField:
 
 class InviteForm(Form):
     email = email_field()
-    name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Full name"), validators=[REQUIRED_TEXT, Length(max=120)])
     role = SelectField(
         _l("Role"), choices=role_choices((Role.MENTOR, Role.JUDGE, Role.MANAGER, Role.ADMIN))
     )

@@ -22,7 +22,7 @@ from incubator.accounts.models import (
     User,
 )
 from incubator.centers.models import Center
-from incubator.db import db, utcnow
+from incubator.db import contains_text, db, utcnow
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.mail import queue_email
 
@@ -188,9 +188,8 @@ def _require_admin(actor: User) -> None:
 def users_query(search: str = "", role: str = "") -> Select[Any]:
     statement = select(User)
     if search:
-        pattern = f"%{search.lower()}%"
         statement = statement.where(
-            or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern))
+            or_(contains_text(User.email, search), contains_text(User.name, search))
         )
     if role in Role.__members__.values():
         statement = statement.where(User.grants.any(RoleGrant.role == Role(role)))
@@ -267,6 +266,9 @@ def invite_user(
         raw = _issue_token(user, TokenPurpose.INVITE, timedelta(days=days))
         queue_email(user, "invitation", token=raw, role=role, days=days, **email_context)
     else:
+        held = next((g for g in user.grants if g.role is role), None)
+        if held and not email_context and (role is not Role.MANAGER or held.center_id == center_id):
+            raise DomainError(_("This person already has this role."), field="role")
         grant_role(actor, user, role, center_id)
         queue_email(user, "role_granted", role=role, **email_context)
     audit.record(actor, "user.invited", user, role=role.value)

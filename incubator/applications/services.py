@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +30,7 @@ from incubator.applications.stages import (
     check,
     moves_from,
 )
-from incubator.db import db, on_commit, on_rollback, utcnow
+from incubator.db import contains_text, db, on_commit, on_rollback, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
 from incubator.programs.models import Program
@@ -358,7 +358,7 @@ def program_applications_query(
     if sector in Sector.__members__.values():
         statement = statement.where(Startup.sector == Sector(sector))
     if search:
-        statement = statement.where(or_(func.lower(Startup.name).like(f"%{search.lower()}%")))
+        statement = statement.where(contains_text(Startup.name, search))
     if min_score is not None:
         statement = statement.where(scores.c.mean >= min_score)
     return statement, scores

@@ -280,9 +280,8 @@ def manage(application_id: int) -> Any:
     application_reviews = reviews.reviews_of(application)
     assign_form = AssignForm()
     assigned = {r.reviewer_id for r in application_reviews}
-    assign_form.reviewer_id.choices = options(
-        (u.id, u.name) for u in reviews.reviewers() if u.id not in assigned
-    )
+    candidates = [(u.id, u.name) for u in reviews.reviewers() if u.id not in assigned]
+    assign_form.reviewer_id.choices = options([("", _("Choose a reviewer")), *candidates])
     return render_template(
         "applications/manage.html",
         application=application,

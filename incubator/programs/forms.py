@@ -12,14 +12,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from incubator.fields import DateField, DateTimeField
 from incubator.programs.models import KIND_LABELS, ProgramKind
 from incubator.programs.services import CriterionData, ProgramData
-from incubator.web import Form, SubForm, options
+from incubator.web import REQUIRED, REQUIRED_TEXT, Form, SubForm, options
 
-REQUIRED = InputRequired(message=_l("This field is required."))
 BLANK_CRITERIA_ROWS = 3
 
 
@@ -44,8 +43,8 @@ class CriterionForm(SubForm):
 
 class ProgramForm(Form):
     center_id = SelectField(_l("Center"), coerce=int, validators=[REQUIRED])
-    name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED, Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[REQUIRED, Length(max=200)])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[REQUIRED_TEXT, Length(max=200)])
     kind = SelectField(_l("Kind"), choices=options((k.value, KIND_LABELS[k]) for k in ProgramKind))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     opens_at = DateTimeField(_l("Applications open (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])

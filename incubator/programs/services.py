@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, or_, select
 
 from incubator import audit
 from incubator.accounts.models import User
 from incubator.centers.models import Center
-from incubator.db import db, utcnow
+from incubator.db import contains_text, db, utcnow
 from incubator.errors import DomainError, Forbidden, NotFound
 from incubator.programs.models import Program, ProgramKind, ProgramStatus, RubricCriterion
 
@@ -196,11 +196,8 @@ def managed_programs_query(
     if status in ProgramStatus.__members__.values():
         statement = statement.where(Program.status == ProgramStatus(status))
     if search:
-        pattern = f"%{search.lower()}%"
         statement = statement.where(
-            or_(
-                func.lower(Program.name_vi).like(pattern), func.lower(Program.name_en).like(pattern)
-            )
+            or_(contains_text(Program.name_vi, search), contains_text(Program.name_en, search))
         )
     return statement
 

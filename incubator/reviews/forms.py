@@ -4,18 +4,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.programs.models import Program
 from incubator.reviews.services import ScoreInput
-from incubator.web import Form, options
-
-REQUIRED = InputRequired(message=_l("This field is required."))
+from incubator.web import REQUIRED, Form, optional_int, options
 
 
 class AssignForm(Form):
-    reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[REQUIRED])
+    reviewer_id = SelectField(_l("Reviewer"), coerce=optional_int, validators=[REQUIRED])
 
 
 class CheckboxList(SelectMultipleField):

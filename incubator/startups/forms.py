@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, Length, NumberRange, Optional
 
 from incubator.accounts.forms import email_field
 from incubator.fields import DateField
 from incubator.startups.models import SECTOR_LABELS, Sector
 from incubator.startups.services import StartupData
-from incubator.web import Form, options
-
-REQUIRED = InputRequired(message=_l("This field is required."))
+from incubator.web import REQUIRED, REQUIRED_TEXT, Form, options
 
 TRL_LABELS = {
     1: _l("1 – Basic principles observed"),
@@ -26,10 +24,10 @@ TRL_LABELS = {
 
 
 class StartupForm(Form):
-    name = StringField(_l("Startup name"), validators=[REQUIRED, Length(max=200)])
+    name = StringField(_l("Startup name"), validators=[REQUIRED_TEXT, Length(max=200)])
     sector = SelectField(_l("Sector"), choices=options((s.value, SECTOR_LABELS[s]) for s in Sector))
     description = TextAreaField(
-        _l("What the startup does"), validators=[REQUIRED, Length(max=5000)]
+        _l("What the startup does"), validators=[REQUIRED_TEXT, Length(max=5000)]
     )
     founded_on = DateField(_l("Founded (dd/mm/yyyy)"), validators=[Optional()])
     website = URLField(
@@ -60,6 +58,6 @@ class NewStartupForm(StartupForm):
 
 
 class MemberForm(Form):
-    name = StringField(_l("Full name"), validators=[REQUIRED, Length(max=120)])
+    name = StringField(_l("Full name"), validators=[REQUIRED_TEXT, Length(max=120)])
     email = email_field()
     title = StringField(_l("Role in the team"), validators=[Optional(), Length(max=120)])

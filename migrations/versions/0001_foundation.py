@@ -121,7 +121,7 @@ def upgrade() -> None:
             {
                 "code": "BIIC",
                 "name_vi": "Trung tâm Đổi mới sáng tạo Bình Dương",
-                "name_en": "Binh Duong Innovation Center",
+                "name_en": "Bình Dương Innovation Center",
                 "address": "Thành phố mới Bình Dương, phường Hòa Phú, Thủ Dầu Một, Bình Dương",
                 "timezone": "Asia/Ho_Chi_Minh",
             },
