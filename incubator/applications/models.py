@@ -109,6 +109,11 @@ class Application(Base):
     def editable(self) -> bool:
         return self.stage is Stage.DRAFT
 
+    @property
+    def answers(self) -> list[tuple[str, str]]:
+        """(section label, text) in the order of the form."""
+        return [(str(ANSWER_LABELS[name]), getattr(self, name)) for name in ANSWER_FIELDS]
+
 
 class StageTransition(Base):
     """One step of an application's history; rows are only ever added."""

@@ -344,7 +344,7 @@ def program_applications_query(
     include_drafts: bool = False,
 ) -> tuple[Select[Any], Any]:
     """Rows of (Application, mean, reviews, spread, rank) and the scores subquery for sorting."""
-    scores = application_scores()
+    scores = application_scores(program.id)
     statement = (
         select(Application, scores.c.mean, scores.c.reviews, scores.c.spread, scores.c.rank)
         .join(Startup, Application.startup_id == Startup.id)
@@ -366,7 +366,7 @@ def program_applications_query(
 
 def score_of(application: Application) -> Any:
     """(mean, reviews, spread, rank) of one application; None before any submitted review."""
-    scores = application_scores()
+    scores = application_scores(application.program_id)
     return db.session.execute(
         select(scores.c.mean, scores.c.reviews, scores.c.spread, scores.c.rank).where(
             scores.c.application_id == application.id

@@ -10,7 +10,7 @@ from sqlalchemy import Float, cast
 from incubator.accounts.models import Role
 from incubator.applications import services
 from incubator.applications.forms import ANSWER_HINTS, ApplicationForm, MoveForm, StartForm
-from incubator.applications.models import ANSWER_FIELDS, ANSWER_LABELS, STAGE_LABELS, Application
+from incubator.applications.models import STAGE_LABELS, Application
 from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
 from incubator.db import db
@@ -105,7 +105,6 @@ def view(application_id: int) -> Any:
     return render_template(
         "applications/view.html",
         application=application,
-        answers=[(ANSWER_LABELS[name], getattr(application, name)) for name in ANSWER_FIELDS],
         moves=services.allowed_moves(current_user, application),
         missing=services.missing_parts(application) if application.editable else [],
     )
@@ -285,7 +284,6 @@ def manage(application_id: int) -> Any:
     return render_template(
         "applications/manage.html",
         application=application,
-        answers=[(ANSWER_LABELS[name], getattr(application, name)) for name in ANSWER_FIELDS],
         reviews=application_reviews,
         review_total=review_total,
         score=services.score_of(application),

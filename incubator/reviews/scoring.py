@@ -9,13 +9,12 @@ from __future__ import annotations
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.sql import Subquery
 
-from incubator.applications.models import Application
 from incubator.programs.models import RubricCriterion
 from incubator.reviews.models import Review, ReviewScore
 
 
-def review_totals() -> Subquery:
-    """(review_id, application_id, total) for every submitted review."""
+def review_totals(program_id: int) -> Subquery:
+    """(review_id, application_id, total) for every submitted review in the program."""
     scaled = cast(ReviewScore.score, Float) * RubricCriterion.weight / RubricCriterion.max_score
     total = func.sum(scaled) * 100.0 / func.sum(RubricCriterion.weight)
     return (
@@ -26,18 +25,18 @@ def review_totals() -> Subquery:
         )
         .join(ReviewScore, ReviewScore.review_id == Review.id)
         .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
-        .where(Review.submitted_at.is_not(None))
+        .where(Review.submitted_at.is_not(None), RubricCriterion.program_id == program_id)
         .group_by(Review.id, Review.application_id)
         .subquery("review_totals")
     )
 
 
-def application_scores() -> Subquery:
-    """(application_id, mean, reviews, spread, rank) over the submitted reviews.
+def application_scores(program_id: int) -> Subquery:
+    """(application_id, mean, reviews, spread, rank) over the program's submitted reviews.
 
-    The rank is within the application's program, best mean first; ties share a rank.
+    The rank is within the program, best mean first; ties share a rank.
     """
-    totals = review_totals()
+    totals = review_totals(program_id)
     per_application = (
         select(
             totals.c.application_id,
@@ -48,16 +47,10 @@ def application_scores() -> Subquery:
         .group_by(totals.c.application_id)
         .subquery("per_application")
     )
-    return (
-        select(
-            per_application,
-            func.rank()
-            .over(partition_by=Application.program_id, order_by=per_application.c.mean.desc())
-            .label("rank"),
-        )
-        .join(Application, Application.id == per_application.c.application_id)
-        .subquery("application_scores")
-    )
+    return select(
+        per_application,
+        func.rank().over(order_by=per_application.c.mean.desc()).label("rank"),
+    ).subquery("application_scores")
 
 
 def review_total(review: Review) -> float | None:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from incubator.accounts.models import Role
 from incubator.accounts.services import get_user
-from incubator.applications.models import ANSWER_FIELDS, ANSWER_LABELS, Application
+from incubator.applications.models import Application
 from incubator.applications.services import managed_application
 from incubator.applications.stages import Stage
 from incubator.db import db
@@ -166,7 +166,6 @@ def review(review_id: int) -> Any:
         "reviews/review.html",
         review=item,
         application=application,
-        answers=[(ANSWER_LABELS[name], getattr(application, name)) for name in ANSWER_FIELDS],
         form=form,
         Stage=Stage,
     )

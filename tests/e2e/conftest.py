@@ -151,6 +151,7 @@ def live_server(
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     live.url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = live.url  # links in emails point at this server
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="e2e-server"
     )
