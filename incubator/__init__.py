@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from incubator import i18n, security
 from incubator.db import db
@@ -70,7 +71,16 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     return app
 
 
+class _DatabaseId(IntegerConverter):
+    """<int:…> in every route: ids beyond an integer column are simply not found (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = _DatabaseId
     from incubator.accounts.views import bp as accounts
     from incubator.applications.views import bp as applications
     from incubator.programs.views import bp as programs

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, func, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,7 +92,7 @@ def make_engine(url: str) -> Engine:
 
 
 def _make_sqlite_serializable(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for every transaction.
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for every write transaction.
 
     pysqlite's own implicit BEGIN is switched off so that the write lock is
     taken when the transaction starts; two writers then queue on the busy
@@ -109,7 +112,9 @@ def _make_sqlite_serializable(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Pages that only read (GET) do not queue behind writers; WAL lets them read meanwhile.
+        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -161,8 +166,13 @@ class Database:
 
 
 def _run_callbacks(session: Session, kind: str) -> None:
-    for callback in session.info.get(kind, []):
-        callback()
+    """After the transaction ended: a failing side effect is logged, never turned into an
+    error page for a change that was in fact saved (the outbox retries emails anyway)."""
+    for callback in session.info.pop(kind, []):
+        try:
+            callback()
+        except Exception:
+            log.exception("%s callback %r failed", kind, callback)
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -30,7 +30,7 @@ class _TextParsed(StringField):
             return
         try:
             self.data = self.parse(self.raw_text)
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             self.data = None
             raise ValueError(str(self.error_message)) from error
 
@@ -46,7 +46,10 @@ class DateField(_TextParsed):
     error_message = _l("Write the date as dd/mm/yyyy.")
 
     def parse(self, text: str) -> date:
-        return datetime.strptime(text, "%d/%m/%Y").date()
+        day = datetime.strptime(text, "%d/%m/%Y").date()
+        if not 1900 <= day.year <= 2999:
+            raise ValueError(text)
+        return day
 
     def render(self, value: date) -> str:
         return format_date(value)
@@ -58,7 +61,10 @@ class DateTimeField(_TextParsed):
     error_message = _l("Write the date and time as dd/mm/yyyy hh:mm.")
 
     def parse(self, text: str) -> datetime:
-        return local_to_utc(datetime.strptime(text, "%d/%m/%Y %H:%M"))
+        moment = datetime.strptime(text, "%d/%m/%Y %H:%M")
+        if not 1900 <= moment.year <= 2999:
+            raise ValueError(text)
+        return local_to_utc(moment)
 
     def render(self, value: datetime) -> str:
         return format_datetime(value)

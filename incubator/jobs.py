@@ -93,4 +93,6 @@ def run_worker(app: Flask) -> None:
     global _worker_app
     _worker_app = app
     queue = _rq_queue(app)
+    # whatever a crashed sender or a restart left behind is delivered first
+    queue.enqueue(run_in_worker, "incubator.mail:deliver_outbox")
     Worker([queue], connection=queue.connection).work(with_scheduler=True)

@@ -157,7 +157,11 @@ def deliver_outbox(now: datetime | None = None) -> tuple[int, int]:
                 OutboxMessage.status == MailStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
             )
-            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+            .values(
+                attempts=OutboxMessage.attempts + 1,
+                # the lease counts from this claim, not from the start of a long run
+                next_attempt_at=max(now, utcnow()) + CLAIM_LEASE,
+            )
         ).rowcount
         session.commit()
         if not claimed:

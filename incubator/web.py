@@ -150,8 +150,18 @@ REQUIRED_TEXT = _RequiredText(message=_l("This field is required."))
 
 
 def optional_int(value: object) -> int | None:
-    """Coerce a select's value; the empty placeholder option stays None."""
-    return int(value) if value not in ("", None) else None  # type: ignore[arg-type]
+    """A whole number from a form, or None for an empty placeholder.
+
+    Raises ValueError (WTForms' "invalid choice") for anything else, "²" included.
+    """
+    if value in ("", None):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise ValueError(text)
+    return int(text)
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[wtforms.SelectChoice]:
@@ -246,13 +256,14 @@ class ListParams:
         if key not in sorts:
             key, descending = default_sort.lstrip("-"), default_sort.startswith("-")
         number = request.args.get("page", "1")
+        page = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
         return cls(
             sorts=sorts,
             tiebreak=tiebreak,
             sort=key,
             descending=descending,
-            number=int(number) if number.isdigit() and int(number) > 0 else 1,
-            filters={name: clean_text(request.args.get(name, "")) for name in filters},
+            number=max(page, 1),
+            filters=query_filters(filters),
         )
 
     def order(self, statement: Select[Any]) -> Select[Any]:
@@ -271,7 +282,10 @@ class ListParams:
         return self._url(format="csv", page=None)
 
     def _url(self, **changes: Any) -> str:
-        args = {k: v for k, v in request.args.items() if v}
+        """This list's own parameters only (never anything else from the query string)."""
+        args: dict[str, Any] = {k: v for k, v in self.filters.items() if v}
+        args["sort"] = ("-" if self.descending else "") + self.sort
+        args["page"] = self.number
         args.update(changes)
         args = {k: v for k, v in args.items() if v is not None}
         return url_for(request.endpoint, **(request.view_args or {}), **args)
@@ -280,6 +294,11 @@ class ListParams:
         if key != self.sort:
             return ""
         return "▼" if self.descending else "▲"
+
+
+def query_filters(names: Iterable[str]) -> dict[str, str]:
+    """The named filters of a list page from the query string, cleaned."""
+    return {name: clean_text(request.args.get(name, "")) for name in names}
 
 
 def paginate(statement: Select[Any], params: ListParams, per_page: int | None = None) -> Page:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from incubator import create_app
 from incubator.security import access_of, public
@@ -19,7 +20,7 @@ def _example_url(rule: Any) -> str:
     values = dict(rule.defaults or {})
     for argument in rule.arguments - values.keys():
         converter = rule._converters[argument]
-        values[argument] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+        values[argument] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values)[1]
 
 

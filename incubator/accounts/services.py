@@ -208,7 +208,11 @@ def _center(center_id: int | None) -> Center | None:
 
 
 def grant_role(actor: User | None, user: User, role: Role, center_id: int | None = None) -> None:
-    """Give `user` the role; a manager role needs the center they will manage."""
+    """Give `user` the role; a manager role needs the center they will manage.
+
+    `actor` None is the system itself (the command line, a user accepting a team
+    invitation); every page passes the acting user, who must be an admin.
+    """
     if actor is not None:
         _require_admin(actor)
     center = _center(center_id)
@@ -248,31 +252,43 @@ def set_active(actor: User, user: User, active: bool) -> None:
     audit.record(actor, "user.activated" if active else "user.deactivated", user)
 
 
-def invite_user(
-    actor: User | None,
-    email: str,
-    name: str,
-    role: Role,
-    center_id: int | None = None,
-    **email_context: Any,
+def _invited_account(
+    email: str, name: str, role: Role, center_id: int | None, **context: Any
 ) -> User:
-    """Give an existing user the role, or create the account and email a link to set a password."""
+    """A new account with one role and an emailed link to choose a password."""
+    user = _new_user(email, name, "vi")
+    db.session.flush()
+    user.grants.append(RoleGrant(role=role, center_id=center_id if role is Role.MANAGER else None))
+    days = current_app.config["INVITATION_DAYS"]
+    raw = _issue_token(user, TokenPurpose.INVITE, timedelta(days=days))
+    queue_email(user, "invitation", token=raw, role=role, days=days, **context)
+    return user
+
+
+def invite_user(
+    actor: User, email: str, name: str, role: Role, center_id: int | None = None
+) -> User:
+    """Admins: give an existing user the role, or create the account and email a link."""
+    _require_admin(actor)
     user = find_user_by_email(email)
     if user is None:
-        user = _new_user(email, name, "vi")
-        db.session.flush()
-        grant_role(actor, user, role, center_id)
-        days = current_app.config["INVITATION_DAYS"]
-        raw = _issue_token(user, TokenPurpose.INVITE, timedelta(days=days))
-        queue_email(user, "invitation", token=raw, role=role, days=days, **email_context)
+        if role is Role.MANAGER and _center(center_id) is None:
+            raise DomainError(_("Choose the center this manager runs."), field="center_id")
+        user = _invited_account(email, name, role, center_id)
+        audit.record(actor, "role.granted", user, role=role.value, center=center_id)
     else:
         held = next((g for g in user.grants if g.role is role), None)
-        if held and not email_context and (role is not Role.MANAGER or held.center_id == center_id):
+        if held and (role is not Role.MANAGER or held.center_id == center_id):
             raise DomainError(_("This person already has this role."), field="role")
         grant_role(actor, user, role, center_id)
-        queue_email(user, "role_granted", role=role, **email_context)
+        queue_email(user, "role_granted", role=role)
     audit.record(actor, "user.invited", user, role=role.value)
     return user
+
+
+def invited_founder(email: str, name: str, **context: Any) -> User:
+    """A co-founder's new account, for a team invitation (the founder role only)."""
+    return _invited_account(email, name, Role.FOUNDER, None, **context)
 
 
 def create_user(email: str, name: str, password: str, role: Role, center_code: str | None) -> User:

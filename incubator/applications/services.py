@@ -67,7 +67,8 @@ def actors_for(user: Any, application: Application) -> set[Actor]:
         return actors
     if application.startup.has_member(user):
         actors.add(Actor.FOUNDER)
-    if user.manages(application.program.center_id):
+    # a draft is the founders' own business until it is submitted
+    if application.stage is not Stage.DRAFT and user.manages(application.program.center_id):
         actors.add(Actor.MANAGER)
     return actors
 
@@ -121,7 +122,10 @@ def deck_path_for(user: Any, application_id: int) -> tuple[Application, Any]:
     application = _get(application_id)
     if not may_read_deck(user, application) or not application.deck_file:
         raise NotFound("deck")
-    return application, files.path_of(DECKS, application.deck_file)
+    path = files.path_of(DECKS, application.deck_file)
+    if not path.is_file():
+        raise NotFound("deck")  # lost from the disk: a 404, not a 500
+    return application, path
 
 
 # ----------------------------------------------------------------- founder
@@ -240,6 +244,10 @@ def _guard(application: Application, move: Move) -> None:
                 _("Please complete before submitting: %(parts)s.", parts=", ".join(missing))
             )
     if move.target is Stage.ACCEPTED:
+        # lock the program row: two managers accepting at once cannot both take the last place
+        db.session.execute(
+            select(Program.id).where(Program.id == application.program_id).with_for_update()
+        )
         taken = db.session.scalar(
             select(func.count())
             .select_from(Application)
@@ -253,7 +261,7 @@ def _guard(application: Application, move: Move) -> None:
         if taken >= application.program.capacity:
             raise DomainError(
                 _(
-                    "The program is full (%(capacity)d places); waitlist the application instead.",
+                    "The program is full (%(capacity)d places): no more startups can be accepted.",
                     capacity=application.program.capacity,
                 )
             )
@@ -351,7 +359,7 @@ def program_applications_query(
         .outerjoin(scores, scores.c.application_id == Application.id)
         .where(Application.program_id == program.id)
     )
-    if stage in Stage.__members__.values():
+    if stage in Stage.__members__.values() and stage != Stage.DRAFT:
         statement = statement.where(Application.stage == Stage(stage))
     elif not include_drafts:
         statement = statement.where(Application.stage != Stage.DRAFT)

@@ -26,6 +26,7 @@ from incubator.web import (
     options,
     paginate,
     perform,
+    query_filters,
     safe_next,
     wants_csv,
 )
@@ -183,10 +184,9 @@ def move(application_id: int) -> Any:
 # ----------------------------------------------------------------- manager
 
 
-def _score_filter() -> float | None:
-    raw = request.args.get("min_score", "").replace(",", ".").strip()
+def _score(text: str) -> float | None:
     try:
-        return float(raw) if raw else None
+        return float(text.replace(",", ".")) if text else None
     except ValueError:
         return None
 
@@ -195,12 +195,13 @@ def _score_filter() -> float | None:
 @roles(Role.MANAGER)
 def program_applications(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
+    filters = query_filters(("stage", "sector", "q", "min_score"))
     statement, scores = services.program_applications_query(
         program,
-        stage=request.args.get("stage", ""),
-        sector=request.args.get("sector", ""),
-        search=request.args.get("q", "").strip(),
-        min_score=_score_filter(),
+        stage=filters["stage"],
+        sector=filters["sector"],
+        search=filters["q"],
+        min_score=_score(filters["min_score"]),
     )
     params = ListParams.from_request(
         sorts={
@@ -253,16 +254,17 @@ def program_applications(program_id: int) -> Any:
 @roles(Role.MANAGER)
 def board(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
-    sector = request.args.get("sector", "")
-    min_score = _score_filter()
+    filters = query_filters(("sector", "min_score"))
     return render_template(
         "applications/board.html",
         program=program,
-        columns=services.board(program, sector=sector, min_score=min_score),
+        columns=services.board(
+            program, sector=filters["sector"], min_score=_score(filters["min_score"])
+        ),
         stages=STAGE_LABELS,
         sectors=SECTOR_LABELS,
-        sector=sector,
-        min_score=request.args.get("min_score", ""),
+        sector=filters["sector"],
+        min_score=filters["min_score"],
         moves_for=lambda application: services.allowed_moves(current_user, application),
         column_limit=services.BOARD_COLUMN_LIMIT,
     )
@@ -289,4 +291,6 @@ def manage(application_id: int) -> Any:
         score=services.score_of(application),
         moves=services.allowed_moves(current_user, application),
         assign_form=assign_form,
+        can_assign=application.stage in reviews.REVIEWABLE
+        and not application.program.review_closed,
     )

@@ -22,6 +22,12 @@ from incubator.web import REQUIRED, REQUIRED_TEXT, Form, SubForm, options
 BLANK_CRITERIA_ROWS = 3
 
 
+def _criterion_id(text: str | None) -> int | None:
+    """The hidden id of an existing criterion; anything else makes a new one."""
+    text = text or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 class CriterionForm(SubForm):
     id = HiddenField()
     name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
@@ -77,7 +83,7 @@ class ProgramForm(Form):
             capacity=self.capacity.data,
             criteria=[
                 CriterionData(
-                    id=int(entry.form.id.data) if (entry.form.id.data or "").isdigit() else None,
+                    id=_criterion_id(entry.form.id.data),
                     name=entry.form.name.data.strip(),
                     description=entry.form.description.data or "",
                     weight=entry.form.weight.data,

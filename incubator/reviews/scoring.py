@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlalchemy import Float, cast, func, select
 from sqlalchemy.sql import Subquery
 
+from incubator.applications.models import Application
+from incubator.applications.stages import Stage
 from incubator.programs.models import RubricCriterion
 from incubator.reviews.models import Review, ReviewScore
 
@@ -25,7 +27,12 @@ def review_totals(program_id: int) -> Subquery:
         )
         .join(ReviewScore, ReviewScore.review_id == Review.id)
         .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
-        .where(Review.submitted_at.is_not(None), RubricCriterion.program_id == program_id)
+        .join(Application, Application.id == Review.application_id)
+        .where(
+            Review.submitted_at.is_not(None),
+            RubricCriterion.program_id == program_id,
+            Application.stage != Stage.WITHDRAWN,  # a withdrawn startup takes no rank
+        )
         .group_by(Review.id, Review.application_id)
         .subquery("review_totals")
     )

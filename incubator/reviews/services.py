@@ -60,7 +60,7 @@ def reviewer_loads(program: Program) -> Counter[int]:
     rows = db.session.execute(
         select(Review.reviewer_id, func.count())
         .join(Application)
-        .where(Application.program_id == program.id)
+        .where(Application.program_id == program.id, Review.conflict != Conflict.DECLARED)
         .group_by(Review.reviewer_id)
     )
     return Counter(dict(rows.all()))
@@ -137,17 +137,17 @@ def bulk_assign(
     if not targets:
         raise DomainError(_("Choose at least one application."), field="application_ids")
     loads = reviewer_loads(program)
-    existing = {
-        (application_id, reviewer_id)
-        for application_id, reviewer_id in db.session.execute(
-            select(Review.application_id, Review.reviewer_id).where(
-                Review.application_id.in_([a.id for a in targets])
-            )
+    rows = db.session.execute(
+        select(Review.application_id, Review.reviewer_id, Review.conflict).where(
+            Review.application_id.in_([a.id for a in targets])
         )
-    }
+    ).all()
+    existing = {(application_id, reviewer_id) for application_id, reviewer_id, _c in rows}
+    # a reviewer who declared a conflict does not count towards the application's reviewers
+    usable = Counter(a for a, _r, conflict in rows if conflict is not Conflict.DECLARED)
     made = 0
     for application in targets:
-        have = sum(1 for (a, _r) in existing if a == application.id)
+        have = usable[application.id]
         candidates = sorted(
             (
                 u
@@ -191,6 +191,8 @@ def declare_conflict(actor: User, review: Review, has_conflict: bool, note: str 
         raise NotFound("review")
     if review.conflict is Conflict.DECLARED:
         raise DomainError(_("You already declared a conflict of interest for this application."))
+    if review.application.program.review_closed:
+        raise DomainError(_("The review of this program is closed; scores can no longer change."))
     if has_conflict and not note.strip():
         raise DomainError(_("Please describe the conflict of interest."), field="note")
     if not has_conflict and review.conflict is Conflict.NONE:

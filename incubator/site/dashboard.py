@@ -15,7 +15,7 @@ from incubator.programs.models import Program
 from incubator.programs.services import managed_programs_query, open_calls_query
 from incubator.reviews.models import Review
 from incubator.reviews.services import open_review_count, reviewer_queue_query
-from incubator.startups.services import startups_of
+from incubator.startups.services import open_invitations_for, startups_of
 
 PANEL_ORDER = (Role.ADMIN, Role.MANAGER, Role.MENTOR, Role.JUDGE, Role.FOUNDER)
 
@@ -96,4 +96,8 @@ def panels(user: Any) -> list[tuple[str, dict[str, Any]]]:
     roles = set(user.roles)
     if Role.ADMIN in roles:
         roles.add(Role.MANAGER)  # an admin runs every center
-    return [(role.value, BUILDERS[role](user)) for role in PANEL_ORDER if role in roles]
+    panels = [(role.value, BUILDERS[role](user)) for role in PANEL_ORDER if role in roles]
+    invitations = open_invitations_for(user)
+    if invitations:
+        panels.insert(0, ("invitations", {"invitations": invitations}))
+    return panels

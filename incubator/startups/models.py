@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
@@ -91,3 +91,33 @@ class StartupMember(Base):
 
     startup: Mapped[Startup] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class TeamInvitation(Base):
+    """A member asked someone to join the team; they become a member only by accepting."""
+
+    __tablename__ = "team_invitations"
+    __table_args__ = (
+        # one open invitation per person and startup
+        Index(
+            "ix_team_invitations_open",
+            "startup_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("answered_at IS NULL"),
+            sqlite_where=text("answered_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120), default="")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted: Mapped[bool | None]
+
+    startup: Mapped[Startup] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="joined")

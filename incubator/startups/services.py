@@ -12,9 +12,10 @@ from sqlalchemy import select
 from incubator import audit
 from incubator.accounts import services as accounts
 from incubator.accounts.models import Role, User
-from incubator.db import db
+from incubator.db import db, utcnow
 from incubator.errors import DomainError, NotFound
-from incubator.startups.models import Sector, Startup, StartupMember
+from incubator.mail import queue_email
+from incubator.startups.models import Sector, Startup, StartupMember, TeamInvitation
 
 
 @dataclass
@@ -122,20 +123,84 @@ def update_startup(actor: User, startup: Startup, data: StartupData) -> Startup:
     return startup
 
 
-def invite_member(actor: User, startup: Startup, email: str, name: str, title: str) -> User:
-    """Add a co-founder; a new person gets an account and a link to set a password."""
+def invite_member(
+    actor: User, startup: Startup, email: str, name: str, title: str
+) -> TeamInvitation:
+    """Ask someone to join the team; they become a member only when they accept.
+
+    Someone without an account gets one (founder role) and a link to choose a password.
+    """
     if not startup.has_member(actor):
         raise NotFound("startup")
     user = accounts.find_user_by_email(email)
-    if user is not None and startup.has_member(user):
-        raise DomainError(_("This person is already in the team."), field="email")
-    if user is not None and not user.active:
-        raise DomainError(_("This account is deactivated."), field="email")
-    user = accounts.invite_user(None, email, name, Role.FOUNDER, startup=startup)
-    startup.members.append(StartupMember(user_id=user.id, title=title.strip()))
+    if user is not None:
+        if startup.has_member(user):
+            raise DomainError(_("This person is already in the team."), field="email")
+        if not user.active:
+            raise DomainError(_("This account is deactivated."), field="email")
+        if _open_invitation(startup, user) is not None:
+            raise DomainError(_("This person has already been invited."), field="email")
+    else:
+        user = accounts.invited_founder(email, name, startup=startup, inviter=actor)
+    invitation = TeamInvitation(
+        startup=startup, user_id=user.id, title=title.strip(), invited_by_id=actor.id
+    )
+    db.session.add(invitation)
     db.session.flush()
-    audit.record(actor, "startup.member_added", startup, user=user.id)
-    return user
+    if user.password_hash is not None:  # a new account's email already says it all
+        queue_email(user, "team_invitation", startup=startup, inviter=actor)
+    audit.record(actor, "startup.member_invited", startup, user=user.id)
+    return invitation
+
+
+def _open_invitation(startup: Startup, user: User) -> TeamInvitation | None:
+    return db.session.scalar(
+        select(TeamInvitation).where(
+            TeamInvitation.startup_id == startup.id,
+            TeamInvitation.user_id == user.id,
+            TeamInvitation.answered_at.is_(None),
+        )
+    )
+
+
+def open_invitations_for(user: User) -> list[TeamInvitation]:
+    return list(
+        db.session.scalars(
+            select(TeamInvitation)
+            .where(TeamInvitation.user_id == user.id, TeamInvitation.answered_at.is_(None))
+            .order_by(TeamInvitation.created_at)
+        )
+    )
+
+
+def open_invitations_of(startup: Startup) -> list[TeamInvitation]:
+    return list(
+        db.session.scalars(
+            select(TeamInvitation)
+            .where(TeamInvitation.startup_id == startup.id, TeamInvitation.answered_at.is_(None))
+            .order_by(TeamInvitation.created_at)
+        )
+    )
+
+
+def answer_invitation(actor: User, invitation_id: int, accept: bool) -> TeamInvitation:
+    """The invited person joins the team (and becomes a founder), or declines."""
+    invitation = db.session.get(TeamInvitation, invitation_id)
+    if invitation is None or invitation.user_id != actor.id:
+        raise NotFound("invitation")
+    if invitation.answered_at is not None:
+        raise DomainError(_("This invitation was already answered."))
+    invitation.answered_at = utcnow()
+    invitation.accepted = accept
+    startup = invitation.startup
+    if accept and not startup.has_member(actor):
+        accounts.grant_role(None, actor, Role.FOUNDER)
+        startup.members.append(StartupMember(user_id=actor.id, title=invitation.title))
+        db.session.flush()
+    audit.record(
+        actor, "startup.invitation_accepted" if accept else "startup.invitation_declined", startup
+    )
+    return invitation
 
 
 def remove_member(actor: User, startup: Startup, user_id: int) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,6 +57,7 @@ def detail(startup_id: int) -> Any:
         startup=startup,
         is_member=is_member,
         applications=applications,
+        invitations=services.open_invitations_of(startup) if is_member else [],
         member_form=MemberForm(),
     )
 
@@ -90,7 +91,10 @@ def add_member(startup_id: int) -> Any:
         form.title.data or "",
     ).ok:
         flash(
-            _("%(email)s is added to the team and notified by email.", email=form.email.data),
+            _(
+                "%(email)s is invited by email and joins the team on accepting.",
+                email=form.email.data,
+            ),
             "success",
         )
     return redirect(url_for("startups.detail", startup_id=startup.id))
@@ -105,3 +109,26 @@ def remove_member(startup_id: int, user_id: int) -> Any:
     if user_id == current_user.id:
         return redirect(url_for("startups.mine"))
     return redirect(url_for("startups.detail", startup_id=startup.id))
+
+
+@bp.get("/invitations")
+@logged_in
+def invitations() -> Any:
+    return render_template(
+        "startups/invitations.html", invitations=services.open_invitations_for(current_user)
+    )
+
+
+@bp.post("/invitations/<int:invitation_id>")
+@logged_in
+def answer(invitation_id: int) -> Any:
+    accept = request.form.get("answer") == "accept"
+    outcome = perform(services.answer_invitation, current_user, invitation_id, accept)
+    if outcome.ok and accept:
+        flash(
+            _("Welcome to the team of %(startup)s.", startup=outcome.value.startup.name), "success"
+        )
+        return redirect(url_for("startups.detail", startup_id=outcome.value.startup_id))
+    if outcome.ok:
+        flash(_("The invitation is declined."), "info")
+    return redirect(url_for("startups.invitations"))

@@ -1,4 +1,4 @@
-"""programs, startups, applications, stage history, reviews
+"""programs, startups, team invitations, applications, stage history, reviews
 
 Revision ID: 0002
 Revises: 0001
@@ -74,6 +74,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('startup_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_startup_members_user_id'), ['user_id'], unique=False)
+
+    op.create_table('team_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('startup_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_team_invitations_invited_by_id_users')),
+    sa.ForeignKeyConstraint(['startup_id'], ['startups.id'], name=op.f('fk_team_invitations_startup_id_startups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_team_invitations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_invitations'))
+    )
+    with op.batch_alter_table('team_invitations', schema=None) as batch_op:
+        batch_op.create_index('ix_team_invitations_open', ['startup_id', 'user_id'], unique=True, postgresql_where=sa.text('answered_at IS NULL'), sqlite_where=sa.text('answered_at IS NULL'))
+        batch_op.create_index(batch_op.f('ix_team_invitations_user_id'), ['user_id'], unique=False)
 
     op.create_table('applications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -199,6 +217,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_applications_program_id'))
 
     op.drop_table('applications')
+    with op.batch_alter_table('team_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_invitations_user_id'))
+        batch_op.drop_index('ix_team_invitations_open', postgresql_where=sa.text('answered_at IS NULL'), sqlite_where=sa.text('answered_at IS NULL'))
+
+    op.drop_table('team_invitations')
     with op.batch_alter_table('startup_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_startup_members_user_id'))
 

@@ -76,27 +76,52 @@ def test_inviting_a_new_cofounder_creates_an_account_with_a_link(
         services.invite_member(member, startup, "Co.Founder@Example.test", "Trần Bình", "CTO")
     invited = find_user_by_email("co.founder@example.test")
     assert invited is not None and invited.password_hash is None
-    assert invited.has_role(Role.FOUNDER)
-    assert startup.has_member(invited)
+    assert invited.roles == {Role.FOUNDER}
+    assert not startup.has_member(invited)  # a member only once they accept
     (email,) = [m for m in outbox.sent if m["to"] == "co.founder@example.test"]
-    assert "/invitation/" in email["body"]
-    assert startup.name in email["body"]
+    assert "/invitation/" in email["body"] and startup.name in email["body"]
+    (invitation,) = services.open_invitations_for(invited)
+    services.answer_invitation(invited, invitation.id, accept=True)
+    assert startup.has_member(invited)
+    assert [m.title for m in startup.members if m.user_id == invited.id] == ["CTO"]
 
 
-def test_inviting_an_existing_user_adds_them_and_the_founder_role(
+def test_an_existing_user_is_asked_and_nothing_changes_until_they_accept(
     ctx: Any, make_startup: Any, make_user: Any, outbox: Any
 ) -> None:
     startup = make_startup()
     member = db.session.get(User, startup.members[0].user_id)
-    mentor = make_user(Role.MENTOR)
+    manager = make_user(Role.MANAGER, center="SMIC")
     with db.transaction():
-        services.invite_member(member, startup, mentor.email, "", "Cố vấn kỹ thuật")
-    assert mentor.has_role(Role.FOUNDER) and mentor.has_role(Role.MENTOR)
-    assert startup.has_member(mentor)
-    assert [m for m in outbox.sent if m["to"] == mentor.email]
+        services.invite_member(member, startup, manager.email, "", "Cố vấn kỹ thuật")
+    assert manager.roles == {Role.MANAGER}  # no role is granted by a founder
+    assert not startup.has_member(manager)
+    assert [m["to"] for m in outbox.sent] == [manager.email]
     with pytest.raises(DomainError) as error:
-        services.invite_member(member, startup, mentor.email, "", "")
+        services.invite_member(member, startup, manager.email, "", "")
     assert error.value.field == "email"
+    (invitation,) = services.open_invitations_for(manager)
+    stranger = make_user(Role.FOUNDER)
+    with pytest.raises(NotFound):
+        services.answer_invitation(stranger, invitation.id, accept=True)
+    services.answer_invitation(manager, invitation.id, accept=False)
+    assert not startup.has_member(manager) and manager.roles == {Role.MANAGER}
+    with pytest.raises(DomainError):
+        services.answer_invitation(manager, invitation.id, accept=True)
+    assert services.open_invitations_for(manager) == []
+
+
+def test_accepting_makes_a_mentor_a_founder_too(
+    ctx: Any, make_startup: Any, make_user: Any
+) -> None:
+    startup = make_startup()
+    member = db.session.get(User, startup.members[0].user_id)
+    mentor = make_user(Role.MENTOR)
+    invitation = services.invite_member(member, startup, mentor.email, "", "CTO")
+    services.answer_invitation(mentor, invitation.id, accept=True)
+    assert mentor.roles == {Role.MENTOR, Role.FOUNDER} and startup.has_member(mentor)
+    with pytest.raises(DomainError):
+        services.invite_member(member, startup, mentor.email, "", "")
 
 
 def test_a_startup_keeps_at_least_one_member(ctx: Any, make_startup: Any, make_user: Any) -> None:
@@ -105,7 +130,8 @@ def test_a_startup_keeps_at_least_one_member(ctx: Any, make_startup: Any, make_u
     with pytest.raises(DomainError):
         services.remove_member(member, startup, member.id)
     other = make_user(Role.FOUNDER)
-    services.invite_member(member, startup, other.email, "", "")
+    invitation = services.invite_member(member, startup, other.email, "", "")
+    services.answer_invitation(other, invitation.id, accept=True)
     services.remove_member(member, startup, other.id)
     assert not startup.has_member(other)
 

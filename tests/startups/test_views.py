@@ -68,9 +68,9 @@ def test_inviting_a_cofounder_from_the_profile(
         data={"name": "Trần Bình", "email": "binh@example.test", "title": "CTO"},
     )
     assert response.status_code == 302
+    assert "binh@example.test" in client.get(f"/startups/{startup.id}").get_data(as_text=True)
     assert [m["to"] for m in outbox.sent] == ["binh@example.test"]
-    invitation = outbox.sent[0]["body"]
-    link = next(word for word in invitation.split() if "/invitation/" in word)
+    link = next(word for word in outbox.sent[0]["body"].split() if "/invitation/" in word)
     invited = app.test_client()
     path = link.replace(app.config["BASE_URL"], "")
     assert invited.get(path).status_code == 200
@@ -80,12 +80,47 @@ def test_inviting_a_cofounder_from_the_profile(
         ).status_code
         == 302
     )
+    home = invited.get("/").get_data(as_text=True)
+    assert 'id="panel-invitations"' in home
+    invitation_id = int(home.split('id="invitation-')[1].split('"')[0])
+    response = invited.post(f"/invitations/{invitation_id}", data={"answer": "accept"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/startups/{startup.id}"
+    )
     assert f"/startups/{startup.id}" in invited.get("/startups").get_data(as_text=True)
+    assert 'id="panel-invitations"' not in invited.get("/").get_data(as_text=True)
     # an invalid invitation is explained, not a 500
     response = client.post(
         f"/startups/{startup.id}/members", data={"name": "", "email": "không phải email"}
     )
     assert response.status_code == 302
+
+
+def test_someone_elses_invitation_cannot_be_answered(
+    app: Any, make_startup: Any, make_user: Any, login: Any, as_role: Any
+) -> None:
+    from incubator.startups.services import invite_member
+
+    startup = make_startup()
+    invited = make_user(Role.MENTOR)
+    with app.app_context():
+        invitation = invite_member(
+            db.session.get(User, startup.members[0].user_id),
+            db.session.get(Startup, startup.id),
+            invited.email,
+            "",
+            "",
+        )
+        db.session.commit()
+        invitation_id = invitation.id
+    stranger, _ = as_role("founder")
+    assert (
+        stranger.post(f"/invitations/{invitation_id}", data={"answer": "accept"}).status_code == 404
+    )
+    client = login(invited)
+    assert f'id="invitation-{invitation_id}"' in client.get("/invitations").get_data(as_text=True)
+    client.post(f"/invitations/{invitation_id}", data={"answer": "decline"})
+    assert "empty-state" in client.get("/invitations").get_data(as_text=True)
 
 
 def test_strangers_cannot_edit_or_see_a_profile(app: Any, make_startup: Any, as_role: Any) -> None:
