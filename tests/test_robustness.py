@@ -148,19 +148,14 @@ def test_a_withdrawn_application_takes_no_rank(
 ) -> None:
     from incubator.accounts.models import User
     from incubator.applications import services as applications
-    from incubator.reviews import services as reviews
-    from incubator.reviews.services import ScoreInput
+    from tests.reviews.test_services import reviewed
 
     program = make_program()
     mentor = make_user(Role.MENTOR)
     best = make_application(Stage.SUBMITTED, program=program)
     other = make_application(Stage.SUBMITTED, program=program)
-    for application, score in ((best, 10), (other, 5)):
-        review = reviews.assign(manager_of("BIIC"), application, mentor)
-        reviews.declare_conflict(mentor, review, False)
-        reviews.save_scores(
-            mentor, review, {c.id: ScoreInput(min(score, c.max_score)) for c in program.criteria}
-        )
+    reviewed(manager_of("BIIC"), mentor, best, [10, 10, 5])
+    reviewed(manager_of("BIIC"), mentor, other, [5, 5, 5])
     founder = db.session.get(User, best.startup.members[0].user_id)
     applications.move(founder, best, Stage.WITHDRAWN, "Chuyển hướng")
     assert applications.score_of(best) is None

@@ -15,7 +15,7 @@ from incubator.programs.models import Program
 from incubator.programs.services import managed_programs_query, open_calls_query
 from incubator.reviews.models import Review
 from incubator.reviews.services import open_review_count, reviewer_queue_query
-from incubator.startups.services import open_invitations_for, startups_of
+from incubator.startups.services import open_invitations, startups_of
 
 PANEL_ORDER = (Role.ADMIN, Role.MANAGER, Role.MENTOR, Role.JUDGE, Role.FOUNDER)
 
@@ -97,7 +97,7 @@ def panels(user: Any) -> list[tuple[str, dict[str, Any]]]:
     if Role.ADMIN in roles:
         roles.add(Role.MANAGER)  # an admin runs every center
     panels = [(role.value, BUILDERS[role](user)) for role in PANEL_ORDER if role in roles]
-    invitations = open_invitations_for(user)
+    invitations = open_invitations(user=user)
     if invitations:
         panels.insert(0, ("invitations", {"invitations": invitations}))
     return panels

@@ -138,7 +138,7 @@ def invite_member(
             raise DomainError(_("This person is already in the team."), field="email")
         if not user.active:
             raise DomainError(_("This account is deactivated."), field="email")
-        if _open_invitation(startup, user) is not None:
+        if open_invitations(user=user, startup=startup):
             raise DomainError(_("This person has already been invited."), field="email")
     else:
         user = accounts.invited_founder(email, name, startup=startup, inviter=actor)
@@ -153,34 +153,16 @@ def invite_member(
     return invitation
 
 
-def _open_invitation(startup: Startup, user: User) -> TeamInvitation | None:
-    return db.session.scalar(
-        select(TeamInvitation).where(
-            TeamInvitation.startup_id == startup.id,
-            TeamInvitation.user_id == user.id,
-            TeamInvitation.answered_at.is_(None),
-        )
-    )
-
-
-def open_invitations_for(user: User) -> list[TeamInvitation]:
-    return list(
-        db.session.scalars(
-            select(TeamInvitation)
-            .where(TeamInvitation.user_id == user.id, TeamInvitation.answered_at.is_(None))
-            .order_by(TeamInvitation.created_at)
-        )
-    )
-
-
-def open_invitations_of(startup: Startup) -> list[TeamInvitation]:
-    return list(
-        db.session.scalars(
-            select(TeamInvitation)
-            .where(TeamInvitation.startup_id == startup.id, TeamInvitation.answered_at.is_(None))
-            .order_by(TeamInvitation.created_at)
-        )
-    )
+def open_invitations(
+    *, user: User | None = None, startup: Startup | None = None
+) -> list[TeamInvitation]:
+    """Invitations not answered yet, to a user or for a startup's team."""
+    statement = select(TeamInvitation).where(TeamInvitation.answered_at.is_(None))
+    if user is not None:
+        statement = statement.where(TeamInvitation.user_id == user.id)
+    if startup is not None:
+        statement = statement.where(TeamInvitation.startup_id == startup.id)
+    return list(db.session.scalars(statement.order_by(TeamInvitation.created_at)))
 
 
 def answer_invitation(actor: User, invitation_id: int, accept: bool) -> TeamInvitation:

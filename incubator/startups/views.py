@@ -57,7 +57,7 @@ def detail(startup_id: int) -> Any:
         startup=startup,
         is_member=is_member,
         applications=applications,
-        invitations=services.open_invitations_of(startup) if is_member else [],
+        invitations=services.open_invitations(startup=startup) if is_member else [],
         member_form=MemberForm(),
     )
 
@@ -115,7 +115,7 @@ def remove_member(startup_id: int, user_id: int) -> Any:
 @logged_in
 def invitations() -> Any:
     return render_template(
-        "startups/invitations.html", invitations=services.open_invitations_for(current_user)
+        "startups/invitations.html", invitations=services.open_invitations(user=current_user)
     )
 
 

@@ -80,7 +80,7 @@ def test_inviting_a_new_cofounder_creates_an_account_with_a_link(
     assert not startup.has_member(invited)  # a member only once they accept
     (email,) = [m for m in outbox.sent if m["to"] == "co.founder@example.test"]
     assert "/invitation/" in email["body"] and startup.name in email["body"]
-    (invitation,) = services.open_invitations_for(invited)
+    (invitation,) = services.open_invitations(user=invited)
     services.answer_invitation(invited, invitation.id, accept=True)
     assert startup.has_member(invited)
     assert [m.title for m in startup.members if m.user_id == invited.id] == ["CTO"]
@@ -100,7 +100,7 @@ def test_an_existing_user_is_asked_and_nothing_changes_until_they_accept(
     with pytest.raises(DomainError) as error:
         services.invite_member(member, startup, manager.email, "", "")
     assert error.value.field == "email"
-    (invitation,) = services.open_invitations_for(manager)
+    (invitation,) = services.open_invitations(user=manager)
     stranger = make_user(Role.FOUNDER)
     with pytest.raises(NotFound):
         services.answer_invitation(stranger, invitation.id, accept=True)
@@ -108,7 +108,7 @@ def test_an_existing_user_is_asked_and_nothing_changes_until_they_accept(
     assert not startup.has_member(manager) and manager.roles == {Role.MANAGER}
     with pytest.raises(DomainError):
         services.answer_invitation(manager, invitation.id, accept=True)
-    assert services.open_invitations_for(manager) == []
+    assert services.open_invitations(user=manager) == []
 
 
 def test_accepting_makes_a_mentor_a_founder_too(
