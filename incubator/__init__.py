@@ -51,20 +51,13 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     i18n.init_app(app)
 
     from incubator import cli
-    from incubator.accounts.models import role_label
-    from incubator.applications.models import stage_label
-    from incubator.applications.services import move_label
-    from incubator.site import navigation
+    from incubator.domains import init_domains
     from incubator.web import absolute_url
 
-    app.jinja_env.globals.update(
-        navigation=navigation.items,
-        absolute_url=absolute_url,
-        stage_label=stage_label,
-        move_label=move_label,
-        role_label=role_label,
-    )
-    _register_blueprints(app)
+    app.url_map.converters["int"] = _DatabaseId
+    app.jinja_env.globals.update(absolute_url=absolute_url)
+    app.jinja_env.filters.update(label=lambda member: member.label)
+    init_domains(app)
     security.init_app(app)
     cli.init_app(app)
     _register_error_pages(app)
@@ -77,19 +70,6 @@ class _DatabaseId(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-
-
-def _register_blueprints(app: Flask) -> None:
-    app.url_map.converters["int"] = _DatabaseId
-    from incubator.accounts.views import bp as accounts
-    from incubator.applications.views import bp as applications
-    from incubator.programs.views import bp as programs
-    from incubator.reviews.views import bp as reviews
-    from incubator.site.views import bp as site
-    from incubator.startups.views import bp as startups
-
-    for blueprint in (site, accounts, programs, startups, applications, reviews):
-        app.register_blueprint(blueprint)
 
 
 def _error_text(code: int) -> tuple[str, str]:

@@ -1,4 +1,9 @@
-"""Engine and session per app, the declarative Base, and the one commit point."""
+"""Engine and session per app, the declarative Base, and the transaction runner.
+
+The transaction runner (`run`, or `db.transaction()` around several calls) is
+the one place that commits or rolls back, for web requests, the CLI, jobs and
+the API alike.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, func, make_url
@@ -16,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -163,6 +169,12 @@ class Database:
         finally:
             session.info.pop("on_commit", None)
             session.info.pop("on_rollback", None)
+
+
+def run(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call one service as one transaction: committed if it returns, rolled back if it raises."""
+    with db.transaction():
+        return service(*args, **kwargs)
 
 
 def _run_callbacks(session: Session, kind: str) -> None:

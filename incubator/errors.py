@@ -1,4 +1,10 @@
-"""Domain errors raised by services; views turn them into form errors or error pages."""
+"""Errors raised by services.
+
+`DomainError` is a refusal the user can understand; the HTML adapter shows it
+next to a form field or as a flash message, the API as a JSON error. Not found
+and forbidden are not refusals of that kind: they end the request with 404 or
+403 wherever they are raised.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,17 @@ class DomainError(Exception):
         self.field = field
 
 
-class NotFound(DomainError):
-    """The object does not exist, or the acting user may not know that it does."""
-
-
-class Forbidden(DomainError):
-    """The acting user may see the object but not do this to it."""
-
-
 class TooManyAttempts(DomainError):
     """Refused because of repeated failures (answered with 429)."""
+
+
+class NotFound(Exception):
+    """The object does not exist, or the acting user may not know that it does (404)."""
+
+
+class Forbidden(Exception):
+    """The acting user may see the object but not do this to it (403)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message

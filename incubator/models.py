@@ -1,12 +1,11 @@
-"""Every domain's models, imported so that `Base.metadata` is complete (Alembic, tests)."""
+"""Every table, so that `Base.metadata` is complete (Alembic, tests): the shared ones and each
+domain's `models` module, in DOMAINS order."""
 
-from incubator import audit, mail  # noqa: F401
-from incubator.accounts import models as accounts  # noqa: F401
-from incubator.applications import models as applications  # noqa: F401
-from incubator.centers import models as centers  # noqa: F401
+from incubator import audit, mail  # noqa: F401  (the audit log and the outbox)
 from incubator.db import Base
-from incubator.programs import models as programs  # noqa: F401
-from incubator.reviews import models as reviews  # noqa: F401
-from incubator.startups import models as startups  # noqa: F401
+from incubator.domains import domain_modules
+
+for _module in domain_modules("models"):
+    pass  # importing the module declares its tables
 
 metadata = Base.metadata

@@ -29,8 +29,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 class Access:
     """Who may call a view: everyone, any logged-in user, or holders of some roles."""
 
-    def __init__(self, label: str, roles: frozenset[Role] | None, login: bool) -> None:
-        self.label = label
+    def __init__(self, roles: frozenset[Role] | None, login: bool) -> None:
         self.roles = roles
         self.login = login
 
@@ -50,14 +49,14 @@ def _declare(access: Access) -> Callable[[View], View]:
     return decorate
 
 
-public = _declare(Access("public", None, login=False))
-logged_in = _declare(Access("logged in", None, login=True))
+public = _declare(Access(None, login=False))
+logged_in = _declare(Access(None, login=True))
 
 
 def roles(*allowed: Role) -> Callable[[View], View]:
     """Holders of any of `allowed`; admins are let through everywhere."""
     granted = frozenset(allowed) | {Role.ADMIN}
-    return _declare(Access("roles: " + ", ".join(sorted(granted)), granted, login=True))
+    return _declare(Access(granted, login=True))
 
 
 def access_of(view: Callable[..., Any]) -> Access | None:

@@ -18,7 +18,7 @@ from incubator.accounts.models import Role, RoleGrant, User
 from incubator.accounts.services import hash_password
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.services import DECKS
-from incubator.applications.stages import Actor, Stage, check
+from incubator.applications.stages import Capacity, Stage, check
 from incubator.centers.models import Center
 from incubator.db import db
 from incubator.programs.models import Program, ProgramKind, ProgramStatus, RubricCriterion
@@ -400,12 +400,12 @@ class _Demo:
         )
         stage, at = Stage.DRAFT, started
         for target in PATHS[final]:
-            move = check(stage, target, {Actor.FOUNDER, Actor.MANAGER})
+            move = check(stage, target, {Capacity.FOUNDER, Capacity.MANAGER})
             at = at + timedelta(days=3)
             if target is Stage.SUBMITTED:
                 at = min(at, program.closes_at - timedelta(days=1))
                 application.submitted_at = at
-            actor = founder if move.actor is Actor.FOUNDER else manager
+            actor = founder if move.capacity is Capacity.FOUNDER else manager
             application.transitions.append(
                 StageTransition(
                     from_stage=stage,

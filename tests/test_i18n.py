@@ -42,7 +42,7 @@ def test_time_left(app: Any) -> None:
 
 
 def _form_field(app: Any, field_class: Any, raw: str) -> Any:
-    from incubator.web import Form
+    from incubator.forms import Form
 
     class OneField(Form):
         value = field_class("value")
@@ -54,7 +54,7 @@ def _form_field(app: Any, field_class: Any, raw: str) -> Any:
 
 
 def test_date_time_and_money_fields_parse_what_users_type(app: Any) -> None:
-    from incubator.fields import DateField, DateTimeField, MoneyField
+    from incubator.forms import DateField, DateTimeField, MoneyField
 
     assert _form_field(app, DateField, "15/03/2023").data == date(2023, 3, 15)
     assert _form_field(app, DateTimeField, "01/12/2026 08:00").data == datetime(

@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
 
-from incubator.accounts.models import ROLE_LABELS, Role
+from incubator.accounts.models import Role
+from incubator.forms import REQUIRED, REQUIRED_TEXT, Form, optional_int, options
 from incubator.i18n import LANGUAGE_NAMES
-from incubator.web import REQUIRED, REQUIRED_TEXT, Form, optional_int, options
 
 LANGUAGE_CHOICES = options(LANGUAGE_NAMES.items())
 
@@ -73,7 +73,7 @@ class ProfileForm(Form):
 
 
 def role_choices(roles: tuple[Role, ...] = tuple(Role)) -> list[SelectChoice]:
-    return options((role.value, ROLE_LABELS[role]) for role in roles)
+    return options((role.value, role.label) for role in roles)
 
 
 def center_field() -> SelectField:

@@ -10,31 +10,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.centers.models import Center
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
+from incubator.enums import LabelledEnum, labelled
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     FOUNDER = "founder"
     MENTOR = "mentor"
     JUDGE = "judge"
     MANAGER = "manager"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
-
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS[Role(role)])
-
-
-ROLE_LABELS = {
-    Role.FOUNDER: _l("Founder"),
-    Role.MENTOR: _l("Mentor"),
-    Role.JUDGE: _l("Judge"),
-    Role.MANAGER: _l("Center manager"),
-    Role.ADMIN: _l("Administrator"),
-}
+labelled(
+    Role,
+    {
+        Role.FOUNDER: _l("Founder"),
+        Role.MENTOR: _l("Mentor"),
+        Role.JUDGE: _l("Judge"),
+        Role.MANAGER: _l("Center manager"),
+        Role.ADMIN: _l("Administrator"),
+    },
+)
 
 
 class User(UserMixin, Base):

@@ -23,6 +23,7 @@ from incubator.accounts.models import (
 )
 from incubator.centers.models import Center
 from incubator.db import contains_text, db, utcnow
+from incubator.enums import parse_enum
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.mail import queue_email
 
@@ -191,12 +192,14 @@ def users_query(search: str = "", role: str = "") -> Select[Any]:
         statement = statement.where(
             or_(contains_text(User.email, search), contains_text(User.name, search))
         )
-    if role in Role.__members__.values():
-        statement = statement.where(User.grants.any(RoleGrant.role == Role(role)))
+    if parsed_role := parse_enum(Role, role):
+        statement = statement.where(User.grants.any(RoleGrant.role == parsed_role))
     return statement
 
 
-def get_user(user_id: int) -> User:
+def administered_user(actor: User, user_id: int) -> User:
+    """Any user, for an administrator."""
+    _require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("user")

@@ -10,18 +10,12 @@ from incubator.accounts import forms, services
 from incubator.accounts.models import Role, TokenPurpose, User
 from incubator.centers.services import all_centers
 from incubator.db import db
+from incubator.enums import parse_enum
 from incubator.errors import DomainError
+from incubator.forms import options
+from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.security import logged_in, public, roles
-from incubator.web import (
-    ListParams,
-    csv_response,
-    flash_form_errors,
-    options,
-    paginate,
-    perform,
-    safe_next,
-    wants_csv,
-)
+from incubator.web import flash_form_errors, perform, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -212,7 +206,7 @@ def invite() -> Any:
 @bp.get("/admin/users/<int:user_id>")
 @roles(Role.ADMIN)
 def user_detail(user_id: int) -> Any:
-    user = services.get_user(user_id)
+    user = services.administered_user(current_user, user_id)
     return render_template(
         "accounts/user_detail.html", user=user, grant_form=_with_centers(forms.GrantRoleForm())
     )
@@ -221,7 +215,7 @@ def user_detail(user_id: int) -> Any:
 @bp.post("/admin/users/<int:user_id>/roles")
 @roles(Role.ADMIN)
 def grant(user_id: int) -> Any:
-    user = services.get_user(user_id)
+    user = services.administered_user(current_user, user_id)
     form = _with_centers(forms.GrantRoleForm())
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -235,10 +229,11 @@ def grant(user_id: int) -> Any:
 @bp.post("/admin/users/<int:user_id>/roles/<role>/revoke")
 @roles(Role.ADMIN)
 def revoke(user_id: int, role: str) -> Any:
-    user = services.get_user(user_id)
-    if role not in Role.__members__.values():
+    user = services.administered_user(current_user, user_id)
+    parsed_role = parse_enum(Role, role)
+    if parsed_role is None:
         flash(_("Unknown role."), "error")
-    elif perform(services.revoke_role, current_user, user, Role(role)).ok:
+    elif perform(services.revoke_role, current_user, user, parsed_role).ok:
         flash(_("Role revoked."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
@@ -246,7 +241,7 @@ def revoke(user_id: int, role: str) -> Any:
 @bp.post("/admin/users/<int:user_id>/active")
 @roles(Role.ADMIN)
 def set_active(user_id: int) -> Any:
-    user = services.get_user(user_id)
+    user = services.administered_user(current_user, user_id)
     active = request.form.get("active") == "1"
     if perform(services.set_active, current_user, user, active).ok:
         flash(_("Account reactivated.") if active else _("Account deactivated."), "success")

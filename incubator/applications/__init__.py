@@ -1,0 +1,33 @@
+"""Applications: drafts, pitch decks, and the stage machine that carries a startup through a
+program (board, ranking, decisions)."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    from incubator import signals
+    from incubator.accounts.models import Role
+    from incubator.applications import panels, services, views
+    from incubator.domains import MenuEntry, Panel, Section, contribute
+
+    app.register_blueprint(views.bp)
+    founders = frozenset({Role.FOUNDER})
+    contribute(
+        app,
+        MenuEntry(_l("My applications"), "applications.mine", order=30, roles=founders),
+        Panel(
+            "applications/panel_manager.html",
+            panels.manager,
+            order=20,
+            roles=frozenset({Role.MANAGER, Role.ADMIN}),
+        ),
+        Panel("applications/panel_founder.html", panels.founder, order=50, roles=founders),
+        Section(
+            "programs.detail",
+            "applications/section_stage_counts.html",
+            panels.stage_counts_section,
+            10,
+        ),
+    )
+    signals.may_view_startup.connect(services.manager_sees_applicant)

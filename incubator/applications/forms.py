@@ -7,8 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from incubator.applications.models import ANSWER_LABELS
 from incubator.applications.services import Answers
-from incubator.fields import MoneyField
-from incubator.web import Form
+from incubator.forms import Form, MoneyField
 
 ANSWER_HINTS = {
     "problem": _l("Which problem do you solve, and for whom?"),

@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -15,39 +17,44 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from incubator.accounts.models import User
-from incubator.applications.stages import Stage
+from incubator.applications.stages import Action, Stage
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
+from incubator.enums import labelled
 from incubator.programs.models import Program
 from incubator.startups.models import Startup
 
-STAGE_LABELS = {
-    Stage.DRAFT: _l("Draft"),
-    Stage.SUBMITTED: _l("Submitted"),
-    Stage.SCREENING: _l("Screening"),
-    Stage.ACCEPTED: _l("Accepted"),
-    Stage.WAITLISTED: _l("Waitlisted"),
-    Stage.REJECTED: _l("Not accepted"),
-    Stage.INCUBATING: _l("Incubating"),
-    Stage.DEMO_DAY: _l("Demo day"),
-    Stage.GRADUATED: _l("Graduated"),
-    Stage.DROPPED: _l("Dropped"),
-    Stage.WITHDRAWN: _l("Withdrawn"),
-}
-
-# What the button says for each move (stages.Move.action).
-ACTION_LABELS = {
-    "submit": _l("Submit"),
-    "screen": _l("Start screening"),
-    "accept": _l("Accept"),
-    "waitlist": _l("Waitlist"),
-    "reject": _l("Reject"),
-    "start": _l("Start incubation"),
-    "select": _l("Select for demo day"),
-    "drop": _l("Drop"),
-    "graduate": _l("Graduate"),
-    "not_ready": _l("Back to incubation"),
-    "withdraw": _l("Withdraw"),
-}
+labelled(
+    Stage,
+    {
+        Stage.DRAFT: _l("Draft"),
+        Stage.SUBMITTED: _l("Submitted"),
+        Stage.SCREENING: _l("Screening"),
+        Stage.ACCEPTED: _l("Accepted"),
+        Stage.WAITLISTED: _l("Waitlisted"),
+        Stage.REJECTED: _l("Not accepted"),
+        Stage.INCUBATING: _l("Incubating"),
+        Stage.DEMO_DAY: _l("Demo day"),
+        Stage.GRADUATED: _l("Graduated"),
+        Stage.DROPPED: _l("Dropped"),
+        Stage.WITHDRAWN: _l("Withdrawn"),
+    },
+)
+labelled(
+    Action,
+    {
+        Action.SUBMIT: _l("Submit"),
+        Action.SCREEN: _l("Start screening"),
+        Action.ACCEPT: _l("Accept"),
+        Action.WAITLIST: _l("Waitlist"),
+        Action.REJECT: _l("Reject"),
+        Action.START: _l("Start incubation"),
+        Action.SELECT: _l("Select for demo day"),
+        Action.DROP: _l("Drop"),
+        Action.GRADUATE: _l("Graduate"),
+        Action.NOT_READY: _l("Back to incubation"),
+        Action.WITHDRAW: _l("Withdraw"),
+    },
+)
 
 # The answer sections of an application form, in order.
 ANSWER_FIELDS = ("problem", "solution", "market", "traction", "team")
@@ -61,10 +68,6 @@ ANSWER_LABELS = {
 }
 
 
-def stage_label(stage: Stage) -> str:
-    return str(STAGE_LABELS[stage])
-
-
 class Application(Base):
     """A startup's application to a program; its stage carries the startup through the program."""
 
@@ -72,6 +75,9 @@ class Application(Base):
     __table_args__ = (
         UniqueConstraint("startup_id", "program_id", name="one_per_program"),
         CheckConstraint("funding_need_vnd IS NULL OR funding_need_vnd >= 0", name="funding_need"),
+        # the board's columns and the ranking read these in score order, a page at a time
+        Index("ix_applications_program_stage_score", "program_id", "stage", "score_mean"),
+        Index("ix_applications_program_score", "program_id", "score_mean"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,16 +100,19 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The submitted reviews summed up, kept by the reviews domain in the transaction that
+    # changes a review (reviews/scoring.py): weighted mean 0–100, rounded as shown, and the
+    # gap between the highest and the lowest review. No mean until a review is submitted,
+    # nor once the application is withdrawn.
+    score_mean: Mapped[float | None] = mapped_column(Float)
+    review_count: Mapped[int] = mapped_column(default=0)
+    score_spread: Mapped[float | None] = mapped_column(Float)
 
     startup: Mapped[Startup] = relationship(lazy="joined", innerjoin=True)
     program: Mapped[Program] = relationship(lazy="joined", innerjoin=True)
     transitions: Mapped[list[StageTransition]] = relationship(
         back_populates="application", order_by="StageTransition.id", lazy="selectin"
     )
-
-    @property
-    def stage_label(self) -> str:
-        return stage_label(self.stage)
 
     @property
     def editable(self) -> bool:

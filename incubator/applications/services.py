@@ -7,22 +7,21 @@ from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from incubator import audit, files
+from incubator import audit, files, signals
 from incubator.accounts.models import User
 from incubator.applications.models import (
-    ACTION_LABELS,
     ANSWER_FIELDS,
     ANSWER_LABELS,
     Application,
     StageTransition,
-    stage_label,
 )
 from incubator.applications.stages import (
-    Actor,
+    Capacity,
     Move,
     Refusal,
     Stage,
@@ -31,11 +30,10 @@ from incubator.applications.stages import (
     moves_from,
 )
 from incubator.db import contains_text, db, on_commit, on_rollback, utcnow
+from incubator.enums import parse_enum
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
 from incubator.programs.models import Program
-from incubator.reviews.models import Conflict, Review
-from incubator.reviews.scoring import application_scores
 from incubator.startups.models import Sector, Startup, StartupMember
 
 DECKS = "pitch_decks"
@@ -60,16 +58,16 @@ class Upload:
 # ------------------------------------------------------------------ access
 
 
-def actors_for(user: Any, application: Application) -> set[Actor]:
+def capacities_of(user: Any, application: Application) -> set[Capacity]:
     """In which capacities the user may act on the application."""
     actors = set()
     if not user.is_authenticated:
         return actors
     if application.startup.has_member(user):
-        actors.add(Actor.FOUNDER)
+        actors.add(Capacity.FOUNDER)
     # a draft is the founders' own business until it is submitted
     if application.stage is not Stage.DRAFT and user.manages(application.program.center_id):
-        actors.add(Actor.MANAGER)
+        actors.add(Capacity.MANAGER)
     return actors
 
 
@@ -83,42 +81,53 @@ def _get(application_id: int) -> Application:
 def acting_application(actor: User, application_id: int) -> Application:
     """An application the actor may act on as a founder or as a manager."""
     application = _get(application_id)
-    if not actors_for(actor, application):
+    if not capacities_of(actor, application):
         raise NotFound("application")
     return application
 
 
 def founder_application(actor: User, application_id: int) -> Application:
     application = _get(application_id)
-    if Actor.FOUNDER not in actors_for(actor, application):
+    if Capacity.FOUNDER not in capacities_of(actor, application):
         raise NotFound("application")
     return application
 
 
 def managed_application(actor: User, application_id: int) -> Application:
     application = _get(application_id)
-    if Actor.MANAGER not in actors_for(actor, application):
+    if Capacity.MANAGER not in capacities_of(actor, application):
         raise NotFound("application")
     return application
 
 
-def may_read_deck(user: Any, application: Application) -> bool:
-    """Members, the center's managers, and reviewers who declared no conflict."""
-    if actors_for(user, application):
-        return True
+def may_read_deck(actor: Any, application: Application) -> bool:
+    """Members and the center's managers; later domains may grant others (reviewers)."""
+    return bool(capacities_of(actor, application)) or (
+        actor.is_authenticated and signals.granted(signals.may_read_deck, application, actor=actor)
+    )
+
+
+def manager_sees_applicant(startup: Startup, *, actor: Any) -> bool:
+    """Answers `signals.may_view_startup`: a center's managers see the startups that submitted
+    an application to one of its programs."""
+    center_id = actor.managed_center_id
+    if center_id is None:
+        return False
     return bool(
-        user.is_authenticated
-        and db.session.scalar(
-            select(Review.id).where(
-                Review.application_id == application.id,
-                Review.reviewer_id == user.id,
-                Review.conflict == Conflict.NONE,
+        db.session.scalar(
+            select(Application.id)
+            .join(Program)
+            .where(
+                Application.startup_id == startup.id,
+                Application.stage != Stage.DRAFT,
+                Program.center_id == center_id,
             )
+            .limit(1)
         )
     )
 
 
-def deck_path_for(user: Any, application_id: int) -> tuple[Application, Any]:
+def readable_deck(user: Any, application_id: int) -> tuple[Application, Any]:
     application = _get(application_id)
     if not may_read_deck(user, application) or not application.deck_file:
         raise NotFound("deck")
@@ -169,7 +178,7 @@ def save_draft(
     actor: User, application: Application, answers: Answers, deck: Upload | None
 ) -> Application:
     """Save what the founder typed; a bad deck refuses the whole save (the form keeps the text)."""
-    if Actor.FOUNDER not in actors_for(actor, application):
+    if Capacity.FOUNDER not in capacities_of(actor, application):
         raise NotFound("application")
     if not application.editable:
         raise DomainError(_("A submitted application can no longer be changed."))
@@ -215,7 +224,7 @@ def missing_parts(application: Application) -> list[str]:
 
 
 def _refusal_message(error: TransitionRefused) -> str:
-    source, target = stage_label(error.source), stage_label(error.target)
+    source, target = error.source.label, error.target.label
     if error.refusal is Refusal.SAME_STAGE:
         return _("The application is already at the stage %(stage)s.", stage=source)
     if error.refusal is Refusal.TERMINAL:
@@ -228,7 +237,7 @@ def _refusal_message(error: TransitionRefused) -> str:
             source=source,
             target=target,
         )
-    if error.move is not None and error.move.actor is Actor.FOUNDER:
+    if error.move is not None and error.move.capacity is Capacity.FOUNDER:
         return _("Only the startup's founders can do this.")
     return _("Only a manager of the center can do this.")
 
@@ -270,7 +279,7 @@ def _guard(application: Application, move: Move) -> None:
 def move(actor: User, application: Application, target: Stage, reason: str = "") -> StageTransition:
     """The only way a stage changes: checks the table and the actor's right, then writes the
     transition, the audit entry and the founders' emails in the caller's transaction."""
-    actors = actors_for(actor, application)
+    actors = capacities_of(actor, application)
     if not actors:
         raise NotFound("application")
     source = application.stage
@@ -321,15 +330,12 @@ def move(actor: User, application: Application, target: Stage, reason: str = "")
             queue_email(
                 member.user, "stage_changed", application=application, transition=transition
             )
+    signals.stage_changed.send(application, transition=transition, actor=actor)
     return transition
 
 
 def allowed_moves(user: Any, application: Application) -> list[Move]:
-    return moves_from(application.stage, actors_for(user, application))
-
-
-def move_label(step: Move) -> str:
-    return str(ACTION_LABELS[step.action])
+    return moves_from(application.stage, capacities_of(user, application))
 
 
 # ------------------------------------------------------------------- lists
@@ -343,6 +349,24 @@ def founder_applications_query(actor: User) -> Select[Any]:
     )
 
 
+def rank_column() -> Any:
+    """An application's rank in its program: 1 + the number of applications scored higher.
+
+    Computed per row shown (an index range count on the stored means), so that a page of
+    the ranking never reads the whole program; equal means share a rank. None until scored.
+    """
+    higher = aliased(Application)
+    above = (
+        select(func.count())
+        .where(
+            higher.program_id == Application.program_id, higher.score_mean > Application.score_mean
+        )
+        .correlate(Application)
+        .scalar_subquery()
+    )
+    return case((Application.score_mean.is_(None), None), else_=above + 1).label("rank")
+
+
 def program_applications_query(
     program: Program,
     stage: str = "",
@@ -350,36 +374,29 @@ def program_applications_query(
     search: str = "",
     min_score: float | None = None,
     include_drafts: bool = False,
-) -> tuple[Select[Any], Any]:
-    """Rows of (Application, mean, reviews, spread, rank) and the scores subquery for sorting."""
-    scores = application_scores(program.id)
+) -> Select[Any]:
+    """Rows of (Application, rank) of the program, filtered."""
     statement = (
-        select(Application, scores.c.mean, scores.c.reviews, scores.c.spread, scores.c.rank)
+        select(Application, rank_column())
         .join(Startup, Application.startup_id == Startup.id)
-        .outerjoin(scores, scores.c.application_id == Application.id)
         .where(Application.program_id == program.id)
     )
-    if stage in Stage.__members__.values() and stage != Stage.DRAFT:
-        statement = statement.where(Application.stage == Stage(stage))
+    parsed_stage = parse_enum(Stage, stage)
+    if parsed_stage is not None and parsed_stage is not Stage.DRAFT:
+        statement = statement.where(Application.stage == parsed_stage)
     elif not include_drafts:
         statement = statement.where(Application.stage != Stage.DRAFT)
-    if sector in Sector.__members__.values():
-        statement = statement.where(Startup.sector == Sector(sector))
+    if parsed_sector := parse_enum(Sector, sector):
+        statement = statement.where(Startup.sector == parsed_sector)
     if search:
         statement = statement.where(contains_text(Startup.name, search))
     if min_score is not None:
-        statement = statement.where(scores.c.mean >= min_score)
-    return statement, scores
+        statement = statement.where(Application.score_mean >= min_score)
+    return statement
 
 
-def score_of(application: Application) -> Any:
-    """(mean, reviews, spread, rank) of one application; None before any submitted review."""
-    scores = application_scores(application.program_id)
-    return db.session.execute(
-        select(scores.c.mean, scores.c.reviews, scores.c.spread, scores.c.rank).where(
-            scores.c.application_id == application.id
-        )
-    ).first()
+def rank_of(application: Application) -> int | None:
+    return db.session.scalar(select(rank_column()).where(Application.id == application.id))
 
 
 def stage_counts(program: Program) -> dict[Stage, int]:
@@ -400,41 +417,23 @@ BOARD_COLUMN_LIMIT = 50
 def board(
     program: Program, sector: str = "", min_score: float | None = None
 ) -> dict[Stage, dict[str, Any]]:
-    """Columns by stage: the count and up to BOARD_COLUMN_LIMIT cards, best score first."""
-    statement, scores = program_applications_query(program, sector=sector, min_score=min_score)
-    numbered = statement.add_columns(
-        func.row_number()
-        .over(
-            partition_by=Application.stage,
-            order_by=(scores.c.mean.desc().nulls_last(), Application.id),
-        )
-        .label("position"),
-        func.count().over(partition_by=Application.stage).label("in_stage"),
-    ).subquery()
-    rows = db.session.execute(
-        select(
-            Application,
-            numbered.c.mean,
-            numbered.c.reviews,
-            numbered.c.spread,
-            numbered.c.rank,
-            numbered.c.in_stage,
-        )
-        .join(numbered, numbered.c.id == Application.id)
-        .where(numbered.c.position <= BOARD_COLUMN_LIMIT)
-        .order_by(numbered.c.position)
-    ).all()
-    columns = {stage: {"count": 0, "cards": []} for stage in BOARD_STAGES}
-    for application, mean, reviews, spread, rank, in_stage in rows:
-        column = columns[application.stage]
-        column["count"] = in_stage
-        column["cards"].append(
-            {
-                "application": application,
-                "mean": mean,
-                "reviews": reviews,
-                "spread": spread,
-                "rank": rank,
-            }
-        )
+    """Columns by stage: the count and up to BOARD_COLUMN_LIMIT cards, best score first.
+
+    One count query, then one index range scan with LIMIT per column.
+    """
+    statement = program_applications_query(program, sector=sector, min_score=min_score)
+    counted = statement.with_only_columns(Application.stage, func.count()).group_by(
+        Application.stage
+    )
+    counts = dict(db.session.execute(counted).all())
+    columns: dict[Stage, dict[str, Any]] = {}
+    for stage in BOARD_STAGES:
+        cards = []
+        if counts.get(stage):
+            cards = db.session.execute(
+                statement.where(Application.stage == stage)
+                .order_by(Application.score_mean.desc().nulls_last(), Application.id)
+                .limit(BOARD_COLUMN_LIMIT)
+            ).all()
+        columns[stage] = {"count": counts.get(stage, 0), "cards": cards}
     return columns

@@ -16,8 +16,10 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from incubator.enums import LabelledEnum
 
-class Stage(enum.StrEnum):
+
+class Stage(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     SCREENING = "screening"
@@ -30,48 +32,61 @@ class Stage(enum.StrEnum):
     DROPPED = "dropped"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def terminal(self) -> bool:
-        return self in TERMINAL
-
 
 TERMINAL = frozenset({Stage.REJECTED, Stage.WITHDRAWN, Stage.DROPPED, Stage.GRADUATED})
 
 
-class Actor(enum.StrEnum):
-    """Who may make a move: a member of the startup, or a manager of the program's center."""
+class Capacity(enum.StrEnum):
+    """In which capacity a user makes a move: a member of the startup, or a manager of the
+    program's center."""
 
     FOUNDER = "founder"
     MANAGER = "manager"
+
+
+class Action(LabelledEnum):
+    """What a move is called (the button's label)."""
+
+    SUBMIT = "submit"
+    SCREEN = "screen"
+    ACCEPT = "accept"
+    WAITLIST = "waitlist"
+    REJECT = "reject"
+    START = "start"
+    SELECT = "select"
+    DROP = "drop"
+    GRADUATE = "graduate"
+    NOT_READY = "not_ready"
+    WITHDRAW = "withdraw"
 
 
 @dataclass(frozen=True)
 class Move:
     source: Stage
     target: Stage
-    actor: Actor
-    action: str
+    capacity: Capacity
+    action: Action
     reason_required: bool = False
 
 
 _MANAGER_MOVES = (
-    Move(Stage.SUBMITTED, Stage.SCREENING, Actor.MANAGER, "screen"),
-    Move(Stage.SCREENING, Stage.ACCEPTED, Actor.MANAGER, "accept"),
-    Move(Stage.SCREENING, Stage.WAITLISTED, Actor.MANAGER, "waitlist"),
-    Move(Stage.SCREENING, Stage.REJECTED, Actor.MANAGER, "reject", reason_required=True),
-    Move(Stage.WAITLISTED, Stage.ACCEPTED, Actor.MANAGER, "accept"),
-    Move(Stage.WAITLISTED, Stage.REJECTED, Actor.MANAGER, "reject", reason_required=True),
-    Move(Stage.ACCEPTED, Stage.INCUBATING, Actor.MANAGER, "start"),
-    Move(Stage.INCUBATING, Stage.DEMO_DAY, Actor.MANAGER, "select"),
-    Move(Stage.INCUBATING, Stage.DROPPED, Actor.MANAGER, "drop", reason_required=True),
-    Move(Stage.DEMO_DAY, Stage.GRADUATED, Actor.MANAGER, "graduate"),
-    Move(Stage.DEMO_DAY, Stage.INCUBATING, Actor.MANAGER, "not_ready"),
+    Move(Stage.SUBMITTED, Stage.SCREENING, Capacity.MANAGER, Action.SCREEN),
+    Move(Stage.SCREENING, Stage.ACCEPTED, Capacity.MANAGER, Action.ACCEPT),
+    Move(Stage.SCREENING, Stage.WAITLISTED, Capacity.MANAGER, Action.WAITLIST),
+    Move(Stage.SCREENING, Stage.REJECTED, Capacity.MANAGER, Action.REJECT, reason_required=True),
+    Move(Stage.WAITLISTED, Stage.ACCEPTED, Capacity.MANAGER, Action.ACCEPT),
+    Move(Stage.WAITLISTED, Stage.REJECTED, Capacity.MANAGER, Action.REJECT, reason_required=True),
+    Move(Stage.ACCEPTED, Stage.INCUBATING, Capacity.MANAGER, Action.START),
+    Move(Stage.INCUBATING, Stage.DEMO_DAY, Capacity.MANAGER, Action.SELECT),
+    Move(Stage.INCUBATING, Stage.DROPPED, Capacity.MANAGER, Action.DROP, reason_required=True),
+    Move(Stage.DEMO_DAY, Stage.GRADUATED, Capacity.MANAGER, Action.GRADUATE),
+    Move(Stage.DEMO_DAY, Stage.INCUBATING, Capacity.MANAGER, Action.NOT_READY),
 )
 
 _FOUNDER_MOVES = (
-    Move(Stage.DRAFT, Stage.SUBMITTED, Actor.FOUNDER, "submit"),
+    Move(Stage.DRAFT, Stage.SUBMITTED, Capacity.FOUNDER, Action.SUBMIT),
     *(
-        Move(stage, Stage.WITHDRAWN, Actor.FOUNDER, "withdraw", reason_required=True)
+        Move(stage, Stage.WITHDRAWN, Capacity.FOUNDER, Action.WITHDRAW, reason_required=True)
         for stage in Stage
         if stage not in TERMINAL
     ),
@@ -85,7 +100,7 @@ class Refusal(enum.StrEnum):
     SAME_STAGE = "same_stage"
     TERMINAL = "terminal"
     NOT_A_MOVE = "not_a_move"
-    WRONG_ACTOR = "wrong_actor"
+    WRONG_CAPACITY = "wrong_capacity"
 
 
 class TransitionRefused(Exception):
@@ -97,10 +112,11 @@ class TransitionRefused(Exception):
         self.move = move
 
 
-def check(source: Stage, target: Stage, actors: Iterable[Actor]) -> Move:
-    """The move from `source` to `target` if one of `actors` may make it; else TransitionRefused."""
+def check(source: Stage, target: Stage, capacities: Iterable[Capacity]) -> Move:
+    """The move from `source` to `target` if it may be made in one of `capacities`; else
+    TransitionRefused."""
     move = _BY_PAIR.get((source, target))
-    if move is not None and move.actor in set(actors):
+    if move is not None and move.capacity in set(capacities):
         return move
     if source == target:
         refusal = Refusal.SAME_STAGE
@@ -109,13 +125,13 @@ def check(source: Stage, target: Stage, actors: Iterable[Actor]) -> Move:
     elif move is None:
         refusal = Refusal.NOT_A_MOVE
     else:
-        refusal = Refusal.WRONG_ACTOR
+        refusal = Refusal.WRONG_CAPACITY
     raise TransitionRefused(refusal, source, target, move)
 
 
-def moves_from(source: Stage, actors: Iterable[Actor]) -> list[Move]:
-    allowed = set(actors)
-    return [move for move in MOVES if move.source == source and move.actor in allowed]
+def moves_from(source: Stage, capacities: Iterable[Capacity]) -> list[Move]:
+    allowed = set(capacities)
+    return [move for move in MOVES if move.source == source and move.capacity in allowed]
 
 
 def replay(targets: Iterable[tuple[Stage | None, Stage]]) -> Stage | None:

@@ -5,31 +5,23 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Float, cast
 
 from incubator.accounts.models import Role
 from incubator.applications import services
 from incubator.applications.forms import ANSWER_HINTS, ApplicationForm, MoveForm, StartForm
-from incubator.applications.models import STAGE_LABELS, Application
+from incubator.applications.models import Application
 from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
 from incubator.db import db
+from incubator.enums import parse_enum
+from incubator.forms import options
 from incubator.i18n import format_datetime, format_number
+from incubator.lists import ListParams, csv_response, paginate, query_filters, wants_csv
 from incubator.programs.services import managed_program, visible_program
 from incubator.security import logged_in, roles
-from incubator.startups.models import SECTOR_LABELS, Startup
+from incubator.startups.models import Sector, Startup
 from incubator.startups.services import member_startup, startups_of
-from incubator.web import (
-    ListParams,
-    csv_response,
-    flash_form_errors,
-    options,
-    paginate,
-    perform,
-    query_filters,
-    safe_next,
-    wants_csv,
-)
+from incubator.web import flash_form_errors, perform, safe_next
 
 bp = Blueprint("applications", __name__)
 
@@ -40,7 +32,7 @@ bp = Blueprint("applications", __name__)
 @bp.route("/calls/<int:program_id>/apply", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def apply(program_id: int) -> Any:
-    program = visible_program(program_id, current_user)
+    program = visible_program(current_user, program_id)
     startups = startups_of(current_user)
     if not startups:
         flash(_("Create your startup profile first; every application reuses it."), "info")
@@ -73,15 +65,15 @@ def mine() -> Any:
         filters=("stage",),
     )
     statement = services.founder_applications_query(current_user)
-    if params.filters["stage"] in Stage.__members__.values():
-        statement = statement.where(Application.stage == Stage(params.filters["stage"]))
+    if stage := parse_enum(Stage, params.filters["stage"]):
+        statement = statement.where(Application.stage == stage)
     if wants_csv():
         rows = (
             (
                 a.startup.name,
                 a.program.name,
                 a.program.center.code,
-                a.stage_label,
+                a.stage.label,
                 format_datetime(a.submitted_at),
             )
             for a in db.session.scalars(params.order(statement))
@@ -95,7 +87,7 @@ def mine() -> Any:
         "applications/mine.html",
         page=paginate(statement, params),
         params=params,
-        stages=STAGE_LABELS,
+        stages=Stage,
     )
 
 
@@ -149,7 +141,7 @@ def edit(application_id: int) -> Any:
 @bp.get("/applications/<int:application_id>/deck")
 @logged_in
 def deck(application_id: int) -> Any:
-    application, path = services.deck_path_for(current_user, application_id)
+    application, path = services.readable_deck(current_user, application_id)
     return send_file(
         path,
         mimetype="application/pdf",
@@ -165,16 +157,15 @@ def move(application_id: int) -> Any:
     """Every stage change from the UI: the board, the manager's page, the founder's withdraw."""
     application = services.acting_application(current_user, application_id)
     form = MoveForm()
-    if not form.validate_on_submit() or form.to.data not in Stage.__members__.values():
+    target = parse_enum(Stage, form.to.data)
+    if not form.validate_on_submit() or target is None:
         flash_form_errors(form)
-    elif perform(
-        services.move, current_user, application, Stage(form.to.data), form.reason.data or ""
-    ).ok:
+    elif perform(services.move, current_user, application, target, form.reason.data or "").ok:
         flash(
             _(
                 "%(startup)s: %(stage)s.",
                 startup=application.startup.name,
-                stage=application.stage_label,
+                stage=application.stage.label,
             ),
             "success",
         )
@@ -196,7 +187,7 @@ def _score(text: str) -> float | None:
 def program_applications(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     filters = query_filters(("stage", "sector", "q", "min_score"))
-    statement, scores = services.program_applications_query(
+    statement = services.program_applications_query(
         program,
         stage=filters["stage"],
         sector=filters["sector"],
@@ -205,11 +196,11 @@ def program_applications(program_id: int) -> Any:
     )
     params = ListParams.from_request(
         sorts={
-            "score": cast(scores.c.mean, Float),
+            "score": Application.score_mean,
             "startup": Startup.name,
             "stage": Application.stage,
             "submitted": Application.submitted_at,
-            "reviews": scores.c.reviews,
+            "reviews": Application.review_count,
         },
         default_sort="-score",
         tiebreak=Application.id,
@@ -221,13 +212,13 @@ def program_applications(program_id: int) -> Any:
                 rank or "",
                 a.startup.name,
                 a.startup.sector.label,
-                a.stage_label,
-                format_number(mean) if mean is not None else "",
-                reviews or 0,
-                format_number(spread) if spread is not None else "",
+                a.stage.label,
+                format_number(a.score_mean) if a.score_mean is not None else "",
+                a.review_count,
+                format_number(a.score_spread) if a.score_spread is not None else "",
                 format_datetime(a.submitted_at),
             )
-            for a, mean, reviews, spread, rank in db.session.execute(params.order(statement))
+            for a, rank in db.session.execute(params.order(statement))
         )
         header = (
             _("Rank"),
@@ -245,8 +236,8 @@ def program_applications(program_id: int) -> Any:
         program=program,
         page=paginate(statement, params),
         params=params,
-        stages=STAGE_LABELS,
-        sectors=SECTOR_LABELS,
+        stages=Stage,
+        sectors=Sector,
     )
 
 
@@ -261,8 +252,8 @@ def board(program_id: int) -> Any:
         columns=services.board(
             program, sector=filters["sector"], min_score=_score(filters["min_score"])
         ),
-        stages=STAGE_LABELS,
-        sectors=SECTOR_LABELS,
+        stages=Stage,
+        sectors=Sector,
         sector=filters["sector"],
         min_score=filters["min_score"],
         moves_for=lambda application: services.allowed_moves(current_user, application),
@@ -273,24 +264,9 @@ def board(program_id: int) -> Any:
 @bp.get("/manage/applications/<int:application_id>")
 @roles(Role.MANAGER)
 def manage(application_id: int) -> Any:
-    from incubator.reviews import services as reviews
-    from incubator.reviews.forms import AssignForm
-    from incubator.reviews.scoring import review_total
-
     application = services.managed_application(current_user, application_id)
-    application_reviews = reviews.reviews_of(application)
-    assign_form = AssignForm()
-    assigned = {r.reviewer_id for r in application_reviews}
-    candidates = [(u.id, u.name) for u in reviews.reviewers() if u.id not in assigned]
-    assign_form.reviewer_id.choices = options([("", _("Choose a reviewer")), *candidates])
     return render_template(
         "applications/manage.html",
         application=application,
-        reviews=application_reviews,
-        review_total=review_total,
-        score=services.score_of(application),
         moves=services.allowed_moves(current_user, application),
-        assign_form=assign_form,
-        can_assign=application.stage in reviews.REVIEWABLE
-        and not application.program.review_closed,
     )

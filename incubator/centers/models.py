@@ -15,7 +15,6 @@ class Center(Base):
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
 
     @property
     def name(self) -> str:

@@ -14,10 +14,17 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from incubator.fields import DateField, DateTimeField
-from incubator.programs.models import KIND_LABELS, ProgramKind
+from incubator.forms import (
+    REQUIRED,
+    REQUIRED_TEXT,
+    DateField,
+    DateTimeField,
+    Form,
+    SubForm,
+    options,
+)
+from incubator.programs.models import ProgramKind
 from incubator.programs.services import CriterionData, ProgramData
-from incubator.web import REQUIRED, REQUIRED_TEXT, Form, SubForm, options
 
 BLANK_CRITERIA_ROWS = 3
 
@@ -51,7 +58,7 @@ class ProgramForm(Form):
     center_id = SelectField(_l("Center"), coerce=int, validators=[REQUIRED])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[REQUIRED_TEXT, Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=options((k.value, KIND_LABELS[k]) for k in ProgramKind))
+    kind = SelectField(_l("Kind"), choices=options(ProgramKind.choices()))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     opens_at = DateTimeField(_l("Applications open (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])
     closes_at = DateTimeField(_l("Applications close (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -10,39 +9,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.centers.models import Center
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
+from incubator.enums import LabelledEnum, labelled
 from incubator.i18n import localized
 
 if TYPE_CHECKING:
     from incubator.accounts.models import User
 
 
-class ProgramKind(enum.StrEnum):
+class ProgramKind(LabelledEnum):
     INCUBATION = "incubation"
     ACCELERATION = "acceleration"
 
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
+
+labelled(
+    ProgramKind,
+    {ProgramKind.INCUBATION: _l("Incubation"), ProgramKind.ACCELERATION: _l("Acceleration")},
+)
 
 
-KIND_LABELS = {
-    ProgramKind.INCUBATION: _l("Incubation"),
-    ProgramKind.ACCELERATION: _l("Acceleration"),
-}
-
-
-class ProgramStatus(enum.StrEnum):
+class ProgramStatus(LabelledEnum):
     """Draft programs are seen by managers only; published ones are public calls."""
 
     DRAFT = "draft"
     PUBLISHED = "published"
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
 
-
-STATUS_LABELS = {ProgramStatus.DRAFT: _l("Draft"), ProgramStatus.PUBLISHED: _l("Published")}
+labelled(
+    ProgramStatus, {ProgramStatus.DRAFT: _l("Draft"), ProgramStatus.PUBLISHED: _l("Published")}
+)
 
 
 class Program(Base):
@@ -96,10 +90,6 @@ class Program(Base):
     @property
     def review_closed(self) -> bool:
         return self.review_closed_at is not None
-
-    @property
-    def total_weight(self) -> int:
-        return sum(c.weight for c in self.criteria)
 
 
 class RubricCriterion(Base):

@@ -10,10 +10,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, or_, select
 
-from incubator import audit
+from incubator import audit, signals
 from incubator.accounts.models import User
 from incubator.centers.models import Center
 from incubator.db import contains_text, db, utcnow
+from incubator.enums import parse_enum
 from incubator.errors import DomainError, Forbidden, NotFound
 from incubator.programs.models import Program, ProgramKind, ProgramStatus, RubricCriterion
 
@@ -55,13 +56,13 @@ def managed_program(actor: User, program_id: int) -> Program:
     return program
 
 
-def visible_program(program_id: int, actor: Any = None) -> Program:
+def visible_program(actor: Any, program_id: int) -> Program:
     """A published program, or a draft to the managers of its center."""
     program = db.session.get(Program, program_id)
     if program is None:
         raise NotFound("program")
     if program.status is not ProgramStatus.PUBLISHED and not (
-        actor is not None and actor.is_authenticated and actor.manages(program.center_id)
+        actor.is_authenticated and actor.manages(program.center_id)
     ):
         raise NotFound("program")
     return program
@@ -81,20 +82,9 @@ def _check(data: ProgramData) -> None:
         raise DomainError(_("Two criteria have the same name."), field="criteria")
 
 
-def _rubric_has_scores(program: Program) -> bool:
-    from incubator.reviews.models import ReviewScore
-
-    criterion_ids = [c.id for c in program.criteria]
-    if not criterion_ids:
-        return False
-    return bool(
-        db.session.scalar(select(exists().where(ReviewScore.criterion_id.in_(criterion_ids))))
-    )
-
-
 def _apply_rubric(program: Program, criteria: Sequence[CriterionData]) -> None:
     """Replace the rubric; once reviewers have scored, criteria can be reworded but not changed."""
-    if _rubric_has_scores(program):
+    if program.criteria and signals.granted(signals.rubric_in_use, program):
         before = {c.id: (c.weight, c.max_score) for c in program.criteria}
         after = {c.id: (c.weight, c.max_score) for c in criteria}
         if before != after:
@@ -193,8 +183,8 @@ def managed_programs_query(
     if not actor.is_admin:
         statement = statement.where(Program.center_id == actor.managed_center_id)
     statement = _filter(statement, center_code, kind)
-    if status in ProgramStatus.__members__.values():
-        statement = statement.where(Program.status == ProgramStatus(status))
+    if parsed_status := parse_enum(ProgramStatus, status):
+        statement = statement.where(Program.status == parsed_status)
     if search:
         statement = statement.where(
             or_(contains_text(Program.name_vi, search), contains_text(Program.name_en, search))
@@ -205,6 +195,6 @@ def managed_programs_query(
 def _filter(statement: Select[Any], center_code: str, kind: str) -> Select[Any]:
     if center_code:
         statement = statement.where(Program.center.has(Center.code == center_code))
-    if kind in ProgramKind.__members__.values():
-        statement = statement.where(Program.kind == ProgramKind(kind))
+    if parsed_kind := parse_enum(ProgramKind, kind):
+        statement = statement.where(Program.kind == parsed_kind)
     return statement

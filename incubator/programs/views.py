@@ -9,12 +9,14 @@ from flask_login import current_user
 from incubator.accounts.models import Role
 from incubator.centers.services import all_centers
 from incubator.db import db
+from incubator.forms import options
 from incubator.i18n import format_datetime
+from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.programs import services
 from incubator.programs.forms import ProgramForm
-from incubator.programs.models import KIND_LABELS, STATUS_LABELS, Program
+from incubator.programs.models import Program, ProgramKind, ProgramStatus
 from incubator.security import public, roles
-from incubator.web import ListParams, csv_response, options, paginate, perform, wants_csv
+from incubator.web import perform
 
 bp = Blueprint("programs", __name__)
 
@@ -70,14 +72,14 @@ def calls() -> Any:
         page=paginate(statement, params),
         params=params,
         centers=all_centers(),
-        kinds=KIND_LABELS,
+        kinds=ProgramKind,
     )
 
 
 @bp.get("/calls/<int:program_id>")
 @public
 def call(program_id: int) -> Any:
-    program = services.visible_program(program_id, current_user)
+    program = services.visible_program(current_user, program_id)
     startups = []
     if current_user.is_authenticated and current_user.has_role(Role.FOUNDER):
         from incubator.startups.services import startups_of
@@ -125,8 +127,8 @@ def manage() -> Any:
         page=paginate(statement, params),
         params=params,
         centers=[c for c in all_centers() if current_user.manages(c.id)],
-        kinds=KIND_LABELS,
-        statuses=STATUS_LABELS,
+        kinds=ProgramKind,
+        statuses=ProgramStatus,
     )
 
 
@@ -158,10 +160,8 @@ def edit(program_id: int) -> Any:
 @bp.get("/manage/programs/<int:program_id>")
 @roles(Role.MANAGER)
 def detail(program_id: int) -> Any:
-    from incubator.applications.services import stage_counts
-
     program = services.managed_program(current_user, program_id)
-    return render_template("programs/detail.html", program=program, counts=stage_counts(program))
+    return render_template("programs/detail.html", program=program)
 
 
 @bp.post("/manage/programs/<int:program_id>/publish")

@@ -7,9 +7,9 @@ from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from incubator.forms import REQUIRED, Form, optional_int, options
 from incubator.programs.models import Program
 from incubator.reviews.services import ScoreInput
-from incubator.web import REQUIRED, Form, optional_int, options
 
 
 class AssignForm(Form):

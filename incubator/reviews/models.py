@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,26 +9,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from incubator.accounts.models import User
 from incubator.applications.models import Application
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
+from incubator.enums import LabelledEnum, labelled
 from incubator.programs.models import RubricCriterion
 
 
-class Conflict(enum.StrEnum):
+class Conflict(LabelledEnum):
     """The reviewer's declaration, made before the application is shown to them."""
 
     PENDING = "pending"
     NONE = "none"
     DECLARED = "declared"
 
-    @property
-    def label(self) -> str:
-        return str(CONFLICT_LABELS[self])
 
-
-CONFLICT_LABELS = {
-    Conflict.PENDING: _l("Conflict of interest not declared yet"),
-    Conflict.NONE: _l("No conflict of interest"),
-    Conflict.DECLARED: _l("Conflict of interest declared"),
-}
+labelled(
+    Conflict,
+    {
+        Conflict.PENDING: _l("Conflict of interest not declared yet"),
+        Conflict.NONE: _l("No conflict of interest"),
+        Conflict.DECLARED: _l("Conflict of interest declared"),
+    },
+)
 
 
 class Review(Base):
@@ -58,10 +57,6 @@ class Review(Base):
     scores: Mapped[list[ReviewScore]] = relationship(
         back_populates="review", cascade="all, delete-orphan", lazy="selectin"
     )
-
-    @property
-    def may_see_application(self) -> bool:
-        return self.conflict is Conflict.NONE
 
     def score_for(self, criterion_id: int) -> ReviewScore | None:
         return next((s for s in self.scores if s.criterion_id == criterion_id), None)

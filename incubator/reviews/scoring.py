@@ -1,67 +1,29 @@
-"""Review scores in SQL: each submitted review as a weighted percentage, then per application.
+"""Review scores: each submitted review as a weighted percentage, summed up per application.
 
 A review's total is the weighted mean of its criteria, each scaled to its own
-maximum, so that rubrics with different maxima compare on 0–100.
+maximum, so that rubrics with different maxima compare on 0–100. The summary
+per application (mean, number of reviews, spread) is stored on the application
+by `refresh_scores`, in the transaction that changes one of its reviews, so
+that pages sort and rank by indexed columns instead of recomputing the program.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Float, cast, func, select
-from sqlalchemy.sql import Subquery
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
-from incubator.programs.models import RubricCriterion
-from incubator.reviews.models import Review, ReviewScore
+from incubator.db import db
+from incubator.reviews.models import Review
 
-
-def review_totals(program_id: int) -> Subquery:
-    """(review_id, application_id, total) for every submitted review in the program."""
-    scaled = cast(ReviewScore.score, Float) * RubricCriterion.weight / RubricCriterion.max_score
-    total = func.sum(scaled) * 100.0 / func.sum(RubricCriterion.weight)
-    return (
-        select(
-            Review.id.label("review_id"),
-            Review.application_id.label("application_id"),
-            cast(total, Float).label("total"),
-        )
-        .join(ReviewScore, ReviewScore.review_id == Review.id)
-        .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
-        .join(Application, Application.id == Review.application_id)
-        .where(
-            Review.submitted_at.is_not(None),
-            RubricCriterion.program_id == program_id,
-            Application.stage != Stage.WITHDRAWN,  # a withdrawn startup takes no rank
-        )
-        .group_by(Review.id, Review.application_id)
-        .subquery("review_totals")
-    )
-
-
-def application_scores(program_id: int) -> Subquery:
-    """(application_id, mean, reviews, spread, rank) over the program's submitted reviews.
-
-    The rank is within the program, best mean first; ties share a rank.
-    """
-    totals = review_totals(program_id)
-    per_application = (
-        select(
-            totals.c.application_id,
-            cast(func.avg(totals.c.total), Float).label("mean"),
-            func.count().label("reviews"),
-            cast(func.max(totals.c.total) - func.min(totals.c.total), Float).label("spread"),
-        )
-        .group_by(totals.c.application_id)
-        .subquery("per_application")
-    )
-    return select(
-        per_application,
-        func.rank().over(order_by=per_application.c.mean.desc()).label("rank"),
-    ).subquery("application_scores")
+DIGITS = 1  # as the pages show a score: two means that look equal share a rank
 
 
 def review_total(review: Review) -> float | None:
-    """The same weighted percentage for one loaded review (None until every criterion is scored)."""
+    """The weighted percentage of one review (None until every criterion is scored)."""
     criteria = review.application.program.criteria
     if not criteria or len(review.scores) < len(criteria):
         return None
@@ -72,3 +34,40 @@ def review_total(review: Review) -> float | None:
         for s in review.scores
     )
     return scaled * 100.0 / weight
+
+
+def summary(application: Application, reviews: list[Review]) -> tuple[float | None, int, Any]:
+    """(mean, number of reviews, spread) over the submitted reviews; none once withdrawn."""
+    if application.stage is Stage.WITHDRAWN:
+        return None, 0, None
+    totals = [
+        total
+        for review in reviews
+        if review.submitted_at is not None and (total := review_total(review)) is not None
+    ]
+    if not totals:
+        return None, 0, None
+    mean = round(sum(totals) / len(totals), DIGITS)
+    return mean, len(totals), round(max(totals) - min(totals), DIGITS)
+
+
+def refresh_scores(application: Application) -> None:
+    """Store the application's summary from its reviews as they are in this transaction.
+
+    The application's row is locked first, so that two reviewers saving at the same
+    moment summarize one after the other (PostgreSQL; SQLite writes one at a time anyway).
+    """
+    db.session.execute(
+        select(Application.id).where(Application.id == application.id).with_for_update()
+    )
+    reviews = list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.application_id == application.id)
+            .options(selectinload(Review.scores))
+        )
+    )
+    mean, count, spread = summary(application, reviews)
+    application.score_mean = mean
+    application.review_count = count
+    application.score_spread = spread

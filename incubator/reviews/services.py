@@ -19,9 +19,10 @@ from incubator.applications.stages import Stage
 from incubator.db import db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
-from incubator.programs.models import Program
+from incubator.programs.models import Program, RubricCriterion
 from incubator.programs.services import require_manager
 from incubator.reviews.models import Conflict, Review, ReviewScore
+from incubator.reviews.scoring import refresh_scores
 from incubator.startups.models import Startup
 
 REVIEWABLE = (Stage.SUBMITTED, Stage.SCREENING)
@@ -166,8 +167,11 @@ def bulk_assign(
 
 def unassign(actor: User, review: Review) -> None:
     require_manager(actor, review.application.program.center_id)
-    audit.record(actor, "review.unassigned", review.application, reviewer=review.reviewer_id)
+    application = review.application
+    audit.record(actor, "review.unassigned", application, reviewer=review.reviewer_id)
     db.session.delete(review)
+    db.session.flush()
+    refresh_scores(application)
 
 
 def managed_review(actor: User, review_id: int) -> Review:
@@ -175,6 +179,19 @@ def managed_review(actor: User, review_id: int) -> Review:
     if review is None or not actor.manages(review.application.program.center_id):
         raise NotFound("review")
     return review
+
+
+def candidate_reviewer(user_id: int) -> User:
+    """One of `reviewers()`."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.has_role(Role.MENTOR):
+        raise NotFound("user")
+    return user
+
+
+def may_read_application(actor: User, review: Review) -> bool:
+    """The reviewer reads the application once they declared no conflict of interest."""
+    return review.reviewer_id == actor.id and review.conflict is Conflict.NONE
 
 
 def own_review(actor: User, review_id: int) -> Review:
@@ -203,6 +220,7 @@ def declare_conflict(actor: User, review: Review, has_conflict: bool, note: str 
     if has_conflict:
         review.scores.clear()
         review.submitted_at = None
+        refresh_scores(review.application)
     audit.record(
         actor, "review.conflict_declared" if has_conflict else "review.no_conflict", review
     )
@@ -238,6 +256,7 @@ def save_scores(actor: User, review: Review, scores: Mapping[int, ScoreInput]) -
     now = utcnow()
     review.submitted_at = review.submitted_at or now
     review.updated_at = now
+    refresh_scores(review.application)
     audit.record(actor, "review.scored", review)
     return review
 
@@ -273,3 +292,37 @@ def open_review_count(user: User) -> int:
             Review.submitted_at.is_(None),
         )
     )
+
+
+# ---------------------------------------------------- answers to other domains
+
+
+def reviewer_reads_deck(application: Application, *, actor: User) -> bool:
+    """Answers `signals.may_read_deck`: a reviewer who declared no conflict reads the deck."""
+    return bool(
+        db.session.scalar(
+            select(Review.id).where(
+                Review.application_id == application.id,
+                Review.reviewer_id == actor.id,
+                Review.conflict == Conflict.NONE,
+            )
+        )
+    )
+
+
+def rubric_scored(program: Program) -> bool:
+    """Answers `signals.rubric_in_use`: once scored on, a rubric's weights are fixed."""
+    return bool(
+        db.session.scalar(
+            select(ReviewScore.review_id)
+            .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
+            .where(RubricCriterion.program_id == program.id)
+            .limit(1)
+        )
+    )
+
+
+def forget_withdrawn_scores(application: Application, **_event: Any) -> None:
+    """On `signals.stage_changed`: a withdrawn application takes no rank."""
+    if application.stage is Stage.WITHDRAWN and application.score_mean is not None:
+        refresh_scores(application)

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
-from incubator.accounts.services import get_user
 from incubator.applications.models import Application
 from incubator.applications.services import managed_application
 from incubator.applications.stages import Stage
 from incubator.db import db
+from incubator.forms import options
 from incubator.i18n import format_datetime
+from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.programs.services import managed_program
 from incubator.reviews import services
 from incubator.reviews.forms import (
@@ -25,15 +26,7 @@ from incubator.reviews.forms import (
 from incubator.reviews.models import Review
 from incubator.security import roles
 from incubator.startups.models import Startup
-from incubator.web import (
-    ListParams,
-    csv_response,
-    flash_form_errors,
-    options,
-    paginate,
-    perform,
-    wants_csv,
-)
+from incubator.web import flash_form_errors, perform
 
 bp = Blueprint("reviews", __name__)
 
@@ -50,7 +43,7 @@ def assign(application_id: int) -> Any:
     if not form.validate_on_submit():
         flash_form_errors(form)
     else:
-        reviewer = get_user(form.reviewer_id.data)
+        reviewer = services.candidate_reviewer(form.reviewer_id.data)
         if perform(services.assign, current_user, application, reviewer).ok:
             flash(
                 _("%(name)s is asked to review; they got an email.", name=reviewer.name), "success"
@@ -146,7 +139,7 @@ def review(review_id: int) -> Any:
     """Declare first; only then the application and the score form are shown."""
     item = services.own_review(current_user, review_id)
     application = item.application
-    if not item.may_see_application:
+    if not services.may_read_application(current_user, item):
         return render_template("reviews/conflict.html", review=item, form=ConflictForm())
     form = score_form(application.program, item)
     if form.validate_on_submit():

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from incubator.accounts.services import update_profile
 from incubator.db import db
+from incubator.domains import home_panels
 from incubator.security import public
-from incubator.site import dashboard
 from incubator.web import perform, safe_next
 
 bp = Blueprint("site", __name__)
@@ -20,7 +20,7 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 @public
 def home() -> Any:
-    return render_template("site/home.html", panels=dashboard.panels(current_user))
+    return render_template("site/home.html", panels=home_panels(current_user))
 
 
 @bp.post("/language")

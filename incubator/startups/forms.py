@@ -5,10 +5,9 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField, URLFi
 from wtforms.validators import URL, Length, NumberRange, Optional
 
 from incubator.accounts.forms import email_field
-from incubator.fields import DateField
-from incubator.startups.models import SECTOR_LABELS, Sector
+from incubator.forms import REQUIRED, REQUIRED_TEXT, DateField, Form, options
+from incubator.startups.models import Sector
 from incubator.startups.services import StartupData
-from incubator.web import REQUIRED, REQUIRED_TEXT, Form, options
 
 TRL_LABELS = {
     1: _l("1 – Basic principles observed"),
@@ -25,7 +24,7 @@ TRL_LABELS = {
 
 class StartupForm(Form):
     name = StringField(_l("Startup name"), validators=[REQUIRED_TEXT, Length(max=200)])
-    sector = SelectField(_l("Sector"), choices=options((s.value, SECTOR_LABELS[s]) for s in Sector))
+    sector = SelectField(_l("Sector"), choices=options(Sector.choices()))
     description = TextAreaField(
         _l("What the startup does"), validators=[REQUIRED_TEXT, Length(max=5000)]
     )

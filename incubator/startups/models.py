@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -9,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
+from incubator.enums import LabelledEnum, labelled
 
 
-class Sector(enum.StrEnum):
+class Sector(LabelledEnum):
     AGRITECH = "agritech"
     AI_DATA = "ai_data"
     CLEANTECH = "cleantech"
@@ -25,25 +25,24 @@ class Sector(enum.StrEnum):
     TOURISM_FOOD = "tourism_food"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return str(SECTOR_LABELS[self])
 
-
-SECTOR_LABELS = {
-    Sector.AGRITECH: _l("Agriculture technology"),
-    Sector.AI_DATA: _l("Artificial intelligence and data"),
-    Sector.CLEANTECH: _l("Clean energy and environment"),
-    Sector.ECOMMERCE: _l("E-commerce and retail"),
-    Sector.EDTECH: _l("Education technology"),
-    Sector.FINTECH: _l("Financial technology"),
-    Sector.HEALTHTECH: _l("Health technology"),
-    Sector.IOT_HARDWARE: _l("IoT and hardware"),
-    Sector.LOGISTICS: _l("Logistics and transport"),
-    Sector.MANUFACTURING: _l("Smart manufacturing"),
-    Sector.TOURISM_FOOD: _l("Tourism, food and beverage"),
-    Sector.OTHER: _l("Other"),
-}
+labelled(
+    Sector,
+    {
+        Sector.AGRITECH: _l("Agriculture technology"),
+        Sector.AI_DATA: _l("Artificial intelligence and data"),
+        Sector.CLEANTECH: _l("Clean energy and environment"),
+        Sector.ECOMMERCE: _l("E-commerce and retail"),
+        Sector.EDTECH: _l("Education technology"),
+        Sector.FINTECH: _l("Financial technology"),
+        Sector.HEALTHTECH: _l("Health technology"),
+        Sector.IOT_HARDWARE: _l("IoT and hardware"),
+        Sector.LOGISTICS: _l("Logistics and transport"),
+        Sector.MANUFACTURING: _l("Smart manufacturing"),
+        Sector.TOURISM_FOOD: _l("Tourism, food and beverage"),
+        Sector.OTHER: _l("Other"),
+    },
+)
 
 
 class Startup(Base):

@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from incubator import audit
+from incubator import audit, signals
 from incubator.accounts import services as accounts
 from incubator.accounts.models import Role, User
 from incubator.db import db, utcnow
@@ -40,36 +40,18 @@ def startups_of(user: User) -> list[Startup]:
     )
 
 
-def can_view(actor: Any, startup: Startup) -> bool:
-    """Members; admins; managers of a center the startup has submitted an application to."""
-    from incubator.applications.models import Application
-    from incubator.applications.stages import Stage
-    from incubator.programs.models import Program
-
+def may_view_startup(actor: Any, startup: Startup) -> bool:
+    """Members and admins; later domains may grant others (a center's managers, mentors)."""
     if not actor.is_authenticated:
         return False
     if actor.is_admin or startup.has_member(actor):
         return True
-    center_id = actor.managed_center_id
-    if center_id is None:
-        return False
-    return bool(
-        db.session.scalar(
-            select(Application.id)
-            .join(Program)
-            .where(
-                Application.startup_id == startup.id,
-                Application.stage != Stage.DRAFT,
-                Program.center_id == center_id,
-            )
-            .limit(1)
-        )
-    )
+    return signals.granted(signals.may_view_startup, startup, actor=actor)
 
 
 def viewable_startup(actor: Any, startup_id: int) -> Startup:
     startup = db.session.get(Startup, startup_id)
-    if startup is None or not can_view(actor, startup):
+    if startup is None or not may_view_startup(actor, startup):
         raise NotFound("startup")
     return startup
 

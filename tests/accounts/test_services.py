@@ -425,9 +425,9 @@ def test_users_search_treats_like_wildcards_literally(
     assert list(db.session.scalars(services.users_query("%"))) == []
 
 
-def test_get_user_raises_not_found(ctx: Flask) -> None:
+def test_administered_user_raises_not_found(ctx: Flask, make_user: Any) -> None:
     with pytest.raises(NotFound):
-        services.get_user(987654)
+        services.administered_user(make_user(Role.ADMIN), 987654)
 
 
 def test_only_admins_manage_roles_and_accounts(ctx: Flask, make_user: Callable[..., User]) -> None:

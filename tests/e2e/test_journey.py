@@ -147,10 +147,9 @@ class AppReader:
             return function()
 
     def stage_vi(self, stage: str) -> str:
-        from incubator.applications.models import stage_label
         from incubator.applications.stages import Stage
 
-        return self.translate("vi", lambda: stage_label(Stage(stage)))
+        return self.translate("vi", lambda: Stage(stage).label)
 
     def gettext_vi(self, text: str, **values: Any) -> str:
         from flask_babel import gettext

@@ -154,8 +154,8 @@ def test_visible_program_hides_drafts_from_the_public(
 
     draft = make_program(published=False)
     with pytest.raises(NotFound):
-        services.visible_program(draft.id, AnonymousUserMixin())
-    assert services.visible_program(draft.id, manager_of("BIIC")) is draft
+        services.visible_program(AnonymousUserMixin(), draft.id)
+    assert services.visible_program(manager_of("BIIC"), draft.id) is draft
 
 
 def test_open_calls_are_published_and_inside_their_window(ctx: Any, make_program: Any) -> None:

@@ -1,0 +1,32 @@
+"""Events and questions that cross domains against the dependency order.
+
+An earlier domain sends; later domains connect in their `init_app`. Events
+report what happened (`stage_changed`); questions let a later domain widen a
+rule that an earlier one owns (`may_view_startup`): the earlier domain asks,
+and any receiver answering True grants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace, Signal
+
+_signals = Namespace()
+
+# sender: the application; kwargs: transition, actor. Sent inside the transaction of the move.
+stage_changed = _signals.signal("stage-changed")
+
+# sender: the startup; kwargs: actor. Who else may view a startup's profile.
+may_view_startup = _signals.signal("may-view-startup")
+
+# sender: the application; kwargs: actor. Who else may read an application's pitch deck.
+may_read_deck = _signals.signal("may-read-deck")
+
+# sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
+rubric_in_use = _signals.signal("rubric-in-use")
+
+
+def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
+    """True when any receiver of `question` answers True."""
+    return any(answer for _receiver, answer in question.send(sender, **kwargs))
