@@ -95,8 +95,26 @@ def _error_text(code: int) -> tuple[str, str]:
     return texts.get(code, texts[500])
 
 
-def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def _wants_json() -> bool:
+    """API requests (under /api/, or asking for JSON first) get errors as JSON."""
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def _render_error(code: int, detail: str | None = None) -> tuple[Any, int]:
     title, text = _error_text(code)
+    if _wants_json():
+        return {"error": {"code": ERROR_CODES.get(code, "error"), "message": detail or text}}, code
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 
 

@@ -8,15 +8,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from incubator import migrate
-from incubator.accounts.models import Role, User
+from incubator.accounts.models import User
 from incubator.db import db
-from incubator.errors import DomainError
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
-    app.cli.add_command(create_user)
     app.cli.add_command(send_mail)
     app.cli.add_command(worker)
 
@@ -46,25 +44,6 @@ def seed_demo(if_empty: bool) -> None:
     with db.transaction():
         seed.load_demo()
     click.echo("Demo data loaded.")
-
-
-@click.command("create-user")
-@with_appcontext
-@click.argument("email")
-@click.option("--role", "role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--center", "center", help="Center code (BIIC or SMIC), for managers.")
-@click.option("--name", default="", help="Full name.")
-@click.password_option()
-def create_user(email: str, role: str, center: str | None, name: str, password: str) -> None:
-    """Create a user with one role."""
-    from incubator.accounts.services import create_user as create
-
-    try:
-        with db.transaction():
-            user = create(email, name, password, Role(role), center)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    click.echo(f"Created {user.email} ({role}).")
 
 
 @click.command("send-mail")

@@ -123,6 +123,12 @@ class Form(FlaskForm):
         pass
 
 
+def switch_form(name: str) -> type[Form]:
+    """A POST that turns one thing on ("1") or off ("0"): publishing a call, closing a review."""
+    field = wtforms.RadioField(choices=options([("1", "1"), ("0", "0")]), validators=[REQUIRED])
+    return type(f"Switch_{name}", (Form,), {name: field})
+
+
 class SubForm(wtforms.Form):
     """A repeated part of a form (no CSRF token of its own)."""
 

@@ -23,6 +23,9 @@ may_view_startup = _signals.signal("may-view-startup")
 # sender: the application; kwargs: actor. Who else may read an application's pitch deck.
 may_read_deck = _signals.signal("may-read-deck")
 
+# sender: the program. Whether founders have applied to its call (which cannot then be hidden).
+call_has_applicants = _signals.signal("call-has-applicants")
+
 # sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
 rubric_in_use = _signals.signal("rubric-in-use")
 

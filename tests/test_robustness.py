@@ -193,3 +193,13 @@ def test_every_move_button_asks_for_confirmation(
     )
     forms = re.findall(r'<form[^>]*action="/applications/\d+/move"[^>]*>', html)
     assert forms and all("data-confirm=" in form for form in forms)
+
+
+def test_errors_answer_json_to_api_requests_and_html_to_pages(client: Any) -> None:
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.mimetype == "application/json"
+    assert api.get_json()["error"]["code"] == "not_found"
+    asked = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert asked.get_json()["error"]["message"]

@@ -5,11 +5,12 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from incubator.accounts import panels, views
+    from incubator.accounts import cli, panels, views
     from incubator.accounts.models import Role
     from incubator.domains import MenuEntry, Panel, contribute
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.create_user)
     contribute(
         app,
         MenuEntry(_l("Users"), "accounts.users", order=90, roles=frozenset({Role.ADMIN})),

@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, Select
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
 
 from incubator.accounts.models import Role
-from incubator.forms import REQUIRED, REQUIRED_TEXT, Form, optional_int, options
+from incubator.forms import REQUIRED, REQUIRED_TEXT, Form, optional_int, options, switch_form
 from incubator.i18n import LANGUAGE_NAMES
 
 LANGUAGE_CHOICES = options(LANGUAGE_NAMES.items())
@@ -98,3 +98,6 @@ class InviteForm(Form):
 class GrantRoleForm(Form):
     role = SelectField(_l("Role"), choices=role_choices())
     center_id = center_field()
+
+
+ActiveForm = switch_form("active")

@@ -242,7 +242,10 @@ def revoke(user_id: int, role: str) -> Any:
 @roles(Role.ADMIN)
 def set_active(user_id: int) -> Any:
     user = services.administered_user(current_user, user_id)
-    active = request.form.get("active") == "1"
-    if perform(services.set_active, current_user, user, active).ok:
+    form = forms.ActiveForm()
+    active = form.active.data == "1"
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(services.set_active, current_user, user, active).ok:
         flash(_("Account reactivated.") if active else _("Account deactivated."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))

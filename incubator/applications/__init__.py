@@ -27,7 +27,14 @@ def init_app(app: Flask) -> None:
             "programs.detail",
             "applications/section_stage_counts.html",
             panels.stage_counts_section,
-            10,
+            order=10,
+        ),
+        Section(
+            "startups.detail",
+            "applications/section_startup_applications.html",
+            panels.startup_applications_section,
+            order=10,
         ),
     )
     signals.may_view_startup.connect(services.manager_sees_applicant)
+    signals.call_has_applicants.connect(services.has_applicants)

@@ -14,6 +14,7 @@ from incubator.db import db
 from incubator.programs.models import Program
 from incubator.programs.panels import open_calls
 from incubator.programs.services import managed_programs_query
+from incubator.startups.models import Startup
 from incubator.startups.services import startups_of
 
 
@@ -45,6 +46,18 @@ def manager(user: User) -> dict[str, Any]:
     center = next((g.center for g in user.grants if g.role is Role.MANAGER), None)
     headline = (Stage.SUBMITTED, Stage.SCREENING, Stage.ACCEPTED, Stage.INCUBATING)
     return {"programs": programs, "counts": counts, "center": center, "headline": headline}
+
+
+def startup_applications_section(user: User, startup: Startup) -> dict[str, Any] | None:
+    """A startup's applications, for its members."""
+    if not startup.has_member(user):
+        return None
+    applications = db.session.scalars(
+        founder_applications_query(user)
+        .where(Application.startup_id == startup.id)
+        .order_by(Application.created_at.desc())
+    )
+    return {"applications": list(applications)}
 
 
 def stage_counts_section(_user: User, program: Program) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -107,6 +107,11 @@ def may_read_deck(actor: Any, application: Application) -> bool:
     )
 
 
+def has_applicants(program: Program) -> bool:
+    """Answers `signals.call_has_applicants`."""
+    return bool(db.session.scalar(select(exists().where(Application.program_id == program.id))))
+
+
 def manager_sees_applicant(startup: Startup, *, actor: Any) -> bool:
     """Answers `signals.may_view_startup`: a center's managers see the startups that submitted
     an application to one of its programs."""
@@ -192,6 +197,28 @@ def save_draft(
     application.updated_at = utcnow()
     audit.record(actor, "application.saved", application)
     return application
+
+
+@dataclass
+class Submission:
+    """What became of "save and submit": the draft is saved either way."""
+
+    submitted: bool
+    refusal: str = ""
+
+
+def submit_draft(
+    actor: User, application: Application, answers: Answers, deck: Upload | None
+) -> Submission:
+    """Save what the founder typed, then submit it, in one transaction. A refused submission
+    (incomplete, call closed) keeps the saved draft and says why."""
+    save_draft(actor, application, answers, deck)
+    try:
+        with db.session.begin_nested():
+            move(actor, application, Stage.SUBMITTED)
+    except DomainError as error:
+        return Submission(submitted=False, refusal=error.message)
+    return Submission(submitted=True)
 
 
 def _replace_deck(application: Application, deck: Upload) -> None:

@@ -114,16 +114,16 @@ def edit(application_id: int) -> Any:
     if form.validate_on_submit():
         upload = form.deck.data
         deck = Upload(upload.stream, upload.filename or "") if upload and upload.filename else None
-        saved = perform(
-            services.save_draft, current_user, application, form.to_answers(), deck, form=form
-        )
-        if saved.ok and request.form.get("action") == "submit":
-            if perform(services.move, current_user, application, Stage.SUBMITTED).ok:
-                flash(
-                    _("Your application is submitted. We have emailed you a confirmation."),
-                    "success",
-                )
-                return redirect(url_for("applications.view", application_id=application.id))
+        submitting = request.form.get("action") == "submit"
+        service = services.submit_draft if submitting else services.save_draft
+        saved = perform(service, current_user, application, form.to_answers(), deck, form=form)
+        if saved.ok and submitting and saved.value.submitted:
+            flash(
+                _("Your application is submitted. We have emailed you a confirmation."), "success"
+            )
+            return redirect(url_for("applications.view", application_id=application.id))
+        if saved.ok and submitting:
+            flash(saved.value.refusal, "error")
         elif saved.ok:
             flash(_("Draft saved."), "success")
             return redirect(url_for("applications.edit", application_id=application.id))

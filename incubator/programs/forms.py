@@ -22,6 +22,7 @@ from incubator.forms import (
     Form,
     SubForm,
     options,
+    switch_form,
 )
 from incubator.programs.models import ProgramKind
 from incubator.programs.services import CriterionData, ProgramData
@@ -100,3 +101,7 @@ class ProgramForm(Form):
                 if (entry.form.name.data or "").strip()
             ],
         )
+
+
+PublishForm = switch_form("published")
+ReviewClosedForm = switch_form("closed")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, or_, select
 
 from incubator import audit, signals
 from incubator.accounts.models import User
@@ -147,14 +147,8 @@ def _fill(program: Program, data: ProgramData) -> None:
 
 def set_published(actor: User, program: Program, published: bool) -> None:
     require_manager(actor, program.center_id)
-    if not published:
-        from incubator.applications.models import Application
-
-        has_applications = db.session.scalar(
-            select(exists().where(Application.program_id == program.id))
-        )
-        if has_applications:
-            raise DomainError(_("Founders have applied already; the call cannot be unpublished."))
+    if not published and signals.granted(signals.call_has_applicants, program):
+        raise DomainError(_("Founders have applied already; the call cannot be unpublished."))
     program.status = ProgramStatus.PUBLISHED if published else ProgramStatus.DRAFT
     audit.record(actor, "program.published" if published else "program.unpublished", program)
 

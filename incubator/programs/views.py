@@ -13,10 +13,10 @@ from incubator.forms import options
 from incubator.i18n import format_datetime
 from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.programs import services
-from incubator.programs.forms import ProgramForm
+from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
 from incubator.programs.models import Program, ProgramKind, ProgramStatus
 from incubator.security import public, roles
-from incubator.web import perform
+from incubator.web import flash_form_errors, perform
 
 bp = Blueprint("programs", __name__)
 
@@ -168,8 +168,11 @@ def detail(program_id: int) -> Any:
 @roles(Role.MANAGER)
 def publish(program_id: int) -> Any:
     program = services.managed_program(current_user, program_id)
-    published = request.form.get("published") == "1"
-    if perform(services.set_published, current_user, program, published).ok:
+    form = PublishForm()
+    published = form.published.data == "1"
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(services.set_published, current_user, program, published).ok:
         flash(
             _("The call is published.") if published else _("The call is back to draft."), "success"
         )
@@ -180,7 +183,10 @@ def publish(program_id: int) -> Any:
 @roles(Role.MANAGER)
 def close_review(program_id: int) -> Any:
     program = services.managed_program(current_user, program_id)
-    closed = request.form.get("closed") == "1"
-    if perform(services.set_review_closed, current_user, program, closed).ok:
+    form = ReviewClosedForm()
+    closed = form.closed.data == "1"
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(services.set_review_closed, current_user, program, closed).ok:
         flash(_("The review is closed.") if closed else _("The review is open again."), "success")
     return redirect(url_for("programs.detail", program_id=program.id))

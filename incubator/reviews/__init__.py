@@ -16,7 +16,9 @@ def init_app(app: Flask) -> None:
         app,
         MenuEntry(_l("My reviews"), "reviews.queue", order=40, roles=mentors),
         Panel("reviews/panel_mentor.html", panels.mentor, order=30, roles=mentors),
-        Section("applications.manage", "reviews/section_reviews.html", panels.reviews_section, 10),
+        Section(
+            "applications.manage", "reviews/section_reviews.html", panels.reviews_section, order=10
+        ),
     )
     signals.may_read_deck.connect(services.reviewer_reads_deck)
     signals.rubric_in_use.connect(services.rubric_scored)

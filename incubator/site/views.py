@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, redirect, render_template, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -12,6 +12,7 @@ from incubator.accounts.services import update_profile
 from incubator.db import db
 from incubator.domains import home_panels
 from incubator.security import public
+from incubator.site.forms import LanguageForm
 from incubator.web import perform, safe_next
 
 bp = Blueprint("site", __name__)
@@ -26,12 +27,12 @@ def home() -> Any:
 @bp.post("/language")
 @public
 def set_language() -> Any:
-    lang = request.form.get("lang", "")
-    if lang in ("vi", "en"):
-        session["lang"] = lang
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
         if current_user.is_authenticated:
-            perform(update_profile, current_user, current_user.name, lang)
-    return redirect(safe_next(request.form.get("next")))
+            perform(update_profile, current_user, current_user.name, form.lang.data)
+    return redirect(safe_next(form.next.data))
 
 
 @bp.get("/healthz")

@@ -7,9 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
-from incubator.applications.models import Application
-from incubator.applications.services import founder_applications_query
-from incubator.db import db
 from incubator.security import logged_in, roles
 from incubator.startups import services
 from incubator.startups.forms import MemberForm, NewStartupForm, StartupForm
@@ -43,20 +40,10 @@ def create() -> Any:
 def detail(startup_id: int) -> Any:
     startup = services.viewable_startup(current_user, startup_id)
     is_member = startup.has_member(current_user)
-    applications = []
-    if is_member:
-        applications = list(
-            db.session.scalars(
-                founder_applications_query(current_user)
-                .where(Application.startup_id == startup.id)
-                .order_by(Application.created_at.desc())
-            )
-        )
     return render_template(
         "startups/detail.html",
         startup=startup,
         is_member=is_member,
-        applications=applications,
         invitations=services.open_invitations(startup=startup) if is_member else [],
         member_form=MemberForm(),
     )
