@@ -17,7 +17,8 @@ Production session cookies are `Secure`, which a browser would not send over
 plain http; wrk is simply given the cookie in a `Cookie:` header, with the same
 User-Agent as at login (Flask-Login's strong session protection binds the
 session to address and User-Agent). Each key page is first requested once and
-must answer 200, then loaded with wrk for --duration seconds; a wrk Lua script
+must answer 200, is requested once more per worker in parallel (warm-up), then,
+once the workers are idle, loaded with wrk for --duration seconds; a wrk Lua script
 counts every response that is not a 200 (a redirect to the login page would be
 fast and wrong) and the table shows them. Then, in turn, a bare Flask hello-world
 (bench/hello_app.py) is served by the same gunicorn settings and loaded the same
@@ -44,6 +45,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -76,9 +78,9 @@ function done(summary, latency, requests)
     end
   end
   local e = summary.errors
-  print(string.format("BENCH %d %d %d %d %d %d %s", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout,
-    total, table.concat(parts, ",")))
+  print(string.format("BENCH %d %d %d %d %d %d %d %s", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.timeout, total, table.concat(parts, ",")))
 end
 """
 
@@ -94,8 +96,10 @@ def _tail(log: Path) -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, env: dict[str, str], cwd: Path, workers: int, log: Path) -> Iterator[int]:
-    """Serve `app` on a free loopback port; the port. The process group is always killed."""
+def gunicorn(
+    app: str, env: dict[str, str], cwd: Path, workers: int, log: Path
+) -> Iterator[tuple[int, int]]:
+    """Serve `app` on a free loopback port; (port, process group). The group is always killed."""
     port = free_port()
     command = [
         sys.executable,
@@ -124,7 +128,7 @@ def gunicorn(app: str, env: dict[str, str], cwd: Path, workers: int, log: Path) 
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer within 60 s:\n{_tail(log)}")
             time.sleep(0.2)
-        yield port
+        yield port, process.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -136,10 +140,48 @@ def gunicorn(app: str, env: dict[str, str], cwd: Path, workers: int, log: Path) 
             process.wait()
 
 
+def _cpu_ticks(group: int) -> int:
+    """CPU time (clock ticks) used so far by the processes of a process group (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def wait_idle(group: int, limit: float = 60) -> None:
+    """Wait until gunicorn's workers stop using CPU: requests still running when wrk
+    stopped would otherwise steal the next page's workers."""
+    deadline = time.monotonic() + limit
+    before = _cpu_ticks(group)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = _cpu_ticks(group)
+        if after - before <= 2:
+            return
+        before = after
+
+
+def warm_up(port: int, path: str, cookie: str, workers: int) -> None:
+    """One request per worker, in parallel, so that wrk does not time first requests."""
+
+    def one(_n: int) -> None:
+        # a worker killed by gunicorn's timeout closes the connection; wrk will count it
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            get(port, path, {"Cookie": cookie})
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(workers)))
+
+
 def request(
     port: int, method: str, path: str, headers: dict[str, str], body: str | None = None
 ) -> tuple[int, Any, str]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    connection = http.client.HTTPConnection(HOST, port, timeout=120)
     try:
         connection.request(method, path, body=body, headers={"User-Agent": USER_AGENT, **headers})
         response = connection.getresponse()
@@ -199,14 +241,15 @@ def run_wrk(wrk: str, port: int, path: str, cookie: str, args: Any, script: Path
     ).stdout
     line = next(ln for ln in output.splitlines() if ln.startswith("BENCH "))
     fields = line.split(" ")
-    requests, duration_us, p50_us, p99_us, socket_errors, non200 = map(int, fields[1:7])
+    requests, duration_us, p50_us, p99_us, max_us, socket_errors, non200 = map(int, fields[1:8])
     return {
         "rps": requests / (duration_us / 1e6),
         "p50": p50_us / 1000,
         "p99": p99_us / 1000,
+        "max": max_us / 1000,
         "socket_errors": socket_errors,
         "non200": non200,
-        "statuses": fields[7] if len(fields) > 7 else "",
+        "statuses": fields[8] if len(fields) > 8 else "",
         "requests": requests,
     }
 
@@ -238,11 +281,14 @@ def print_table(results: dict[str, dict[str, Any]], bare: dict[str, Any], args: 
         non200 = str(r["non200"]) + (f" ({r['statuses']})" if r["statuses"] else "")
         if r["socket_errors"]:
             non200 += f" +{r['socket_errors']} socket errors"
+        # no latency when no response came back within the run
+        latency = f"{r['p50']:>9.1f}{r['p99']:>9.1f}" if r["requests"] else f"{'-':>9}{'-':>9}"
         print(
-            f"{name:24}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}{ratio:>9.3f}"
+            f"{name:24}{r['rps']:>9.1f}{latency}{ratio:>9.3f}"
             f"{r['requests']:>10}{non200:>9}  {verdict}"
         )
     print(f"target: req/s >= {TARGET_RATIO} x bare Flask's, every response a 200")
+    print("(0 requests: no response came back within the run; the page takes longer than that)")
 
 
 def main() -> None:
@@ -280,18 +326,27 @@ def main() -> None:
         print(f"{args.size:,} applications seeded in {time.perf_counter() - started:.1f} s")
         db.engine(app).dispose()
         pages = key_pages(ids)
-        with gunicorn("incubator:create_app()", env, ROOT, args.workers, log) as port:
+        with gunicorn("incubator:create_app()", env, ROOT, args.workers, log) as (port, group):
             cookies = {email: log_in(port, email) for email, _path in pages.values()}
             for name, (email, path) in pages.items():
-                status, headers, _body = get(port, path, {"Cookie": cookies[email]})
+                wait_idle(group)
+                try:
+                    status, headers, _body = get(port, path, {"Cookie": cookies[email]})
+                except (OSError, http.client.HTTPException) as error:
+                    results[name] = {"error": f"GET {path} failed ({error!r}); not loaded"}
+                    continue
                 if status != 200:
                     where = headers.get("Location", "")
                     results[name] = {"error": f"GET {path} answered {status} {where}; not loaded"}
                     continue
+                warm_up(port, path, cookies[email], args.workers)
+                wait_idle(group)
                 results[name] = run_wrk(wrk, port, path, cookies[email], args, script)
                 print(f"  {name}: {results[name]['rps']:.1f} req/s", flush=True)
         bare_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
-        with gunicorn("hello_app:app", bare_env, BENCH, args.workers, log) as port:
+        with gunicorn("hello_app:app", bare_env, BENCH, args.workers, log) as (port, group):
+            warm_up(port, "/", "", args.workers)
+            wait_idle(group)
             bare = run_wrk(wrk, port, "/", "", args, script)
             print(f"  bare Flask: {bare['rps']:.1f} req/s", flush=True)
     finally:

@@ -402,7 +402,7 @@ def profile(app: Flask, client: Any, path: str, top: int = 18) -> str:
         flat = " ".join(statement.split())
         out.write(f"  {seconds * 1000:9.1f} ms  {flat[:400]}{'…' if len(flat) > 400 else ''}\n")
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top * 2)
     stats.sort_stats("tottime").print_stats(top)
     return out.getvalue()
 
