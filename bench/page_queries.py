@@ -274,12 +274,11 @@ def seed_review_scores(
 
 
 def recompute_scores(session: Session, program_id: int) -> None:
-    """Fill the stored score aggregates of the program's applications after seeding.
+    """Fill the stored review summary of the program's applications after seeding, as the
+    app keeps it when reviews are saved one by one."""
+    from incubator.reviews.scoring import refresh_program_scores
 
-    A no-op for now: scores are computed when pages are read. When Application
-    gains stored aggregates (score_mean, review_count, score_spread), call the
-    app's own recomputation here, e.g. `scoring.recompute_program(session, program_id)`.
-    """
+    refresh_program_scores(program_id)
 
 
 def seed(app: Flask, applications: int) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, exists, func, select, update
+from sqlalchemy import Select, case, exists, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from incubator import audit, files, signals
@@ -376,6 +376,14 @@ def founder_applications_query(actor: User) -> Select[Any]:
     )
 
 
+# A row of a list shows the startup and the moves the viewer may make (membership decides):
+# load the members, not their accounts nor the stage history.
+LIST_LOADING = (
+    lazyload(Application.transitions),
+    joinedload(Application.startup).selectinload(Startup.members).lazyload(StartupMember.user),
+)
+
+
 def rank_column() -> Any:
     """An application's rank in its program: 1 + the number of applications scored higher.
 
@@ -407,6 +415,7 @@ def program_applications_query(
         select(Application, rank_column())
         .join(Startup, Application.startup_id == Startup.id)
         .where(Application.program_id == program.id)
+        .options(*LIST_LOADING)
     )
     parsed_stage = parse_enum(Stage, stage)
     if parsed_stage is not None and parsed_stage is not Stage.DRAFT:
@@ -446,21 +455,31 @@ def board(
 ) -> dict[Stage, dict[str, Any]]:
     """Columns by stage: the count and up to BOARD_COLUMN_LIMIT cards, best score first.
 
-    One count query, then one index range scan with LIMIT per column.
+    One count query, and one query for the cards: the union of one index range scan with
+    LIMIT per column.
     """
     statement = program_applications_query(program, sector=sector, min_score=min_score)
     counted = statement.with_only_columns(Application.stage, func.count()).group_by(
         Application.stage
     )
     counts = dict(db.session.execute(counted).all())
-    columns: dict[Stage, dict[str, Any]] = {}
-    for stage in BOARD_STAGES:
-        cards = []
-        if counts.get(stage):
-            cards = db.session.execute(
-                statement.where(Application.stage == stage)
-                .order_by(Application.score_mean.desc().nulls_last(), Application.id)
-                .limit(BOARD_COLUMN_LIMIT)
-            ).all()
-        columns[stage] = {"count": counts.get(stage, 0), "cards": cards}
+    best_first = (Application.score_mean.desc().nulls_last(), Application.id)
+    per_column = [
+        statement.with_only_columns(Application.id)
+        .where(Application.stage == stage)
+        .order_by(*best_first)
+        .limit(BOARD_COLUMN_LIMIT)
+        .subquery()
+        for stage in BOARD_STAGES
+        if counts.get(stage)
+    ]
+    columns: dict[Stage, dict[str, Any]] = {
+        stage: {"count": counts.get(stage, 0), "cards": []} for stage in BOARD_STAGES
+    }
+    if per_column:
+        shown = union_all(*(select(column.c.id) for column in per_column))
+        for row in db.session.execute(
+            statement.where(Application.id.in_(shown)).order_by(*best_first)
+        ):
+            columns[row[0].stage]["cards"].append(row)
     return columns

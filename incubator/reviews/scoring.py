@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from incubator.applications.models import Application
@@ -71,3 +71,33 @@ def refresh_scores(application: Application) -> None:
     application.score_mean = mean
     application.review_count = count
     application.score_spread = spread
+
+
+def refresh_program_scores(program_id: int) -> int:
+    """Store the summary of every application of a program at once (after a bulk import);
+    the number of applications updated."""
+    applications = db.session.scalars(
+        select(Application).where(Application.program_id == program_id)
+    ).all()
+    reviews: dict[int, list[Review]] = {a.id: [] for a in applications}
+    for review in db.session.scalars(
+        select(Review)
+        .join(Application, Application.id == Review.application_id)
+        .where(Application.program_id == program_id)
+        .options(selectinload(Review.scores))
+    ):
+        reviews[review.application_id].append(review)
+    values = []
+    for application in applications:
+        mean, count, spread = summary(application, reviews[application.id])
+        values.append(
+            {
+                "id": application.id,
+                "score_mean": mean,
+                "review_count": count,
+                "score_spread": spread,
+            }
+        )
+    if values:
+        db.session.execute(update(Application), values)
+    return len(values)
