@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import gettext as _
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, func, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from incubator.errors import DomainError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -160,6 +164,15 @@ class Database:
         try:
             yield session
             session.commit()
+        except IntegrityError as error:
+            # A unique row inserted by a concurrent request that no service foresaw with
+            # `add_unique`: a message, not a 500 (services name the usual cases themselves).
+            session.rollback()
+            _run_callbacks(session, "on_rollback")
+            log.warning("integrity error turned into a refusal: %s", error.orig)
+            raise DomainError(
+                _("Someone did the same at the same moment. Please reload the page and check.")
+            ) from error
         except BaseException:
             session.rollback()
             _run_callbacks(session, "on_rollback")
@@ -169,6 +182,24 @@ class Database:
         finally:
             session.info.pop("on_commit", None)
             session.info.pop("on_rollback", None)
+
+
+def add_unique(obj: Any, refusal: DomainError) -> None:
+    """Add `obj` and insert it at once, in a savepoint: when a concurrent request inserted the
+    same unique row first, raise `refusal` with this transaction still usable.
+
+    (The savepoint starts before `obj` is added: begin_nested flushes what is pending, and an
+    INSERT that fails outside a savepoint aborts the whole transaction on PostgreSQL.)
+    """
+    session = db.session
+    savepoint = session.begin_nested()
+    session.add(obj)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        savepoint.rollback()
+        raise refusal from error
+    savepoint.commit()
 
 
 def run(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:

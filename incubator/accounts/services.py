@@ -22,7 +22,7 @@ from incubator.accounts.models import (
     User,
 )
 from incubator.centers.models import Center
-from incubator.db import contains_text, db, utcnow
+from incubator.db import add_unique, contains_text, db, utcnow
 from incubator.enums import parse_enum
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.mail import queue_email
@@ -59,7 +59,7 @@ def _new_user(email: str, name: str, locale: str = "vi", password: str | None = 
         locale=locale,
         password_hash=hash_password(password) if password else None,
     )
-    db.session.add(user)
+    add_unique(user, DomainError(_("An account with this email already exists."), field="email"))
     return user
 
 

@@ -8,7 +8,6 @@ from typing import IO, Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, exists, func, select, union_all, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,7 +28,7 @@ from incubator.applications.stages import (
     check,
     moves_from,
 )
-from incubator.db import contains_text, db, on_commit, on_rollback, utcnow
+from incubator.db import add_unique, contains_text, db, on_commit, on_rollback, utcnow
 from incubator.enums import parse_enum
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
@@ -155,21 +154,14 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
             Application.startup_id == startup.id, Application.program_id == program.id
         )
     )
+    already = DomainError(
+        _("%(startup)s has already applied to this program.", startup=startup.name),
+        field="startup_id",
+    )
     if existing is not None:
-        raise DomainError(
-            _("%(startup)s has already applied to this program.", startup=startup.name),
-            field="startup_id",
-        )
+        raise already
     application = Application(startup=startup, program=program, created_by_id=actor.id)
-    db.session.add(application)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:  # the same application created at the same moment
-        raise DomainError(
-            _("%(startup)s has already applied to this program.", startup=startup.name),
-            field="startup_id",
-        ) from error
+    add_unique(application, already)  # the same application created at the same moment
     db.session.add(
         StageTransition(
             application=application, from_stage=None, to_stage=Stage.DRAFT, actor_id=actor.id

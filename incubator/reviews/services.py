@@ -9,14 +9,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 
 from incubator import audit
 from incubator.accounts.models import Role, RoleGrant, User
 from incubator.applications import services as applications
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
-from incubator.db import db, utcnow
+from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
 from incubator.programs.models import Program, RubricCriterion
@@ -84,19 +83,13 @@ def assign(actor: User, application: Application, reviewer: User) -> Review:
             Review.application_id == application.id, Review.reviewer_id == reviewer.id
         )
     )
+    refusal = DomainError(
+        _("%(name)s already reviews this application.", name=reviewer.name), field="reviewer_id"
+    )
     if already:
-        raise DomainError(
-            _("%(name)s already reviews this application.", name=reviewer.name), field="reviewer_id"
-        )
+        raise refusal
     review = Review(application=application, reviewer_id=reviewer.id, assigned_by_id=actor.id)
-    db.session.add(review)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:
-        raise DomainError(
-            _("%(name)s already reviews this application.", name=reviewer.name), field="reviewer_id"
-        ) from error
+    add_unique(review, refusal)
     if application.stage is Stage.SUBMITTED:
         applications.move(actor, application, Stage.SCREENING)
     audit.record(actor, "review.assigned", review, reviewer=reviewer.id)
@@ -235,6 +228,9 @@ def save_scores(actor: User, review: Review, scores: Mapping[int, ScoreInput]) -
     program = review.application.program
     if program.review_closed:
         raise DomainError(_("The review of this program is closed; scores can no longer change."))
+    # one save at a time per review (a double click), each seeing the other's scores
+    db.session.execute(select(Review.id).where(Review.id == review.id).with_for_update())
+    db.session.refresh(review, ["scores"])
     for criterion in program.criteria:
         given = scores.get(criterion.id)
         field = f"score_{criterion.id}"

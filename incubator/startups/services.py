@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from incubator import audit, signals
 from incubator.accounts import services as accounts
 from incubator.accounts.models import Role, User
-from incubator.db import db, utcnow
+from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
 from incubator.startups.models import Sector, Startup, StartupMember, TeamInvitation
@@ -127,8 +127,7 @@ def invite_member(
     invitation = TeamInvitation(
         startup=startup, user_id=user.id, title=title.strip(), invited_by_id=actor.id
     )
-    db.session.add(invitation)
-    db.session.flush()
+    add_unique(invitation, DomainError(_("This person has already been invited."), field="email"))
     if user.password_hash is not None:  # a new account's email already says it all
         queue_email(user, "team_invitation", startup=startup, inviter=actor)
     audit.record(actor, "startup.member_invited", startup, user=user.id)
@@ -152,10 +151,16 @@ def answer_invitation(actor: User, invitation_id: int, accept: bool) -> TeamInvi
     invitation = db.session.get(TeamInvitation, invitation_id)
     if invitation is None or invitation.user_id != actor.id:
         raise NotFound("invitation")
-    if invitation.answered_at is not None:
+    # conditional on being unanswered, so that two clicks at once answer once
+    answered = db.session.execute(
+        update(TeamInvitation)
+        .where(TeamInvitation.id == invitation.id, TeamInvitation.answered_at.is_(None))
+        .values(answered_at=utcnow(), accepted=accept)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if answered != 1:
         raise DomainError(_("This invitation was already answered."))
-    invitation.answered_at = utcnow()
-    invitation.accepted = accept
+    db.session.refresh(invitation)
     startup = invitation.startup
     if accept and not startup.has_member(actor):
         accounts.grant_role(None, actor, Role.FOUNDER)
