@@ -281,7 +281,7 @@ def make_startup(app: Flask, make_user: Callable[..., User]) -> Callable[..., An
 def _write_pdf(app: Flask) -> str:
     from incubator import files
     from incubator.applications.services import DECKS
-    from incubator.seed import minimal_pdf
+    from incubator.files import minimal_pdf
 
     name = f"{uuid.uuid4().hex}.pdf"
     with app.app_context():
@@ -316,8 +316,7 @@ def make_application(
     """
     from incubator.applications import services
     from incubator.applications.models import Application, StageTransition
-    from incubator.applications.stages import Stage
-    from incubator.seed import PATHS
+    from incubator.applications.stages import Stage, route
 
     def make(
         stage: str | Stage = Stage.DRAFT,
@@ -346,7 +345,7 @@ def make_application(
                 StageTransition(application=application, from_stage=None, to_stage=Stage.DRAFT)
             )
             session.commit()
-            for target in PATHS[stage]:
+            for target in route(stage):
                 actor = founder if target in (Stage.SUBMITTED, Stage.WITHDRAWN) else manager
                 services.move(actor, application, target, reason="lý do")
                 session.commit()

@@ -9,7 +9,7 @@ from incubator.accounts.models import Role, User
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.db import db
-from incubator.seed import minimal_pdf
+from incubator.files import minimal_pdf
 from tests.conftest import ANSWERS
 
 

@@ -1,0 +1,30 @@
+"""Demo step: an account of every role, each with the demo password."""
+
+from __future__ import annotations
+
+from incubator.accounts.models import Role, User
+from incubator.demo import Demo
+
+ACCOUNTS = [
+    # email, name, roles, managed center
+    ("admin@incubator.test", "Quản trị hệ thống", (Role.ADMIN,), None),
+    ("manager@biic.test", "Phạm Thu Hà", (Role.MANAGER,), "BIIC"),
+    ("manager@smic.test", "Võ Quốc Huy", (Role.MANAGER,), "SMIC"),
+    ("mentor@biic.test", "TS. Đặng Minh Tuấn", (Role.MENTOR, Role.JUDGE), None),
+    ("judge@biic.test", "Hoàng Lan Anh", (Role.JUDGE,), None),
+    ("founder@biic.test", "Nguyễn Văn An", (Role.FOUNDER,), None),
+    ("founder@smic.test", "Trần Thị Bích Ngọc", (Role.FOUNDER,), None),
+    ("mentor2@biic.test", "ThS. Lý Thanh Tâm", (Role.MENTOR,), None),
+    ("mentor@smic.test", "KS. Bùi Đức Thịnh", (Role.MENTOR, Role.JUDGE), None),
+]
+
+
+def load(demo: Demo) -> None:
+    for email, name, roles, center in ACCOUNTS:
+        demo.user(email, name, roles, center)
+
+
+def manager(demo: Demo, center: str) -> User:
+    """The demo account that manages `center` (a code)."""
+    email = next(a[0] for a in ACCOUNTS if Role.MANAGER in a[2] and a[3] == center)
+    return demo.users[email]
