@@ -18,7 +18,7 @@ from incubator.db import db
 from incubator.errors import DomainError, NotFound
 from incubator.files import minimal_pdf
 from incubator.mail import OutboxMessage
-from tests.conftest import ANSWERS
+from tests.applications.fixtures import ANSWERS
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.files import minimal_pdf
-from tests.conftest import ANSWERS
+from tests.applications.fixtures import ANSWERS
 
 
 def founder_client(app: Any, application: Any, login: Any) -> Any:
