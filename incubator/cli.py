@@ -32,7 +32,7 @@ def init_db() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there are users.")
 def seed_demo(if_empty: bool) -> None:
     """Fill an empty database with demo centers, accounts, programs and applications."""
-    from incubator import seed
+    from incubator import demo
 
     if db.session.scalar(select(func.count()).select_from(User)):
         if if_empty:
@@ -42,7 +42,7 @@ def seed_demo(if_empty: bool) -> None:
             "The database already has users; seed-demo only fills an empty one."
         )
     with db.transaction():
-        seed.load_demo()
+        demo.load()
     click.echo("Demo data loaded.")
 
 

@@ -45,6 +45,37 @@ def looks_like_pdf(path: Path) -> bool:
     return head.lstrip(b"\x00\t\n\r ").startswith(b"%PDF-") and b"%%EOF" in tail
 
 
+def minimal_pdf(title: str) -> bytes:
+    """A one-page PDF showing `title`, that passes `looks_like_pdf`.
+
+    The placeholder pitch deck of the demo data (`flask seed-demo`, so it ships with
+    the app rather than with the tests) and the deck the tests upload.
+    """
+    text = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 28 Tf 60 700 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
 def store_pdf(
     kind: str, stream: IO[bytes], original_name: str, max_bytes: int, field: str
 ) -> StoredFile:

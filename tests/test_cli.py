@@ -12,6 +12,8 @@ from incubator.applications.models import Application
 from incubator.applications.stages import Stage, replay
 from incubator.db import db
 from incubator.programs.models import Program
+from incubator.reviews.models import Review
+from incubator.reviews.scoring import summary
 
 
 def fresh_app(tmp_path: Any) -> Any:
@@ -50,6 +52,12 @@ def test_init_db_then_seed_demo_fills_an_empty_database_once(tmp_path: Any) -> N
             for application in applications:  # each history is one the app could have made
                 history = [(t.from_stage, t.to_stage) for t in application.transitions]
                 assert replay(history) is application.stage
+                reviews = db.session.scalars(
+                    select(Review).where(Review.application_id == application.id)
+                ).all()
+                stored = application.score_mean, application.review_count, application.score_spread
+                assert stored == summary(application, list(reviews))  # the summary is kept
+            assert sum(a.review_count for a in applications) > 0
         again = runner.invoke(args=["seed-demo"])
         assert again.exit_code != 0 and "already has users" in again.output
         assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0

@@ -17,7 +17,7 @@ from incubator.db import db
 from incubator.reviews.models import Review, ReviewScore
 from incubator.reviews.services import assign, declare_conflict
 from incubator.startups.models import StartupMember, TeamInvitation
-from tests.conftest import PASSWORD
+from tests.accounts.fixtures import PASSWORD
 
 TIMES = 20
 

@@ -21,7 +21,7 @@ from incubator.accounts import services
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.mail import MailStatus, MemoryTransport, OutboxMessage, deliver_outbox, queue_email
-from tests.conftest import PASSWORD
+from tests.accounts.fixtures import PASSWORD
 
 CATALOG = (
     Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from incubator import create_app
 from incubator.accounts.models import LoginFailure, Role, User
 from incubator.db import db
 from incubator.security import public
-from tests.conftest import PASSWORD
+from tests.accounts.fixtures import PASSWORD
 
 TRACEBACK_MARKERS = ("Traceback", 'File "', "werkzeug.debug", "RuntimeError", "KeyError")
 

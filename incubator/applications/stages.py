@@ -13,6 +13,7 @@ No Flask or database import here, so that the table can be tested exhaustively.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -132,6 +133,39 @@ def check(source: Stage, target: Stage, capacities: Iterable[Capacity]) -> Move:
 def moves_from(source: Stage, capacities: Iterable[Capacity]) -> list[Move]:
     allowed = set(capacities)
     return [move for move in MOVES if move.source == source and move.capacity in allowed]
+
+
+def shortest_path(source: Stage, target: Stage) -> list[Stage]:
+    """The stages after `source` on a shortest chain of moves to `target`, in any capacity.
+
+    A breadth-first search over the table (`moves_from`), so it follows the table when
+    the table changes; ties go to the move listed first. [] when `target` is `source`;
+    ValueError when no chain of moves reaches it.
+    """
+    came_from: dict[Stage, Stage] = {source: source}
+    queue = deque([source])
+    while queue and target not in came_from:
+        stage = queue.popleft()
+        for move in moves_from(stage, Capacity):
+            if move.target not in came_from:
+                came_from[move.target] = stage
+                queue.append(move.target)
+    if target not in came_from:
+        raise ValueError(f"no chain of moves from {source} to {target}")
+    path: list[Stage] = []
+    while target != source:
+        path.append(target)
+        target = came_from[target]
+    return path[::-1]
+
+
+def route(target: Stage) -> list[Stage]:
+    """The stages a made-up application (demo data, test factories) passes through after its
+    draft to reach `target`: beyond the draft it is submitted first (a draft withdrawn
+    unsubmitted would never reach a manager), then takes the shortest chain of moves."""
+    if target is Stage.DRAFT:
+        return []
+    return shortest_path(Stage.DRAFT, Stage.SUBMITTED) + shortest_path(Stage.SUBMITTED, target)
 
 
 def replay(targets: Iterable[tuple[Stage | None, Stage]]) -> Stage | None:

@@ -27,7 +27,8 @@ from incubator.audit import AuditEntry
 from incubator.db import db, utcnow
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.mail import MemoryTransport, OutboxMessage
-from tests.conftest import PASSWORD, center_id
+from tests.accounts.fixtures import PASSWORD
+from tests.centers.fixtures import center_id
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 IP = "203.0.113.7"

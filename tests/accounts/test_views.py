@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from incubator.accounts.models import AccountToken, Role, TokenPurpose, User
 from incubator.db import db, utcnow
 from incubator.mail import MemoryTransport, OutboxMessage
-from tests.conftest import PASSWORD, center_id
+from tests.accounts.fixtures import PASSWORD
+from tests.centers.fixtures import center_id
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 NEW_PASSWORD = "a-fresh-secret-7"

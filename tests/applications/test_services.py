@@ -16,9 +16,9 @@ from incubator.applications.stages import Stage
 from incubator.audit import AuditEntry
 from incubator.db import db
 from incubator.errors import DomainError, NotFound
+from incubator.files import minimal_pdf
 from incubator.mail import OutboxMessage
-from incubator.seed import minimal_pdf
-from tests.conftest import ANSWERS
+from tests.applications.fixtures import ANSWERS
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,17 @@ import pytest
 from incubator.applications import stages
 from incubator.applications.stages import (
     TERMINAL,
+    Action,
     Capacity,
+    Move,
     Refusal,
     Stage,
     TransitionRefused,
     check,
     moves_from,
     replay,
+    route,
+    shortest_path,
 )
 
 # The design (DESIGN section 3), written out pair by pair: (from, to) -> who may do it.
@@ -101,6 +105,48 @@ def test_replay_follows_a_chain_and_detects_a_broken_one() -> None:
     ]
     assert replay(chain) is Stage.SCREENING
     assert replay([(None, Stage.DRAFT), (Stage.SUBMITTED, Stage.SCREENING)]) is None
+
+
+def walk(path: list[Stage]) -> Stage:
+    """The stage a draft reaches along `path`, each step checked against the table."""
+    stage = Stage.DRAFT
+    for target in path:
+        stage = check(stage, target, Capacity).target
+    return stage
+
+
+@pytest.mark.parametrize("target", list(Stage))
+def test_route_reaches_every_stage_by_moves_of_the_table(target: Stage) -> None:
+    path = route(target)
+    assert walk(path) is target
+    if target is not Stage.DRAFT:
+        assert path[0] is Stage.SUBMITTED  # what managers see was submitted
+        assert len(path) == 1 + len(shortest_path(Stage.SUBMITTED, target))
+
+
+def test_route_takes_the_shortest_chain() -> None:
+    assert route(Stage.REJECTED) == [Stage.SUBMITTED, Stage.SCREENING, Stage.REJECTED]
+    assert route(Stage.WITHDRAWN) == [Stage.SUBMITTED, Stage.WITHDRAWN]
+    assert route(Stage.GRADUATED) == [
+        Stage.SUBMITTED,
+        Stage.SCREENING,
+        Stage.ACCEPTED,
+        Stage.INCUBATING,
+        Stage.DEMO_DAY,
+        Stage.GRADUATED,
+    ]
+    assert shortest_path(Stage.DRAFT, Stage.WITHDRAWN) == [Stage.WITHDRAWN]
+    assert shortest_path(Stage.SCREENING, Stage.SCREENING) == []
+
+
+def test_route_follows_the_table_when_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    shortcut = Move(Stage.SUBMITTED, Stage.ACCEPTED, Capacity.MANAGER, Action.ACCEPT)
+    table = stages.MOVES
+    monkeypatch.setattr(stages, "MOVES", (shortcut, *table))
+    assert route(Stage.INCUBATING) == [Stage.SUBMITTED, Stage.ACCEPTED, Stage.INCUBATING]
+    monkeypatch.setattr(stages, "MOVES", tuple(m for m in table if m.action is not Action.SCREEN))
+    with pytest.raises(ValueError, match="no chain"):
+        route(Stage.ACCEPTED)
 
 
 def test_stages_module_imports_neither_flask_nor_the_database() -> None:

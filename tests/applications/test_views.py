@@ -9,8 +9,8 @@ from incubator.accounts.models import Role, User
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.db import db
-from incubator.seed import minimal_pdf
-from tests.conftest import ANSWERS
+from incubator.files import minimal_pdf
+from tests.applications.fixtures import ANSWERS
 
 
 def founder_client(app: Any, application: Any, login: Any) -> Any:

@@ -10,7 +10,7 @@ Requirements
 
 Without either, every test in this directory is skipped, with the reason.
 
-Isolation: the demo data (``incubator.seed.load_demo``) is migrated and loaded once
+Isolation: the demo data (``incubator.demo.load``) is migrated and loaded once
 per run into a template SQLite database; each test gets a copy of it (database and
 uploaded files) and its own server on a free port, so a test may change data (a
 user's language, a failed login counted by the throttle...) without affecting others.
@@ -35,14 +35,14 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from incubator import create_app, migrate, seed
+from incubator import create_app, demo, migrate
 from incubator.db import db
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Response
 
 HERE = Path(__file__).resolve().parent
-DEMO_PASSWORD = seed.DEMO_PASSWORD
+DEMO_PASSWORD = demo.DEMO_PASSWORD
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -125,7 +125,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         migrate.upgrade(app)
         with app.app_context(), db.transaction():
-            seed.load_demo()
+            demo.load()
     finally:
         db.engine(app).dispose()  # closes the last connection: the WAL is checkpointed
     return directory

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from incubator.seed import minimal_pdf
+from incubator.files import minimal_pdf
 from tests.e2e.conftest import LiveServer, log_in, switch_language
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")

@@ -14,7 +14,7 @@ from incubator.errors import DomainError, Forbidden, NotFound
 from incubator.programs import services
 from incubator.programs.models import ProgramKind, ProgramStatus
 from incubator.programs.services import CriterionData, ProgramData
-from tests.conftest import center_id
+from tests.centers.fixtures import center_id
 
 
 def _data(app: Any, center: str = "BIIC", **changes: Any) -> ProgramData:

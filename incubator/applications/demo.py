@@ -1,0 +1,107 @@
+"""Demo step: applications in every stage, each with a placeholder pitch deck and a history
+walked along the stage table (`stages.route`), every move checked, at back-dated times."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from incubator import files
+from incubator.accounts.demo import manager
+from incubator.applications.models import Application, StageTransition
+from incubator.applications.services import DECKS
+from incubator.applications.stages import Capacity, Stage, check, route
+from incubator.demo import Demo, slug
+from incubator.programs.models import Program
+from incubator.startups.models import Startup
+
+REASONS = {
+    Stage.REJECTED: "Sản phẩm còn ở giai đoạn ý tưởng; mời nhóm nộp lại ở đợt sau khi có khách hàng thử nghiệm.",
+    Stage.DROPPED: "Nhóm sáng lập tạm dừng dự án để tập trung vào công việc khác.",
+    Stage.WITHDRAWN: "Nhóm đã nhận đầu tư và chuyển sang chương trình tăng tốc khác.",
+    Stage.WAITLISTED: "Hồ sơ tốt nhưng đã đủ chỉ tiêu; sẽ xét nếu có suất trống.",
+}
+
+# startup, program key, final stage
+APPLICATIONS = [
+    ("Nông Trại Số", "biic_open", Stage.DRAFT),
+    ("EduViet AI", "biic_open", Stage.SUBMITTED),
+    ("Ví Xanh", "biic_open", Stage.SCREENING),
+    ("Gốm Lái Thiêu Online", "biic_open", Stage.WITHDRAWN),
+    ("MediCare Thủ Dầu Một", "biic_past", Stage.INCUBATING),
+    ("LogiMekong", "biic_past", Stage.GRADUATED),
+    ("Sơn Mài Tương Bình Hiệp", "biic_past", Stage.REJECTED),
+    ("DataMine Analytics", "biic_past", Stage.DEMO_DAY),
+    ("VietTrace", "biic_past", Stage.WAITLISTED),
+    ("Nông Trại Số", "biic_past", Stage.ACCEPTED),
+    ("SmartFab Việt", "smic_open", Stage.SCREENING),
+    ("RoboWeld", "smic_open", Stage.SUBMITTED),
+    ("Năng Lượng Xanh BD", "smic_past", Stage.INCUBATING),
+    ("CoKhi 4.0", "smic_past", Stage.DROPPED),
+    ("SmartFab Việt", "smic_past", Stage.GRADUATED),
+]
+
+ANSWERS = {
+    "problem": "Doanh nghiệp và người dân ở Bình Dương đang gặp khó khăn: chi phí cao, thông tin "
+    "thiếu minh bạch và quy trình còn thủ công.",
+    "solution": "Chúng tôi xây dựng giải pháp số đơn giản, dùng được trên điện thoại, đã thử nghiệm "
+    "với khách hàng đầu tiên tại Thủ Dầu Một và Dĩ An.",
+    "market": "Thị trường mục tiêu là hơn 50.000 doanh nghiệp vừa và nhỏ tại Bình Dương và vùng "
+    "Đông Nam Bộ.",
+    "traction": "3 khách hàng trả phí, 12 đơn vị dùng thử, doanh thu 6 tháng gần nhất 180.000.000 ₫.",
+    "team": "Nhóm 5 người: kỹ sư phần mềm, kỹ sư tự động hóa và chuyên gia kinh doanh, từng làm "
+    "việc tại các doanh nghiệp FDI.",
+}
+
+
+def load(demo: Demo) -> None:
+    for startup, key, final in APPLICATIONS:
+        application = make(demo, demo.startups[startup], demo.programs[key], final)
+        demo.applications[f"{startup} / {key}"] = application
+
+
+def make(demo: Demo, startup: Startup, program: Program, final: Stage) -> Application:
+    founder = startup.members[0].user
+    started = program.opens_at + timedelta(days=2)
+    application = Application(
+        startup=startup,
+        program=program,
+        created_by_id=founder.id,
+        created_at=started,
+        updated_at=started,
+        funding_need_vnd=1_500_000_000,
+        **ANSWERS,
+    )
+    deck = files.minimal_pdf(f"{startup.name} - Pitch deck")
+    stored = files.path_of(DECKS, f"demo-{secrets.token_hex(8)}.pdf")
+    stored.write_bytes(deck)
+    application.deck_file = stored.name
+    application.deck_filename = f"pitch-deck-{slug(startup.name)}.pdf"
+    application.deck_size = len(deck)
+    application.deck_uploaded_at = started
+    demo.session.add(application)
+    application.transitions.append(
+        StageTransition(from_stage=None, to_stage=Stage.DRAFT, actor_id=founder.id, at=started)
+    )
+    managing = manager(demo, program.center.code)
+    stage, at = Stage.DRAFT, started
+    for target in route(final):
+        move = check(stage, target, Capacity)
+        at = at + timedelta(days=3)
+        if target is Stage.SUBMITTED:
+            at = min(at, program.closes_at - timedelta(days=1))
+            application.submitted_at = at
+        actor = founder if move.capacity is Capacity.FOUNDER else managing
+        application.transitions.append(
+            StageTransition(
+                from_stage=stage,
+                to_stage=target,
+                actor_id=actor.id,
+                reason=REASONS.get(target, ""),
+                at=at,
+            )
+        )
+        stage = target
+    application.stage = stage
+    application.updated_at = at
+    return application

@@ -1,0 +1,85 @@
+"""Application factory: make_application, walked to its stage through the real service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from incubator import files
+from incubator.accounts.models import User
+from incubator.applications import services
+from incubator.applications.models import Application, StageTransition
+from incubator.applications.services import DECKS
+from incubator.applications.stages import Capacity, Stage, check, route
+from tests.conftest import app_session
+
+ANSWERS = {
+    "problem": "Nông dân thiếu nước tưới mùa khô.",
+    "solution": "Cảm biến độ ẩm và ứng dụng tưới thông minh.",
+    "market": "Hơn 20.000 hộ trồng sầu riêng ở Bình Dương.",
+    "traction": "5 hộ dùng thử, 2 hộ trả phí.",
+    "team": "3 kỹ sư, 1 chuyên gia nông nghiệp.",
+}
+
+
+def write_deck(app: Flask) -> str:
+    """A stored pitch deck's file name."""
+    name = f"{uuid.uuid4().hex}.pdf"
+    with app.app_context():
+        files.path_of(DECKS, name).write_bytes(files.minimal_pdf("Deck"))
+    return name
+
+
+@pytest.fixture
+def make_application(
+    app: Flask,
+    make_startup: Callable[..., Any],
+    make_program: Callable[..., Any],
+    manager_of: Callable[[str], User],
+) -> Callable[..., Any]:
+    """make_application(stage="draft", program=None, startup=None, complete=True).
+
+    Complete applications have every answer and a pitch deck; the stage is reached
+    through the real service along `stages.route`, one move at a time, each made by
+    the founder or the center's manager as the table says.
+    """
+
+    def make(
+        stage: str | Stage = Stage.DRAFT,
+        program: Any = None,
+        startup: Any = None,
+        complete: bool = True,
+    ) -> Application:
+        program = program or make_program()
+        startup = startup or make_startup()
+        stage = Stage(stage)
+        with app_session(app) as session:
+            program = session.merge(program)
+            startup = session.merge(startup)
+            founder = session.get(User, startup.members[0].user_id)
+            manager = session.merge(manager_of(program.center.code))
+            application = Application(startup=startup, program=program, created_by_id=founder.id)
+            if complete:
+                for name, text in ANSWERS.items():
+                    setattr(application, name, text)
+                application.funding_need_vnd = 500_000_000
+                application.deck_file = write_deck(app)
+                application.deck_filename = "deck.pdf"
+                application.deck_size = 1000
+            session.add(application)
+            session.add(
+                StageTransition(application=application, from_stage=None, to_stage=Stage.DRAFT)
+            )
+            session.commit()
+            for target in route(stage):
+                move = check(application.stage, target, Capacity)
+                actor = founder if move.capacity is Capacity.FOUNDER else manager
+                services.move(actor, application, target, reason="lý do")
+                session.commit()
+        return application
+
+    return make
