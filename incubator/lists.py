@@ -137,7 +137,7 @@ class Filter:
 
     def read(self, raw: Any, options: Sequence[tuple[str, Any]]) -> tuple[str, Any]:
         """(the text kept in links and in the form, the value to apply or None)."""
-        text = clean_text(raw) if isinstance(raw, str) else ""
+        text = "" if raw is None else clean_text(str(raw))
         if self.choices is not None:
             if text not in {value for value, _label in options}:
                 return "", None

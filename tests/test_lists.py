@@ -102,6 +102,7 @@ def test_text_filters_are_cleaned_and_parsed() -> None:
     assert params.filters["q"] == "ab" and params.values["q"] == "ab"
     assert params.filters["min_score"] == "lots" and "min_score" not in params.values
     assert score_from_text("") is None and score_from_text("50") == 50.0
+    assert RANKING.parse({"min_score": 50, "q": None}).values == {"min_score": 50.0}
 
 
 def test_choices_can_depend_on_the_actor() -> None:
