@@ -189,12 +189,19 @@ def _require_admin(actor: User) -> None:
 def users_query(search: str = "", role: str = "") -> Select[Any]:
     statement = select(User)
     if search:
-        statement = statement.where(
-            or_(contains_text(User.email, search), contains_text(User.name, search))
-        )
+        statement = users_matching(statement, search)
     if parsed_role := parse_enum(Role, role):
-        statement = statement.where(User.grants.any(RoleGrant.role == parsed_role))
+        statement = users_with_role(statement, parsed_role)
     return statement
+
+
+def users_matching(statement: Select[Any], search: str) -> Select[Any]:
+    """Users whose name or email contains `search`."""
+    return statement.where(or_(contains_text(User.email, search), contains_text(User.name, search)))
+
+
+def users_with_role(statement: Select[Any], role: Role) -> Select[Any]:
+    return statement.where(User.grants.any(RoleGrant.role == role))
 
 
 def administered_user(actor: User, user_id: int) -> User:

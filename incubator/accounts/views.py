@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from incubator.accounts import forms, services
-from incubator.accounts.models import Role, TokenPurpose, User
+from incubator.accounts.lists import USERS
+from incubator.accounts.models import Role, TokenPurpose
 from incubator.centers.services import all_centers
-from incubator.db import db
 from incubator.enums import parse_enum
 from incubator.errors import DomainError
 from incubator.forms import options
-from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.security import logged_in, public, roles
 from incubator.web import flash_form_errors, perform, safe_next
 
@@ -160,27 +159,7 @@ def _with_centers(form: Any) -> Any:
 @bp.get("/admin/users")
 @roles(Role.ADMIN)
 def users() -> Any:
-    params = ListParams.from_request(
-        sorts={"name": User.name, "email": User.email, "created": User.created_at},
-        default_sort="name",
-        tiebreak=User.id,
-        filters=("q", "role"),
-    )
-    statement = services.users_query(params.filters["q"], params.filters["role"])
-    if wants_csv():
-        rows = (
-            (
-                u.name,
-                u.email,
-                ", ".join(sorted(str(g.role.label) for g in u.grants)),
-                u.active,
-            )
-            for u in db.session.scalars(params.order(statement))
-        )
-        header = (_("Name"), _("Email"), _("Roles"), _("Active"))
-        return csv_response("users.csv", header, rows)
-    page = paginate(statement, params)
-    return render_template("accounts/users.html", page=page, params=params, roles=list(Role))
+    return USERS.render("accounts/users.html", services.users_query())
 
 
 @bp.route("/admin/users/invite", methods=["GET", "POST"])

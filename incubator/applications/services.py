@@ -411,16 +411,37 @@ def program_applications_query(
     )
     parsed_stage = parse_enum(Stage, stage)
     if parsed_stage is not None and parsed_stage is not Stage.DRAFT:
-        statement = statement.where(Application.stage == parsed_stage)
+        statement = applications_in_stage(statement, parsed_stage)
     elif not include_drafts:
         statement = statement.where(Application.stage != Stage.DRAFT)
     if parsed_sector := parse_enum(Sector, sector):
-        statement = statement.where(Startup.sector == parsed_sector)
+        statement = applications_in_sector(statement, parsed_sector)
     if search:
-        statement = statement.where(contains_text(Startup.name, search))
+        statement = applications_of_startup_named(statement, search)
     if min_score is not None:
-        statement = statement.where(Application.score_mean >= min_score)
+        statement = applications_scored_at_least(statement, min_score)
     return statement
+
+
+# Filters of the statements above (the lists in incubator/applications/lists.py apply them too).
+
+
+def applications_in_stage(statement: Select[Any], stage: Stage) -> Select[Any]:
+    return statement.where(Application.stage == stage)
+
+
+def applications_in_sector(statement: Select[Any], sector: Sector) -> Select[Any]:
+    """For a statement joined to Startup."""
+    return statement.where(Startup.sector == sector)
+
+
+def applications_of_startup_named(statement: Select[Any], search: str) -> Select[Any]:
+    """For a statement joined to Startup: the startup's name contains `search`."""
+    return statement.where(contains_text(Startup.name, search))
+
+
+def applications_scored_at_least(statement: Select[Any], min_score: float) -> Select[Any]:
+    return statement.where(Application.score_mean >= min_score)
 
 
 def rank_of(application: Application) -> int | None:

@@ -9,17 +9,15 @@ from flask_login import current_user
 from incubator.accounts.models import Role
 from incubator.applications import services
 from incubator.applications.forms import ANSWER_HINTS, ApplicationForm, MoveForm, StartForm
-from incubator.applications.models import Application
+from incubator.applications.lists import MINE, RANKING, score_from_text
 from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
-from incubator.db import db
 from incubator.enums import parse_enum
 from incubator.forms import options
-from incubator.i18n import format_datetime, format_number
-from incubator.lists import ListParams, csv_response, paginate, query_filters, wants_csv
+from incubator.lists import query_filters
 from incubator.programs.services import managed_program, visible_program
 from incubator.security import logged_in, roles
-from incubator.startups.models import Sector, Startup
+from incubator.startups.models import Sector
 from incubator.startups.services import member_startup, startups_of
 from incubator.web import flash_form_errors, perform, safe_next
 
@@ -54,41 +52,7 @@ def apply(program_id: int) -> Any:
 @bp.get("/applications")
 @roles(Role.FOUNDER)
 def mine() -> Any:
-    params = ListParams.from_request(
-        sorts={
-            "updated": Application.updated_at,
-            "stage": Application.stage,
-            "startup": Startup.name,
-        },
-        default_sort="-updated",
-        tiebreak=Application.id,
-        filters=("stage",),
-    )
-    statement = services.founder_applications_query(current_user)
-    if stage := parse_enum(Stage, params.filters["stage"]):
-        statement = statement.where(Application.stage == stage)
-    if wants_csv():
-        rows = (
-            (
-                a.startup.name,
-                a.program.name,
-                a.program.center.code,
-                a.stage.label,
-                format_datetime(a.submitted_at),
-            )
-            for a in db.session.scalars(params.order(statement))
-        )
-        return csv_response(
-            "applications.csv",
-            (_("Startup"), _("Program"), _("Center"), _("Stage"), _("Submitted")),
-            rows,
-        )
-    return render_template(
-        "applications/mine.html",
-        page=paginate(statement, params),
-        params=params,
-        stages=Stage,
-    )
+    return MINE.render("applications/mine.html", services.founder_applications_query(current_user))
 
 
 @bp.get("/applications/<int:application_id>")
@@ -175,69 +139,15 @@ def move(application_id: int) -> Any:
 # ----------------------------------------------------------------- manager
 
 
-def _score(text: str) -> float | None:
-    try:
-        return float(text.replace(",", ".")) if text else None
-    except ValueError:
-        return None
-
-
 @bp.get("/manage/programs/<int:program_id>/applications")
 @roles(Role.MANAGER)
 def program_applications(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
-    filters = query_filters(("stage", "sector", "q", "min_score"))
-    statement = services.program_applications_query(
-        program,
-        stage=filters["stage"],
-        sector=filters["sector"],
-        search=filters["q"],
-        min_score=_score(filters["min_score"]),
-    )
-    params = ListParams.from_request(
-        sorts={
-            "score": Application.score_mean,
-            "startup": Startup.name,
-            "stage": Application.stage,
-            "submitted": Application.submitted_at,
-            "reviews": Application.review_count,
-        },
-        default_sort="-score",
-        tiebreak=Application.id,
-        filters=("stage", "sector", "q", "min_score"),
-    )
-    if wants_csv():
-        rows = (
-            (
-                rank or "",
-                a.startup.name,
-                a.startup.sector.label,
-                a.stage.label,
-                format_number(a.score_mean) if a.score_mean is not None else "",
-                a.review_count,
-                format_number(a.score_spread) if a.score_spread is not None else "",
-                format_datetime(a.submitted_at),
-            )
-            for a, rank in db.session.execute(params.order(statement))
-        )
-        header = (
-            _("Rank"),
-            _("Startup"),
-            _("Sector"),
-            _("Stage"),
-            _("Weighted mean"),
-            _("Reviews"),
-            _("Spread"),
-            _("Submitted"),
-        )
-        return csv_response(f"program-{program.id}-applications.csv", header, rows)
-    return render_template(
+    return RANKING.render(
         "applications/program_list.html",
+        services.program_applications_query(program),
+        filename=f"program-{program.id}-applications.csv",
         program=program,
-        page=paginate(statement, params),
-        params=params,
-        stages=Stage,
-        sectors=Sector,
     )
 
 
@@ -250,7 +160,7 @@ def board(program_id: int) -> Any:
         "applications/board.html",
         program=program,
         columns=services.board(
-            program, sector=filters["sector"], min_score=_score(filters["min_score"])
+            program, sector=filters["sector"], min_score=score_from_text(filters["min_score"])
         ),
         stages=Stage,
         sectors=Sector,

@@ -178,17 +178,34 @@ def managed_programs_query(
         statement = statement.where(Program.center_id == actor.managed_center_id)
     statement = _filter(statement, center_code, kind)
     if parsed_status := parse_enum(ProgramStatus, status):
-        statement = statement.where(Program.status == parsed_status)
+        statement = programs_with_status(statement, parsed_status)
     if search:
-        statement = statement.where(
-            or_(contains_text(Program.name_vi, search), contains_text(Program.name_en, search))
-        )
+        statement = programs_matching(statement, search)
     return statement
 
 
 def _filter(statement: Select[Any], center_code: str, kind: str) -> Select[Any]:
     if center_code:
-        statement = statement.where(Program.center.has(Center.code == center_code))
+        statement = programs_of_center(statement, center_code)
     if parsed_kind := parse_enum(ProgramKind, kind):
-        statement = statement.where(Program.kind == parsed_kind)
+        statement = programs_of_kind(statement, parsed_kind)
     return statement
+
+
+def programs_of_center(statement: Select[Any], center_code: str) -> Select[Any]:
+    return statement.where(Program.center.has(Center.code == center_code))
+
+
+def programs_of_kind(statement: Select[Any], kind: ProgramKind) -> Select[Any]:
+    return statement.where(Program.kind == kind)
+
+
+def programs_with_status(statement: Select[Any], status: ProgramStatus) -> Select[Any]:
+    return statement.where(Program.status == status)
+
+
+def programs_matching(statement: Select[Any], search: str) -> Select[Any]:
+    """Programs whose Vietnamese or English name contains `search`."""
+    return statement.where(
+        or_(contains_text(Program.name_vi, search), contains_text(Program.name_en, search))
+    )

@@ -8,72 +8,21 @@ from flask_login import current_user
 
 from incubator.accounts.models import Role
 from incubator.centers.services import all_centers
-from incubator.db import db
 from incubator.forms import options
-from incubator.i18n import format_datetime
-from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.programs import services
 from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
-from incubator.programs.models import Program, ProgramKind, ProgramStatus
+from incubator.programs.lists import CALLS, PROGRAMS
+from incubator.programs.models import Program
 from incubator.security import public, roles
 from incubator.web import flash_form_errors, perform
 
 bp = Blueprint("programs", __name__)
 
-PROGRAM_SORTS = {
-    "name": Program.name_vi,
-    "opens": Program.opens_at,
-    "closes": Program.closes_at,
-    "capacity": Program.capacity,
-    "created": Program.created_at,
-}
-
-
-def _program_rows(programs: Any) -> Any:
-    for program in programs:
-        yield (
-            program.center.code,
-            program.name_vi,
-            program.name_en,
-            program.kind.label,
-            program.status.label,
-            format_datetime(program.opens_at),
-            format_datetime(program.closes_at),
-            program.capacity,
-        )
-
-
-def _csv_header() -> tuple[str, ...]:
-    return (
-        _("Center"),
-        _("Name (Vietnamese)"),
-        _("Name (English)"),
-        _("Kind"),
-        _("Status"),
-        _("Applications open"),
-        _("Applications close"),
-        _("Capacity"),
-    )
-
 
 @bp.get("/calls")
 @public
 def calls() -> Any:
-    params = ListParams.from_request(
-        sorts=PROGRAM_SORTS, default_sort="closes", tiebreak=Program.id, filters=("center", "kind")
-    )
-    statement = services.open_calls_query(params.filters["center"], params.filters["kind"])
-    if wants_csv():
-        return csv_response(
-            "calls.csv", _csv_header(), _program_rows(db.session.scalars(params.order(statement)))
-        )
-    return render_template(
-        "programs/calls.html",
-        page=paginate(statement, params),
-        params=params,
-        centers=all_centers(),
-        kinds=ProgramKind,
-    )
+    return CALLS.render("programs/calls.html", services.open_calls_query())
 
 
 @bp.get("/calls/<int:program_id>")
@@ -103,32 +52,8 @@ def _form(program: Program | None = None) -> ProgramForm:
 @bp.get("/manage/programs")
 @roles(Role.MANAGER)
 def manage() -> Any:
-    params = ListParams.from_request(
-        sorts=PROGRAM_SORTS,
-        default_sort="-created",
-        tiebreak=Program.id,
-        filters=("center", "kind", "status", "q"),
-    )
-    statement = services.managed_programs_query(
-        current_user,
-        params.filters["center"],
-        params.filters["kind"],
-        params.filters["status"],
-        params.filters["q"],
-    )
-    if wants_csv():
-        return csv_response(
-            "programs.csv",
-            _csv_header(),
-            _program_rows(db.session.scalars(params.order(statement))),
-        )
-    return render_template(
-        "programs/manage.html",
-        page=paginate(statement, params),
-        params=params,
-        centers=[c for c in all_centers() if current_user.manages(c.id)],
-        kinds=ProgramKind,
-        statuses=ProgramStatus,
+    return PROGRAMS.render(
+        "programs/manage.html", services.managed_programs_query(current_user), current_user
     )
 
 

@@ -258,7 +258,11 @@ def save_scores(actor: User, review: Review, scores: Mapping[int, ScoreInput]) -
 
 
 def reviewer_queue_query(actor: User, status: str = "") -> Select[Any]:
-    statement = select(Review).where(Review.reviewer_id == actor.id)
+    return reviews_with_status(select(Review).where(Review.reviewer_id == actor.id), status)
+
+
+def reviews_with_status(statement: Select[Any], status: str) -> Select[Any]:
+    """`status` "todo" (to score), "done" (scored) or "conflict" (declared); else any."""
     if status == "todo":
         statement = statement.where(
             Review.conflict != Conflict.DECLARED, Review.submitted_at.is_(None)

@@ -7,13 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
-from incubator.applications.models import Application
 from incubator.applications.services import managed_application
 from incubator.applications.stages import Stage
-from incubator.db import db
 from incubator.forms import options
-from incubator.i18n import format_datetime
-from incubator.lists import ListParams, csv_response, paginate, wants_csv
 from incubator.programs.services import managed_program
 from incubator.reviews import services
 from incubator.reviews.forms import (
@@ -23,9 +19,8 @@ from incubator.reviews.forms import (
     score_form,
     scores_from,
 )
-from incubator.reviews.models import Review
+from incubator.reviews.lists import QUEUE, queue_query
 from incubator.security import roles
-from incubator.startups.models import Startup
 from incubator.web import flash_form_errors, perform
 
 bp = Blueprint("reviews", __name__)
@@ -106,31 +101,7 @@ def bulk_assign(program_id: int) -> Any:
 @bp.get("/reviews")
 @roles(Role.MENTOR)
 def queue() -> Any:
-    params = ListParams.from_request(
-        sorts={"assigned": Review.assigned_at, "startup": Startup.name},
-        default_sort="-assigned",
-        tiebreak=Review.id,
-        filters=("status",),
-    )
-    statement = (
-        services.reviewer_queue_query(current_user, params.filters["status"])
-        .join(Application, Review.application_id == Application.id)
-        .join(Startup, Application.startup_id == Startup.id)
-    )
-    if wants_csv():
-        rows = (
-            (
-                r.application.startup.name,
-                r.application.program.name,
-                r.conflict.label,
-                format_datetime(r.assigned_at),
-                format_datetime(r.submitted_at),
-            )
-            for r in db.session.scalars(params.order(statement))
-        )
-        header = (_("Startup"), _("Program"), _("Conflict of interest"), _("Assigned"), _("Scored"))
-        return csv_response("reviews.csv", header, rows)
-    return render_template("reviews/queue.html", page=paginate(statement, params), params=params)
+    return QUEUE.render("reviews/queue.html", queue_query(current_user))
 
 
 @bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])

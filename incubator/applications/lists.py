@@ -1,0 +1,158 @@
+"""The founder's applications and the manager's ranking of a program's applications."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from incubator.applications import services
+from incubator.applications.models import Application
+from incubator.applications.stages import Stage
+from incubator.i18n import format_date, format_datetime, format_number
+from incubator.lists import Column, Filter, ListSpec
+from incubator.startups.models import Sector, Startup
+
+
+def score_from_text(text: str) -> float | None:
+    """A minimum score typed in a filter ("72,5" or "72.5"), None if it is no number."""
+    try:
+        return float(text.replace(",", ".")) if text else None
+    except ValueError:
+        return None
+
+
+MINE = ListSpec(
+    name="applications",
+    columns=(
+        Column("startup", _l("Startup"), value=lambda a: a.startup.name, sort=Startup.name),
+        Column("program", _l("Program"), csv=lambda a: a.program.name, cell="program"),
+        Column("center", _l("Center"), value=lambda a: a.program.center.code, only="csv"),
+        Column(
+            "stage",
+            _l("Stage"),
+            csv=lambda a: a.stage.label,
+            cell="stage",
+            sort=Application.stage,
+        ),
+        Column("deadline", _l("Deadline"), cell="deadline", only="html", priority="hide-sm"),
+        Column(
+            "updated",
+            _l("Last saved"),
+            value=lambda a: format_datetime(a.updated_at),
+            sort=Application.updated_at,
+            only="html",
+            priority="hide-sm",
+        ),
+        Column(
+            "submitted",
+            _l("Submitted"),
+            value=lambda a: format_datetime(a.submitted_at),
+            only="csv",
+        ),
+    ),
+    filters=(
+        Filter(
+            "stage",
+            _l("Stage"),
+            choices=Stage,
+            all_label=_l("All stages"),
+            apply=services.applications_in_stage,
+        ),
+    ),
+    default_sort="-updated",
+    tiebreak=Application.id,
+    empty=_l("No application yet."),
+    cells="applications/_macros.html",
+)
+
+
+def _score(value: float | None) -> str:
+    return format_number(value) if value is not None else ""
+
+
+# Rows of (Application, rank): services.program_applications_query
+RANKING = ListSpec(
+    name="ranking",
+    columns=(
+        Column(
+            "rank", _l("Rank"), value=lambda r: r[1] or "–", csv=lambda r: r[1] or "", css="num"
+        ),
+        Column(
+            "startup",
+            _l("Startup"),
+            value=lambda r: r[0].startup.name,
+            sort=Startup.name,
+            link=lambda r: url_for("applications.manage", application_id=r[0].id),
+        ),
+        Column(
+            "sector", _l("Sector"), value=lambda r: r[0].startup.sector.label, priority="hide-sm"
+        ),
+        Column(
+            "stage",
+            _l("Stage"),
+            csv=lambda r: r[0].stage.label,
+            cell="ranked_stage",
+            sort=Application.stage,
+        ),
+        Column(
+            "score",
+            _l("Score"),
+            csv_label=_l("Weighted mean"),
+            csv=lambda r: _score(r[0].score_mean),
+            cell="ranked_score",
+            sort=Application.score_mean,
+            css="num",
+        ),
+        Column(
+            "reviews",
+            _l("Reviews"),
+            value=lambda r: r[0].review_count,
+            sort=Application.review_count,
+            css="num",
+        ),
+        Column(
+            "spread",
+            _l("Spread"),
+            csv=lambda r: _score(r[0].score_spread),
+            cell="ranked_spread",
+            css="num",
+            priority="hide-sm",
+        ),
+        Column(
+            "submitted",
+            _l("Submitted"),
+            value=lambda r: format_date(r[0].submitted_at),
+            csv=lambda r: format_datetime(r[0].submitted_at),
+            sort=Application.submitted_at,
+            priority="hide-sm",
+        ),
+    ),
+    filters=(
+        Filter("q", _l("Startup name"), apply=services.applications_of_startup_named),
+        Filter(
+            "stage",
+            _l("Stage"),
+            choices=lambda _actor: [(s.value, s.label) for s in Stage if s is not Stage.DRAFT],
+            all_label=_l("All submitted"),
+            apply=lambda statement, value: services.applications_in_stage(statement, Stage(value)),
+        ),
+        Filter(
+            "sector",
+            _l("Sector"),
+            choices=Sector,
+            all_label=_l("All sectors"),
+            apply=services.applications_in_sector,
+        ),
+        Filter(
+            "min_score",
+            _l("Min. score"),
+            parse=score_from_text,
+            inputmode="decimal",
+            apply=services.applications_scored_at_least,
+        ),
+    ),
+    default_sort="-score",
+    tiebreak=Application.id,
+    empty=_l("No submitted application matches these filters."),
+    cells="applications/_macros.html",
+)
