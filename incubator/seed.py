@@ -294,7 +294,13 @@ class _Demo:
     def user(
         self, email: str, name: str, roles: tuple[Role, ...], center: str | None = None
     ) -> User:
-        user = User(email=email, name=name, locale="vi", password_hash=self.password_hash)
+        user = User(
+            email=email,
+            name=name,
+            locale="vi",
+            password_hash=self.password_hash,
+            email_confirmed_at=self.now,
+        )
         for role in roles:
             center_id = self.centers[center].id if role is Role.MANAGER and center else None
             user.grants.append(RoleGrant(role=role, center_id=center_id))

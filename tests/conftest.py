@@ -138,7 +138,8 @@ def center_id(app: Flask, code: str) -> int:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
-    """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True)."""
+    """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True,
+    confirmed=True)."""
     counter = iter(range(1, 10_000))
 
     def make(
@@ -148,8 +149,10 @@ def make_user(app: Flask) -> Callable[..., User]:
         name: str | None = None,
         locale: str = "vi",
         active: bool = True,
+        confirmed: bool = True,
     ) -> User:
         from incubator.accounts.services import hash_password
+        from incubator.db import utcnow
 
         number = next(counter)
         roles = tuple(Role(r) for r in roles) or (Role.FOUNDER,)
@@ -160,6 +163,7 @@ def make_user(app: Flask) -> Callable[..., User]:
                 locale=locale,
                 active=active,
                 password_hash=hash_password(PASSWORD),
+                email_confirmed_at=utcnow() if confirmed else None,
             )
             for role in roles:
                 grant_center = None
