@@ -304,6 +304,7 @@ def change_password(user: User, current: str, new: str, keep: UserSession | None
         return False
     throttle.give_back("password-change", str(user.id), window)
     check_password_strength(new, field="new_password")
+    _lock(user)
     user.password_hash = hash_password(new)
     _void_links(user)
     end_other_sessions(user, keep)
@@ -344,6 +345,16 @@ def _use(token: AccountToken) -> None:
     if used != 1:
         raise DomainError(_("This link is invalid, expired or was already used."))
     token.used_at = now
+
+
+def _lock(user: User) -> None:
+    """Lock the user's row before changing their password, links and sessions.
+
+    Every such change takes the user first, then the links, then the sessions, so two
+    of them at the same moment queue instead of deadlocking (on SQLite the write lock
+    of the whole database already serialises them).
+    """
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
 def _void_links(user: User) -> None:
@@ -404,8 +415,9 @@ def redeem_token(
     """
     token = valid_token(raw, purpose)
     check_password_strength(password)
-    _use(token)
     user = token.user
+    _lock(user)
+    _use(token)
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:  # the link came to this address
         user.email_confirmed_at = utcnow()

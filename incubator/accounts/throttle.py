@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from incubator.accounts.models import ThrottleCounter
-from incubator.db import db, utcnow
+from incubator.db import db, on_commit, utcnow
 
 # Rows of windows that ended this long ago are deleted when new windows start.
 KEEP = timedelta(days=2)
@@ -43,9 +43,21 @@ def _row(scope: str, key: str, window: timedelta) -> tuple[datetime, datetime]:
         .values(scope=scope, key=key[:320], window_start=start, count=0, updated_at=at)
         .on_conflict_do_nothing()
     ).rowcount
-    if created:
-        session.execute(delete(ThrottleCounter).where(ThrottleCounter.window_start < at - KEEP))
+    if created and _purge not in session.info.get("on_commit", ()):
+        on_commit(session, _purge)  # once per transaction, after it (see `_purge`)
     return at, start
+
+
+def _purge() -> None:
+    """Delete the rows of long-ended windows, in a short transaction of its own.
+
+    It runs after the request's transaction, which then holds no lock: two requests
+    purging at once only queue for each other, they cannot deadlock.
+    """
+    with db.engine().begin() as connection:
+        connection.execute(
+            delete(ThrottleCounter).where(ThrottleCounter.window_start < now() - KEEP)
+        )
 
 
 def _where(scope: str, key: str, start: datetime) -> tuple:

@@ -698,3 +698,25 @@ def test_inviting_a_manager_needs_a_center_and_saves_nothing_without(
         boss = services.invite_user(admin, "boss@example.test", "Boss", Role.MANAGER, smic)
     assert reload(boss).managed_center_id == smic
     assert len(outbox.sent) == 1
+
+
+def test_counters_of_long_ended_windows_are_deleted_after_a_new_window_starts(
+    ctx: Flask,
+) -> None:
+    from incubator.accounts.throttle import window_start
+
+    window = timedelta(minutes=15)
+    db.session.add(
+        ThrottleCounter(
+            scope="login-ip",
+            key="198.51.100.250",
+            window_start=window_start(utcnow() - timedelta(days=3), window),
+            count=3,
+        )
+    )
+    db.session.commit()
+    with db.transaction():
+        assert services.login("nobody@example.test", "guess-guess", IP) is None
+    keys = set(db.session.scalars(select(ThrottleCounter.key)))
+    assert "198.51.100.250" not in keys
+    assert IP in keys
