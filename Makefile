@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-FLASK := $(BIN)/flask --app incubator
+# production is the default everywhere else; the demo server runs the development config
+FLASK := INCUBATOR_CONFIG=development $(BIN)/flask --app incubator
 PO := incubator/translations/vi/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 

@@ -32,10 +32,30 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-    # Login throttling: this many failures within the window answer 429.
+    # Login throttling, per window: an address that failed this many times for one
+    # account, or this many times for all accounts together, is answered 429.
     LOGIN_MAX_FAILURES = 5
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_FAILURE_WINDOW_MINUTES = 15
+    # Failures for one account from every address only slow it down, never lock it:
+    # past this many, each attempt waits DELAY seconds, doubling up to MAX_DELAY.
+    LOGIN_ACCOUNT_SLOW_AFTER = 10
+    LOGIN_ACCOUNT_DELAY_SECONDS = 0.5
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS = 5.0
+    # Password reset requests, per email and per address, per window.
+    RESET_MAX_PER_EMAIL = 3
+    RESET_MAX_PER_IP = 10
+    RESET_WINDOW_MINUTES = 60
+    # Confirmation and "someone tried to register" emails per account per hour.
+    ACCOUNT_EMAILS_PER_HOUR = 3
+    CONFIRM_DAYS = 3
+
+    # Sessions end after this many days without a request; the last request's time
+    # is written at most once per SESSION_TOUCH_SECONDS.
+    SESSION_IDLE_DAYS = 30
+    SESSION_TOUCH_SECONDS = 60
+    # Strict-Transport-Security max-age; 0 sends no header (production sets a year).
+    HSTS_SECONDS = 0
 
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
@@ -92,6 +112,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    HSTS_SECONDS = 365 * 24 * 3600
+
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
@@ -100,6 +122,10 @@ class ProductionConfig(Config):
             )
         super().__init__()
 
+
+# What runs when INCUBATOR_CONFIG is not set (`gunicorn 'incubator:create_app()'`);
+# `make run` and the tests ask for development or testing explicitly.
+DEFAULT_CONFIG = "production"
 
 CONFIGS = {
     "development": DevelopmentConfig,

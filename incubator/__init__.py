@@ -26,7 +26,7 @@ def _load_config(config: Any) -> Any:
     import config as config_module
 
     if config is None:
-        config = os.environ.get("INCUBATOR_CONFIG", "development")
+        config = os.environ.get("INCUBATOR_CONFIG") or config_module.DEFAULT_CONFIG
     if isinstance(config, str):
         config = config_module.CONFIGS[config]
     return config() if isinstance(config, type) else config

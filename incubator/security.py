@@ -1,4 +1,4 @@
-"""Login manager, the access every route declares, and security headers.
+"""Login manager, server-side sessions, the access every route declares, and security headers.
 
 Each view function carries an `access` rule set by one of the decorators below;
 a request to a view without one is refused, and a test walks `app.url_map` so
@@ -7,15 +7,23 @@ that no route can be added without declaring who may call it.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
-from incubator.accounts.models import Role, User
-from incubator.db import db
+from incubator.accounts.models import Role, User, UserSession
+from incubator.db import db, utcnow
+
+log = logging.getLogger(__name__)
 
 login_manager = LoginManager()
 login_manager.session_protection = "strong"
@@ -66,8 +74,6 @@ def access_of(view: Callable[..., Any]) -> Access | None:
 def _check_access() -> Any:
     if request.endpoint is None:
         return None  # 404 or 405 follow
-    from flask import current_app
-
     view = current_app.view_functions[request.endpoint]
     access = access_of(view)
     if access is None:
@@ -80,10 +86,82 @@ def _check_access() -> Any:
     abort(403)
 
 
+# ---------------------------------------------------------------- sessions
+
+SESSION_KEY = "sid"
+
+
+def sign_in(user: User, token: str) -> None:
+    """Log the browser in with the session token a service recorded for it."""
+    login_user(user)
+    session[SESSION_KEY] = token
+
+
+def sign_out() -> None:
+    logout_user()
+    session.pop(SESSION_KEY, None)
+
+
+def current_session() -> UserSession | None:
+    """The server-side record of this browser's session (None when logged out)."""
+    return g.get("user_session") if current_user.is_authenticated else None
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The cookie's user, only while its session row is live: one query, grants included."""
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str) or not raw or not user_id.isdigit():
+        return None
+    now = utcnow()
+    idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+    row = (
+        db.session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .options(joinedload(User.grants))
+            .where(
+                UserSession.id == hashlib.sha256(raw.encode()).hexdigest(),
+                UserSession.user_id == int(user_id),
+                UserSession.revoked_at.is_(None),
+                UserSession.last_seen_at > now - idle,
+                User.active.is_(True),
+            )
+        )
+        .unique()
+        .first()
+    )
+    if row is None:
+        return None
+    user_session, user = row
+    g.user_session = user_session
+    _touch(user_session, now)
+    return user
+
+
+def _touch(user_session: UserSession, now: Any) -> None:
+    """Note the time of the last request, at most once a minute (not a write per request).
+
+    Written on a connection of its own and committed at once, except on SQLite in a
+    writing request: that request already holds the database's write lock, so the
+    time is saved with its own change (and not at all if it changes nothing).
+    """
+    every = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
+    if now - user_session.last_seen_at < every:
+        return
+    engine = db.engine()
+    if engine.dialect.name == "sqlite" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        user_session.last_seen_at = now
+        return
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(UserSession)
+                .where(UserSession.id == user_session.id)
+                .values(last_seen_at=now)
+            )
+    except SQLAlchemyError:  # only a time on a list: never an error page for it
+        log.warning("could not note the last request of a session", exc_info=True)
 
 
 CSP = (
@@ -92,11 +170,25 @@ CSP = (
 )
 
 
+# Pages that show an account's email without a login: kept out of caches too.
+PRIVATE_PUBLIC_PAGES = frozenset({"accounts.set_password", "accounts.confirm_email"})
+
+
 def _security_headers(response: Any) -> Any:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    hsts = current_app.config.get("HSTS_SECONDS")
+    if hsts:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
+        )
+    if request.endpoint != "static" and (
+        request.endpoint in PRIVATE_PUBLIC_PAGES or current_user.is_authenticated
+    ):
+        # personal data: no browser or proxy keeps a copy (the back button after logout)
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -85,3 +85,28 @@ def test_every_revision_downgrades_one_step(empty_database: str) -> None:
         assert _differences(app) == []
     finally:
         db.engine(app).dispose()
+
+
+def test_accounts_made_before_0004_count_as_confirmed(empty_database: str) -> None:
+    """Email confirmation came with 0004: every account that existed already is confirmed."""
+    app = create_app("testing", DATABASE_URL=empty_database)
+    try:
+        migrate.upgrade(app, "0003")
+        with db.engine(app).begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, name, locale, active, created_at, password_hash)"
+                    " VALUES ('old@example.test', 'Old', 'vi', :yes, :at, NULL),"
+                    " ('older@example.test', 'Older', 'en', :yes, :at, 'x')"
+                ),
+                {"yes": True, "at": "2026-01-02 03:04:05"},
+            )
+        migrate.upgrade(app)
+        with app.app_context():
+            from incubator.accounts.models import User
+
+            users = db.session.scalars(select(User)).all()
+            assert len(users) == 2
+            assert all(user.email_confirmed for user in users)
+    finally:
+        db.engine(app).dispose()

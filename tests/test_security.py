@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 
 import config
 from incubator import create_app
-from incubator.accounts.models import LoginFailure, Role, User
+from incubator.accounts.models import Role, ThrottleCounter, User
 from incubator.db import db
 from incubator.security import public
 from tests.accounts.fixtures import PASSWORD
@@ -67,7 +67,7 @@ def fresh_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]
     """Build extra apps on the test database; their engines are closed afterwards."""
     made: list[Flask] = []
 
-    def make(config_name: str = "testing", **overrides: Any) -> Flask:
+    def make(config_name: str | None = "testing", **overrides: Any) -> Flask:
         overrides.setdefault("DATABASE_URL", database_url)
         overrides.setdefault("UPLOAD_DIR", tmp_path / "uploads")
         app = create_app(config_name, **overrides)
@@ -234,6 +234,59 @@ def test_production_uses_the_secret_key_from_the_environment(
     assert app.config["SECRET_KEY"] != "dev-only-not-secret"
 
 
+# ------------------------------------------------- production by default
+
+
+def test_without_incubator_config_the_app_runs_in_production(
+    monkeypatch: pytest.MonkeyPatch, production_env: str, fresh_app: Callable[..., Flask]
+) -> None:
+    """`gunicorn 'incubator:create_app()'` with nothing else set is production."""
+    monkeypatch.delenv("INCUBATOR_CONFIG", raising=False)
+    app = fresh_app(None)
+    assert not app.debug and not app.testing
+    assert app.config["SECRET_KEY"] == production_env
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["HSTS_SECONDS"] >= 365 * 24 * 3600
+    monkeypatch.delenv("SECRET_KEY")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_make_run_asks_for_the_development_config() -> None:
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    flask = next(line for line in makefile.splitlines() if line.startswith("FLASK :="))
+    assert "INCUBATOR_CONFIG=development" in flask
+    run = makefile.split("\nrun:")[1].split("\n\n")[0]
+    assert "$(FLASK) run" in run
+
+
+def test_production_sends_hsts(production_env: str, fresh_app: Callable[..., Flask]) -> None:
+    app = fresh_app("production")
+    response = app.test_client().get("/login", base_url="https://localhost")
+    hsts = response.headers.get("Strict-Transport-Security", "")
+    assert hsts.startswith("max-age=")
+    assert int(hsts.split("=")[1].split(";")[0]) >= 365 * 24 * 3600
+    for name in ("development", "testing"):
+        other = fresh_app(name).test_client().get("/login")
+        assert "Strict-Transport-Security" not in other.headers, name
+
+
+def test_pages_for_a_logged_in_user_are_not_stored(
+    client: FlaskClient, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
+) -> None:
+    anonymous = client.get("/")
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    admin = login(make_user(Role.ADMIN))
+    for path in ("/", "/account", "/admin/users", "/admin/users?format=csv", "/no-such-page"):
+        response = admin.get(path)
+        assert response.headers.get("Cache-Control") == "no-store", path
+    static = admin.get("/static/css/app.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
 # ------------------------------------------------------------- throttling
 
 
@@ -256,7 +309,10 @@ def test_login_is_throttled_after_repeated_failures(
     )
     assert client.get("/account").status_code == 302  # not logged in
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == limit
+        counted = db.session.scalar(
+            select(func.sum(ThrottleCounter.count)).where(ThrottleCounter.scope == "login-pair")
+        )
+    assert counted == limit
 
 
 def test_throttling_also_applies_to_unknown_emails(app: Flask) -> None:

@@ -30,7 +30,13 @@ def make_user(
 ) -> User:
     """A user with DEMO_PASSWORD and `roles`; a manager manages `center` (a code)."""
     demo.password_hash = demo.password_hash or hash_password(DEMO_PASSWORD)
-    user = User(email=email, name=name, locale="vi", password_hash=demo.password_hash)
+    user = User(
+        email=email,
+        name=name,
+        locale="vi",
+        password_hash=demo.password_hash,
+        email_confirmed_at=demo.now,
+    )
     for role in roles:
         center_id = demo.centers[center].id if role is Role.MANAGER and center else None
         user.grants.append(RoleGrant(role=role, center_id=center_id))

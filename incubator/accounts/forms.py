@@ -51,6 +51,10 @@ class ForgotPasswordForm(Form):
     email = email_field()
 
 
+class ConfirmEmailForm(Form):
+    """Only the CSRF token: the link's token is in the address."""
+
+
 class SetPasswordForm(Form):
     password, confirm = new_password_fields()
 

@@ -46,6 +46,8 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None until the owner opens the emailed confirmation link (invitations confirm too).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -54,6 +56,10 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def roles(self) -> set[Role]:
@@ -107,6 +113,7 @@ class RoleGrant(Base):
 class TokenPurpose(enum.StrEnum):
     RESET = "reset"
     INVITE = "invite"
+    CONFIRM = "confirm"
 
 
 class AccountToken(Base):
@@ -125,13 +132,68 @@ class AccountToken(Base):
     user: Mapped[User] = relationship()
 
 
-class LoginFailure(Base):
-    """Failed logins, counted to throttle guessing (works across processes)."""
+class UserSession(Base):
+    """One login: the browser keeps a random token, the row its hash.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+    The user loader accepts a session cookie only while its row exists and is
+    not revoked, so logging out, changing or resetting the password end it.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_revoked_at", "user_id", "revoked_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def device(self) -> str:
+        return device_summary(self.user_agent)
+
+
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("CocCoc", "Cốc Cốc"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_summary(user_agent: str) -> str:
+    """A short name for a User-Agent header, such as "Chrome · Windows"."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part) or str(_l("Unknown device"))
+
+
+class ThrottleCounter(Base):
+    """Attempts counted per (scope, key) in fixed time windows, shared by every process.
+
+    A slot is taken with one conditional UPDATE (`count < limit`), so concurrent
+    requests can never take more slots than the limit, on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "throttle_counters"
+
+    scope: Mapped[str] = mapped_column(String(24), primary_key=True)
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

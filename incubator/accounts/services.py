@@ -1,25 +1,28 @@
-"""Accounts: registration, login, passwords, invitations and roles."""
+"""Accounts: registration, login, sessions, passwords, invitations and roles."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from incubator import audit
+from incubator.accounts import throttle
 from incubator.accounts.models import (
     AccountToken,
-    LoginFailure,
     Role,
     RoleGrant,
     TokenPurpose,
     User,
+    UserSession,
 )
 from incubator.centers.models import Center
 from incubator.db import add_unique, contains_text, db, utcnow
@@ -34,6 +37,24 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made with the configured method (once per app)."""
+    cache = current_app.extensions.setdefault("dummy_password_hash", {})
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in cache:
+        cache[method] = hash_password(secrets.token_urlsafe(16))
+    return cache[method]
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """One hash check whatever the account: unknown emails, deactivated accounts and invited
+    accounts without a password are checked against a dummy hash, so that every failure
+    takes as long as a wrong password (the time does not tell that an account exists)."""
+    usable = user is not None and user.active and user.password_hash is not None
+    hashed = user.password_hash if usable else _dummy_hash()  # type: ignore[union-attr]
+    return check_password_hash(hashed, password) and usable
 
 
 def check_password_strength(password: str, field: str = "password") -> None:
@@ -63,63 +84,233 @@ def _new_user(email: str, name: str, locale: str = "vi", password: str | None = 
     return user
 
 
-def register_founder(email: str, name: str, password: str, locale: str) -> User:
+def _too_many() -> TooManyAttempts:
+    return TooManyAttempts(_("Too many failed attempts. Please wait a few minutes and try again."))
+
+
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=current_app.config[name])
+
+
+# ----------------------------------------------------------- registration
+
+
+def register_founder(
+    email: str, name: str, password: str, locale: str, ip: str = ""
+) -> User | None:
+    """A new founder account, unconfirmed until the emailed link is opened.
+
+    For an email that already has an account nothing is created and its owner is
+    told by email; the caller answers both cases the same way, so the page never
+    tells whether an address is registered. The password is hashed either way.
+    """
     check_password_strength(password)
-    user = _new_user(email, name, locale, password)
-    user.grants.append(RoleGrant(role=Role.FOUNDER))
-    audit.record(user, "user.registered", user)
-    queue_email(user, "welcome")
+    hashed = hash_password(password)
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is None:
+        user = User(email=email, name=name.strip(), locale=locale, password_hash=hashed)
+        user.grants.append(RoleGrant(role=Role.FOUNDER))
+        db.session.add(user)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:  # registered by a request at the same moment
+            existing = find_user_by_email(email)
+        else:
+            audit.record(user, "user.registered", user)
+            days = current_app.config["CONFIRM_DAYS"]
+            raw = _issue_token(user, TokenPurpose.CONFIRM, timedelta(days=days))
+            queue_email(user, "welcome", token=raw, days=days)
+            return user
+    if existing is not None and _may_email(existing):
+        queue_email(existing, "account_exists")
+    return None
+
+
+def _may_email(user: User) -> bool:
+    """At most a few account emails (confirmation, "someone tried to register") an hour."""
+    return throttle.take(
+        "account-email",
+        str(user.id),
+        current_app.config["ACCOUNT_EMAILS_PER_HOUR"],
+        timedelta(hours=1),
+    )
+
+
+def resend_confirmation(user: User) -> None:
+    if user.email_confirmed:
+        raise DomainError(_("Your email address is already confirmed."))
+    if not _may_email(user):
+        raise DomainError(
+            _("We have sent you several links recently. Please wait a while before asking again.")
+        )
+    days = current_app.config["CONFIRM_DAYS"]
+    raw = _issue_token(user, TokenPurpose.CONFIRM, timedelta(days=days))
+    queue_email(user, "confirm_email", token=raw, days=days)
+
+
+def confirm_email(raw: str) -> User:
+    """Mark the address confirmed through the emailed link; the link works once."""
+    token = valid_token(raw, TokenPurpose.CONFIRM)
+    _use(token)
+    user = token.user
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record(user, "user.email_confirmed", user)
     return user
 
 
 # ------------------------------------------------------------------ login
 
 
-def _failures_since(column: Any, value: str) -> int:
-    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    return db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(column == value, LoginFailure.at > utcnow() - window)
+@dataclass
+class SignIn:
+    """A successful login: the user and the token of the new session (kept by the browser)."""
+
+    user: User
+    token: str
+
+
+def login_delay(email: str) -> float:
+    """Seconds to wait before checking a password for this account.
+
+    Failures for one account from every address together never lock it; past a
+    threshold each further attempt waits longer (doubling, up to a maximum), so the
+    owner still gets in with the right password, only more slowly.
+    """
+    config = current_app.config
+    failures = throttle.count(
+        "login-account", normalise_email(email), _minutes("LOGIN_FAILURE_WINDOW_MINUTES")
+    )
+    over = failures - config["LOGIN_ACCOUNT_SLOW_AFTER"]
+    if over < 0:
+        return 0.0
+    return min(
+        config["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"],
+        config["LOGIN_ACCOUNT_DELAY_SECONDS"] * 2 ** min(over, 30),
     )
 
 
-def login(email: str, password: str, ip: str) -> User | None:
-    """The user if the password is right; otherwise None, and the failure is counted.
+def login(email: str, password: str, ip: str, user_agent: str = "") -> SignIn | None:
+    """A new session if the password is right; otherwise None, and the failure is counted.
 
-    Raises TooManyAttempts once an address or an email has failed too often.
+    Raises TooManyAttempts once this address has failed too often for this account,
+    or for all accounts together. Each attempt takes its slot before the password is
+    checked (given back when it is right), so simultaneous guesses cannot overrun.
     """
     email = normalise_email(email)
     config = current_app.config
-    if (
-        _failures_since(LoginFailure.email, email) >= config["LOGIN_MAX_FAILURES"]
-        or _failures_since(LoginFailure.ip, ip) >= config["LOGIN_MAX_FAILURES_PER_IP"]
-    ):
-        raise TooManyAttempts(
-            _("Too many failed attempts. Please wait a few minutes and try again.")
-        )
+    window = _minutes("LOGIN_FAILURE_WINDOW_MINUTES")
+    pair = f"{ip} {email}"
+    if not throttle.take("login-pair", pair, config["LOGIN_MAX_FAILURES"], window):
+        raise _too_many()
+    if not throttle.take("login-ip", ip, config["LOGIN_MAX_FAILURES_PER_IP"], window):
+        raise _too_many()
     user = find_user_by_email(email)
-    if (
-        user is None
-        or not user.active
-        or user.password_hash is None
-        or not check_password_hash(user.password_hash, password)
-    ):
-        db.session.add(LoginFailure(email=email, ip=ip))
+    if not password_matches(user, password):
+        throttle.add("login-account", email, window)
         return None
+    assert user is not None
+    throttle.give_back("login-pair", pair, window)
+    throttle.give_back("login-ip", ip, window)
     user.last_login_at = utcnow()
-    return user
+    return SignIn(user, start_session(user, ip, user_agent))
+
+
+# --------------------------------------------------------------- sessions
+
+
+def _session_idle_limit() -> timedelta:
+    return timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+
+
+def start_session(user: User, ip: str, user_agent: str) -> str:
+    """Record a new session; returns its token for the browser (only its hash is stored)."""
+    now = utcnow()
+    db.session.execute(  # this user's ended sessions are forgotten
+        delete(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            or_(
+                UserSession.revoked_at.is_not(None),
+                UserSession.last_seen_at < now - _session_idle_limit(),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            id=token_hash(raw),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip=ip[:64],
+            user_agent=user_agent[:255],
+        )
+    )
+    return raw
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.revoked_at.is_(None),
+                UserSession.last_seen_at > utcnow() - _session_idle_limit(),
+            )
+            .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc())
+        )
+    )
+
+
+def end_session(user: User, user_session: UserSession | None) -> None:
+    """Log out: the session's cookie no longer works, even if it was copied."""
+    if user_session is not None and user_session.user_id == user.id:
+        user_session.revoked_at = user_session.revoked_at or utcnow()
+
+
+def end_other_sessions(user: User, keep: UserSession | None = None) -> int:
+    """End every session of the user but `keep`; returns how many were ended."""
+    statement = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    ended = db.session.execute(
+        statement.values(revoked_at=utcnow()).execution_options(synchronize_session="fetch")
+    ).rowcount
+    if ended:
+        audit.record(user, "user.sessions_ended", user, count=ended)
+    return ended
 
 
 # -------------------------------------------------------------- passwords
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    if user.password_hash is None or not check_password_hash(user.password_hash, current):
-        raise DomainError(_("The current password is not right."), field="current_password")
+def change_password(user: User, current: str, new: str, keep: UserSession | None = None) -> bool:
+    """True once changed; False if `current` is wrong (counted like a failed login).
+
+    Every other session ends, and every outstanding reset link stops working.
+    """
+    config = current_app.config
+    window = _minutes("LOGIN_FAILURE_WINDOW_MINUTES")
+    if not throttle.take("password-change", str(user.id), config["LOGIN_MAX_FAILURES"], window):
+        raise _too_many()
+    if not password_matches(user, current):
+        throttle.add("login-account", user.email, window)
+        return False
+    throttle.give_back("password-change", str(user.id), window)
     check_password_strength(new, field="new_password")
+    _lock(user)
     user.password_hash = hash_password(new)
+    _void_links(user)
+    end_other_sessions(user, keep)
     audit.record(user, "user.password_changed", user)
+    return True
 
 
 def _issue_token(user: User, purpose: TokenPurpose, valid_for: timedelta) -> str:
@@ -128,23 +319,76 @@ def _issue_token(user: User, purpose: TokenPurpose, valid_for: timedelta) -> str
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_token_hash(raw),
+            token_hash=token_hash(raw),
             expires_at=utcnow() + valid_for,
         )
     )
     return raw
 
 
-def _token_hash(raw: str) -> str:
+def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way (no account probing)."""
+def _use(token: AccountToken) -> None:
+    """Mark the link used, once: of simultaneous uses only one changes the row."""
+    now = utcnow()
+    used = db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used != 1:
+        raise DomainError(_("This link is invalid, expired or was already used."))
+    token.used_at = now
+
+
+def _lock(user: User) -> None:
+    """Lock the user's row before changing their password, links and sessions.
+
+    Every such change takes the user first, then the links, then the sessions, so two
+    of them at the same moment queue instead of deadlocking (on SQLite the write lock
+    of the whole database already serialises them).
+    """
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def _void_links(user: User) -> None:
+    """Every outstanding link to set this user's password stops working."""
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.purpose.in_((TokenPurpose.RESET, TokenPurpose.INVITE)),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def request_password_reset(email: str, ip: str = "") -> None:
+    """Email a reset link if the account exists; say nothing either way (no account probing).
+
+    Requests are counted per email (known or not) and per address; past the limits
+    nothing is sent, and the answer stays the same.
+    """
+    config = current_app.config
+    email = normalise_email(email)
+    window = _minutes("RESET_WINDOW_MINUTES")
+    if not throttle.take("reset-ip", ip, config["RESET_MAX_PER_IP"], window):
+        return
+    if not throttle.take("reset-email", email, config["RESET_MAX_PER_EMAIL"], window):
+        return
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = config["PASSWORD_RESET_HOURS"]
     raw = _issue_token(user, TokenPurpose.RESET, timedelta(hours=hours))
     queue_email(user, "password_reset", token=raw, hours=hours)
 
@@ -152,7 +396,7 @@ def request_password_reset(email: str) -> None:
 def valid_token(raw: str, purpose: TokenPurpose) -> AccountToken:
     token = db.session.scalar(
         select(AccountToken).where(
-            AccountToken.token_hash == _token_hash(raw), AccountToken.purpose == purpose
+            AccountToken.token_hash == token_hash(raw), AccountToken.purpose == purpose
         )
     )
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
@@ -162,15 +406,27 @@ def valid_token(raw: str, purpose: TokenPurpose) -> AccountToken:
     return token
 
 
-def redeem_token(raw: str, purpose: TokenPurpose, password: str) -> User:
-    """Set the password through an emailed link; the link works once."""
+def redeem_token(
+    raw: str, purpose: TokenPurpose, password: str, ip: str = "", user_agent: str = ""
+) -> SignIn:
+    """Set the password through an emailed link and log in.
+
+    The link works once; every other link to set the password stops working and
+    every session of the account ends (a new one starts for this browser).
+    """
     token = valid_token(raw, purpose)
     check_password_strength(password)
-    token.used_at = utcnow()
     user = token.user
+    _lock(user)
+    _use(token)
     user.password_hash = hash_password(password)
+    if user.email_confirmed_at is None:  # the link came to this address
+        user.email_confirmed_at = utcnow()
+    _void_links(user)
+    end_other_sessions(user)
+    user.last_login_at = utcnow()
     audit.record(user, f"user.{purpose.value}_redeemed", user)
-    return user
+    return SignIn(user, start_session(user, ip, user_agent))
 
 
 def update_profile(user: User, name: str, locale: str) -> None:
@@ -311,6 +567,7 @@ def create_user(email: str, name: str, password: str, role: Role, center_code: s
         center_id = center.id
     check_password_strength(password)
     user = _new_user(email, name or email.split("@")[0], "vi", password)
+    user.email_confirmed_at = utcnow()  # the administrator running the command vouches
     db.session.flush()
     grant_role(None, user, role, center_id)
     return user

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from incubator.accounts import forms, services
 from incubator.accounts.lists import USERS
@@ -13,7 +14,14 @@ from incubator.centers.services import all_centers
 from incubator.enums import parse_enum
 from incubator.errors import DomainError
 from incubator.forms import options
-from incubator.security import logged_in, public, roles
+from incubator.security import (
+    current_session,
+    logged_in,
+    public,
+    roles,
+    sign_in,
+    sign_out,
+)
 from incubator.web import flash_form_errors, perform, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -23,6 +31,14 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def _user_agent() -> str:
+    return request.headers.get("User-Agent", "")[:255]
+
+
+# Replaced in tests: the account-wide slowdown's pause.
+wait = time.sleep
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Any:
@@ -30,11 +46,20 @@ def login() -> Any:
         return redirect(url_for("site.home"))
     form = forms.LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        # the pause for a much-attacked account is taken outside any transaction
+        delay = perform(services.login_delay, form.email.data).value
+        if delay:
+            wait(delay)
         outcome = perform(
-            services.login, form.email.data, form.password.data, _client_ip(), form=form
+            services.login,
+            form.email.data,
+            form.password.data,
+            _client_ip(),
+            _user_agent(),
+            form=form,
         )
         if outcome.ok and outcome.value is not None:
-            login_user(outcome.value)
+            sign_in(outcome.value.user, outcome.value.token)
             return redirect(safe_next(form.next.data))
         if outcome.ok:
             form.password.errors = [_("The email or the password is not right.")]
@@ -44,7 +69,8 @@ def login() -> Any:
 @bp.post("/logout")
 @logged_in
 def logout() -> Any:
-    logout_user()
+    perform(services.end_session, current_user, current_session())
+    sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("site.home"))
 
@@ -62,13 +88,53 @@ def register() -> Any:
             form.name.data,
             form.password.data,
             form.locale.data,
+            _client_ip(),
             form=form,
         )
         if outcome.ok:
-            login_user(outcome.value)
-            flash(_("Welcome! Your founder account is ready."), "success")
-            return redirect(url_for("site.home"))
+            # the same answer whether the address was free or already registered
+            flash(
+                _(
+                    "Thank you! We have sent a message to %(email)s. Open the link in it to "
+                    "confirm your address, then log in.",
+                    email=services.normalise_email(form.email.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str) -> Any:
+    """The emailed link opens a page with a button: mail scanners that follow links change
+    nothing, and the change is a POST."""
+    try:
+        account = services.valid_token(token, TokenPurpose.CONFIRM).user
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("site.home" if current_user.is_authenticated else "accounts.login"))
+    form = forms.ConfirmEmailForm()
+    if form.validate_on_submit():
+        outcome = perform(services.confirm_email, token)
+        if outcome.ok:
+            flash(_("Thank you, your email address is confirmed."), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("site.home"))
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, account=account)
+
+
+@bp.post("/email/confirm")
+@logged_in
+def resend_confirmation() -> Any:
+    if perform(services.resend_confirmation, current_user).ok:
+        flash(
+            _("We have sent a new link to %(email)s.", email=current_user.email),
+            "success",
+        )
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -76,7 +142,7 @@ def register() -> Any:
 def forgot_password() -> Any:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        perform(services.request_password_reset, form.email.data)
+        perform(services.request_password_reset, form.email.data, _client_ip())
         flash(
             _("If an account exists for this email, we have sent a link to set a new password."),
             "info",
@@ -98,15 +164,33 @@ def set_password(token: str, purpose: str) -> Any:
     form = forms.SetPasswordForm()
     if form.validate_on_submit():
         outcome = perform(
-            services.redeem_token, token, token_purpose, form.password.data, form=form
+            services.redeem_token,
+            token,
+            token_purpose,
+            form.password.data,
+            _client_ip(),
+            _user_agent(),
+            form=form,
         )
         if outcome.ok:
-            logout_user()
-            login_user(outcome.value)
+            sign_out()
+            sign_in(outcome.value.user, outcome.value.token)
             flash(_("Your password is set."), "success")
             return redirect(url_for("site.home"))
+        if not form.errors:  # the link was used meanwhile (the message is flashed)
+            return redirect(url_for("accounts.forgot_password"))
     return render_template(
         "accounts/set_password.html", form=form, account=account, purpose=token_purpose
+    )
+
+
+def _account_page(form: Any, password_form: Any) -> Any:
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        password_form=password_form,
+        sessions=services.active_sessions(current_user),
+        this_session=current_session(),
     )
 
 
@@ -121,9 +205,7 @@ def account() -> Any:
         if outcome.ok:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template(
-        "accounts/account.html", form=form, password_form=forms.ChangePasswordForm()
-    )
+    return _account_page(form, forms.ChangePasswordForm())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -136,14 +218,23 @@ def change_password() -> Any:
             current_user,
             form.current_password.data,
             form.new_password.data,
+            current_session(),
             form=form,
         )
-        if outcome.ok:
+        if outcome.ok and outcome.value:
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template(
-        "accounts/account.html", form=forms.ProfileForm(obj=current_user), password_form=form
-    )
+        if outcome.ok:
+            form.current_password.errors = [_("The current password is not right.")]
+    return _account_page(forms.ProfileForm(obj=current_user), form)
+
+
+@bp.post("/account/sessions/end-others")
+@logged_in
+def end_other_sessions() -> Any:
+    if perform(services.end_other_sessions, current_user, current_session()).ok:
+        flash(_("You are logged out on every other device."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 # ------------------------------------------------------------------ admin

@@ -147,6 +147,10 @@ def readable_deck(user: Any, application_id: int) -> tuple[Application, Any]:
 def start_application(actor: User, startup: Startup, program: Program) -> Application:
     if not startup.has_member(actor):
         raise NotFound("startup")
+    if not actor.email_confirmed:
+        raise DomainError(
+            _("Please confirm your email address first: open the link we emailed you.")
+        )
     if not program.is_open():
         raise DomainError(_("This call is not open for applications."))
     existing = db.session.scalar(

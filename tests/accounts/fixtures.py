@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from incubator.accounts.models import Role, RoleGrant, User
 from incubator.accounts.services import hash_password
+from incubator.db import utcnow
 from tests.centers.fixtures import center_id
 from tests.conftest import app_session
 
@@ -20,7 +21,8 @@ PASSWORD = "correct-horse-42"
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
-    """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True)."""
+    """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True,
+    confirmed=True)."""
     counter = iter(range(1, 10_000))
 
     def make(
@@ -30,6 +32,7 @@ def make_user(app: Flask) -> Callable[..., User]:
         name: str | None = None,
         locale: str = "vi",
         active: bool = True,
+        confirmed: bool = True,
     ) -> User:
         number = next(counter)
         roles = tuple(Role(r) for r in roles) or (Role.FOUNDER,)
@@ -40,6 +43,7 @@ def make_user(app: Flask) -> Callable[..., User]:
                 locale=locale,
                 active=active,
                 password_hash=hash_password(PASSWORD),
+                email_confirmed_at=utcnow() if confirmed else None,
             )
             for role in roles:
                 grant_center = None

@@ -17,9 +17,9 @@ from werkzeug.security import check_password_hash
 from incubator.accounts import services
 from incubator.accounts.models import (
     AccountToken,
-    LoginFailure,
     Role,
     RoleGrant,
+    ThrottleCounter,
     TokenPurpose,
     User,
 )
@@ -32,6 +32,17 @@ from tests.centers.fixtures import center_id
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 IP = "203.0.113.7"
+
+
+def failures() -> dict[tuple[str, str], int]:
+    """The throttle counts of the current windows, by (scope, key)."""
+    return {
+        (row.scope, row.key): row.count
+        for row in db.session.scalars(
+            select(ThrottleCounter).execution_options(populate_existing=True)
+        )
+        if row.count
+    }
 
 
 def count(model: Any, *where: Any) -> int:
@@ -74,12 +85,15 @@ def test_register_founder_creates_an_account_with_the_founder_role(ctx: Flask) -
     assert count(AuditEntry, AuditEntry.action == "user.registered") == 1
 
 
-def test_register_refuses_a_duplicate_email_whatever_its_case(ctx: Flask) -> None:
+def test_register_with_a_known_email_whatever_its_case_tells_the_owner_by_email(
+    ctx: Flask, outbox: MemoryTransport
+) -> None:
     register("founder@example.test")
-    with pytest.raises(DomainError) as refused, db.transaction():
-        services.register_founder("FOUNDER@Example.Test", "Other", PASSWORD, "vi")
-    assert refused.value.field == "email"
+    with db.transaction():
+        assert services.register_founder("FOUNDER@Example.Test", "Other", PASSWORD, "vi") is None
     assert count(User) == 1
+    assert [m["to"] for m in outbox.sent] == ["founder@example.test"] * 2
+    assert outbox.sent[1]["subject"] == "Someone tried to register with your email address"
 
 
 @pytest.mark.parametrize(
@@ -136,9 +150,9 @@ def test_login_returns_the_user_and_records_the_time(
     before = utcnow()
     with db.transaction():
         logged = services.login(" LOGIN@Example.test ", PASSWORD, IP)
-    assert logged is not None and logged.id == user.id
+    assert logged is not None and logged.user.id == user.id
     assert reload(user).last_login_at >= before - timedelta(seconds=1)
-    assert count(LoginFailure) == 0
+    assert failures() == {}
 
 
 @pytest.mark.parametrize("case", ["wrong password", "unknown email", "inactive", "no password"])
@@ -153,43 +167,52 @@ def test_login_failures_return_nothing_and_are_counted(
     password = "not-the-password" if case == "wrong password" else PASSWORD
     with db.transaction():
         assert services.login(email, password, IP) is None
-    failures = db.session.scalars(select(LoginFailure)).all()
-    assert [(f.email, f.ip) for f in failures] == [(email, IP)]
+    assert failures() == {
+        ("login-pair", f"{IP} {email}"): 1,
+        ("login-ip", IP): 1,
+        ("login-account", email): 1,
+    }
     assert reload(user).last_login_at is None
 
 
-def test_login_is_throttled_per_email_after_the_configured_failures(
+def test_login_is_throttled_per_address_and_email_after_the_configured_failures(
     ctx: Flask, make_user: Callable[..., User]
 ) -> None:
-    make_user(email="target@example.test")
+    user = make_user(email="target@example.test")
     limit = ctx.config["LOGIN_MAX_FAILURES"]
     assert limit == 5
-    for number in range(limit):
+    for _ in range(limit):
         with db.transaction():
-            assert services.login("target@example.test", "guess", f"198.51.100.{number}") is None
-    # even the right password is refused now, from any address
+            assert services.login("target@example.test", "guess", IP) is None
+    # even the right password is refused now from this address
     with pytest.raises(TooManyAttempts) as refused, db.transaction():
-        services.login("Target@example.test", PASSWORD, "192.0.2.1")
+        services.login("Target@example.test", PASSWORD, IP)
     assert refused.value.message  # the view shows it on the 429 page
-    assert count(LoginFailure) == limit
+    assert failures()[("login-pair", f"{IP} target@example.test")] == limit
+    # the owner, from another address, is not locked out
+    with db.transaction():
+        assert services.login("target@example.test", PASSWORD, "192.0.2.1").user.id == user.id
     # another account is not affected
     other = make_user(email="other@example.test")
     with db.transaction():
-        assert services.login("other@example.test", PASSWORD, "192.0.2.1").id == other.id
+        assert services.login("other@example.test", PASSWORD, IP).user.id == other.id
 
 
 def test_old_failures_outside_the_window_do_not_count(
     ctx: Flask, make_user: Callable[..., User]
 ) -> None:
+    from incubator.accounts.throttle import window_start
+
     user = make_user(email="old@example.test")
     window = timedelta(minutes=ctx.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    long_ago = utcnow() - window - timedelta(minutes=1)
+    long_ago = window_start(utcnow() - window - timedelta(minutes=1), window)
     db.session.add_all(
-        LoginFailure(email="old@example.test", ip=IP, at=long_ago) for _ in range(10)
+        ThrottleCounter(scope=scope, key=key, window_start=long_ago, count=100)
+        for scope, key in (("login-pair", f"{IP} old@example.test"), ("login-ip", IP))
     )
     db.session.commit()
     with db.transaction():
-        assert services.login("old@example.test", PASSWORD, IP).id == user.id
+        assert services.login("old@example.test", PASSWORD, IP).user.id == user.id
 
 
 def test_login_is_throttled_per_address_across_emails(
@@ -203,20 +226,25 @@ def test_login_is_throttled_per_address_across_emails(
     with pytest.raises(TooManyAttempts), db.transaction():
         services.login("victim@example.test", PASSWORD, IP)
     with db.transaction():
-        assert services.login("victim@example.test", PASSWORD, "192.0.2.99").id == user.id
+        assert services.login("victim@example.test", PASSWORD, "192.0.2.99").user.id == user.id
 
 
 # -------------------------------------------------------------- passwords
 
 
-def test_change_password_refuses_a_wrong_current_password(
+def test_change_password_refuses_a_wrong_current_password_and_counts_it(
     ctx: Flask, make_user: Callable[..., User]
 ) -> None:
     user = make_user()
     old_hash = user.password_hash
-    with pytest.raises(DomainError) as refused, db.transaction():
-        services.change_password(user, "not-my-password", "a-brand-new-pass")
-    assert refused.value.field == "current_password"
+    for _ in range(ctx.config["LOGIN_MAX_FAILURES"]):
+        with db.transaction():
+            assert services.change_password(user, "not-my-password", "a-brand-new-pass") is False
+    assert reload(user).password_hash == old_hash
+    assert failures()[("login-account", user.email)] == ctx.config["LOGIN_MAX_FAILURES"]
+    # then even the right one is refused for a while
+    with pytest.raises(TooManyAttempts), db.transaction():
+        services.change_password(user, PASSWORD, "a-brand-new-pass")
     assert reload(user).password_hash == old_hash
 
 
@@ -238,7 +266,7 @@ def test_change_password_sets_the_new_one(ctx: Flask, make_user: Callable[..., U
     with db.transaction():
         assert services.login("change@example.test", PASSWORD, IP) is None
     with db.transaction():
-        assert services.login("change@example.test", "a-brand-new-pass", IP).id == user.id
+        assert services.login("change@example.test", "a-brand-new-pass", IP).user.id == user.id
     assert count(AuditEntry, AuditEntry.action == "user.password_changed") == 1
 
 
@@ -264,10 +292,10 @@ def test_password_reset_emails_a_single_use_link(
     )
 
     with db.transaction():
-        assert services.redeem_token(raw, TokenPurpose.RESET, "a-new-secret-9").id == user.id
+        assert services.redeem_token(raw, TokenPurpose.RESET, "a-new-secret-9").user.id == user.id
     assert reload(token).used_at is not None
     with db.transaction():
-        assert services.login("reset@example.test", "a-new-secret-9", IP).id == user.id
+        assert services.login("reset@example.test", "a-new-secret-9", IP).user.id == user.id
 
     with pytest.raises(DomainError), db.transaction():
         services.redeem_token(raw, TokenPurpose.RESET, "yet-another-pass")
@@ -601,7 +629,7 @@ def test_deactivate_keeps_the_data_and_blocks_login_until_reactivated(
     with db.transaction():
         services.set_active(admin, user, True)
     with db.transaction():
-        assert services.login("leaver@example.test", PASSWORD, IP).id == user.id
+        assert services.login("leaver@example.test", PASSWORD, IP).user.id == user.id
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"user.deactivated", "user.activated"} <= actions
 
@@ -629,7 +657,7 @@ def test_inviting_a_new_person_creates_an_account_and_emails_a_link(
     with db.transaction():
         services.redeem_token(raw, TokenPurpose.INVITE, "my-mentor-pass")
     with db.transaction():
-        assert services.login("mentor@example.test", "my-mentor-pass", IP).id == invited.id
+        assert services.login("mentor@example.test", "my-mentor-pass", IP).user.id == invited.id
     with pytest.raises(DomainError), db.transaction():
         services.redeem_token(raw, TokenPurpose.INVITE, "my-mentor-pass-2")
 
@@ -671,3 +699,25 @@ def test_inviting_a_manager_needs_a_center_and_saves_nothing_without(
         boss = services.invite_user(admin, "boss@example.test", "Boss", Role.MANAGER, smic)
     assert reload(boss).managed_center_id == smic
     assert len(outbox.sent) == 1
+
+
+def test_counters_of_long_ended_windows_are_deleted_after_a_new_window_starts(
+    ctx: Flask,
+) -> None:
+    from incubator.accounts.throttle import window_start
+
+    window = timedelta(minutes=15)
+    db.session.add(
+        ThrottleCounter(
+            scope="login-ip",
+            key="198.51.100.250",
+            window_start=window_start(utcnow() - timedelta(days=3), window),
+            count=3,
+        )
+    )
+    db.session.commit()
+    with db.transaction():
+        assert services.login("nobody@example.test", "guess-guess", IP) is None
+    keys = set(db.session.scalars(select(ThrottleCounter.key)))
+    assert "198.51.100.250" not in keys
+    assert IP in keys

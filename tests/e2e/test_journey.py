@@ -1,6 +1,7 @@
 """The whole journey of one application, through the real UI, by every role in turn.
 
-A new founder registers, creates a startup, applies to the open BIIC call and submits;
+A new founder registers, confirms the email address through the emailed link, creates a
+startup, applies to the open BIIC call and submits;
 the BIIC manager assigns two mentors; each mentor declares no conflict of interest and
 scores; the manager reads the ranking, accepts (the founder gets a Vietnamese email and
 sees the timeline), then starts the incubation from the pipeline board.
@@ -201,10 +202,30 @@ def register_and_create_startup(
     page.fill("#confirm", FOUNDER["password"])
     screenshot(page, "01-register")
     submit(page, "form:has(#confirm) button[type=submit]")
+    # the same neutral answer as for a known address: check your inbox, then log in
+    assert path_of(page, base_url) == "/login"
+    expect(page.locator("main .flash-success")).to_contain_text(FOUNDER["email"])
+    expect(page.locator("#logout")).to_have_count(0)
+
+    # Logged in but not confirmed yet: the pages work, with a banner
+    log_in(page, base_url, FOUNDER["email"], FOUNDER["password"])
     assert path_of(page, base_url) == "/"
     expect(page.locator("#logout")).to_be_visible()
-    expect(page.locator("main .flash-success")).to_be_visible()
+    expect(page.locator("#confirm-banner")).to_be_visible()
     expect(page.locator("section#panel-founder")).to_be_visible()
+
+    # The founder confirms the address through the emailed link
+    [welcome] = reader.sent_to(FOUNDER["email"])
+    links = re.findall(r"(https?://\S+/email/confirm/[\w-]+)", welcome["body"])
+    assert len(links) == 1, welcome["body"]
+    assert links[0].startswith(base_url), links
+    page.goto(links[0])
+    expect(page.locator("main")).to_contain_text(FOUNDER["email"])
+    screenshot(page, "01b-confirm-email")
+    submit(page, "#confirm-email")
+    assert path_of(page, base_url) == "/"
+    expect(page.locator("main .flash-success")).to_be_visible()
+    expect(page.locator("#confirm-banner")).to_have_count(0)
 
     # The startup profile, first with a date written the ISO way: refused, nothing lost.
     page.goto("/startups/new")
