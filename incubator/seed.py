@@ -480,3 +480,6 @@ def load_demo() -> None:
         demo.session.flush()
         demo.reviews(application, reviewers[code], managers[code], seed)
     demo.session.flush()
+    from incubator.mentoring import demo as mentoring_demo  # until per-domain demo steps land
+
+    mentoring_demo.load()

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from incubator import create_app, migrate
-from incubator.accounts.models import Role, RoleGrant, User
+from incubator.accounts.models import MentorCenter, Role, RoleGrant, User
 from incubator.centers.models import Center
 from incubator.db import db
 from incubator.mail import MemoryTransport
@@ -138,7 +138,10 @@ def center_id(app: Flask, code: str) -> int:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
-    """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True)."""
+    """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True).
+
+    A mentor serves `center`, or both centers when none is given.
+    """
     counter = iter(range(1, 10_000))
 
     def make(
@@ -167,6 +170,12 @@ def make_user(app: Flask) -> Callable[..., User]:
                     grant_center = center_id(app, center or "BIIC")
                 user.grants.append(RoleGrant(role=role, center_id=grant_center))
             session.add(user)
+            if Role.MENTOR in roles:
+                session.flush()
+                served = [center] if center else ["BIIC", "SMIC"]
+                session.add_all(
+                    MentorCenter(user_id=user.id, center_id=center_id(app, code)) for code in served
+                )
             session.commit()
         return user
 
