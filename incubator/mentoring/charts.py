@@ -64,8 +64,9 @@ def line_chart(title: str, points: Sequence[Point], show: Callable[[float], str]
         return Markup("")
     scale = _scale(points)
     step = (WIDTH - 2 * LEFT - 20) / max(1, len(points) - 1)
+    first = LEFT + 10 if len(points) > 1 else WIDTH / 2  # a single point stands in the middle
     coordinates = [
-        (LEFT + 10 + index * step, HEIGHT - BOTTOM - point.value * scale)
+        (first + index * step, HEIGHT - BOTTOM - point.value * scale)
         for index, point in enumerate(points)
     ]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
@@ -81,7 +82,7 @@ def line_chart(title: str, points: Sequence[Point], show: Callable[[float], str]
             f'fill="#6b7280">{escape(point.label)}</text>'
         )
         if index in (0, len(points) - 1):
-            anchor = "start" if index == 0 and len(points) > 1 else "end"
+            anchor = "middle" if len(points) == 1 else "start" if index == 0 else "end"
             body.append(
                 f'<text x="{x:.1f}" y="{max(10.0, y - 6):.1f}" font-size="10" '
                 f'text-anchor="{anchor}" fill="#374151">{escape(show(point.value))}</text>'

@@ -100,7 +100,6 @@ class ActionForm(SubForm):
     title = StringField(_l("Action item"), validators=[Optional(), Length(max=300)])
     owner = SelectField(
         _l("Who does it"),
-        choices=options(ActionOwner.choices()),
         default=ActionOwner.STARTUP.value,
         validators=[Optional()],
     )
@@ -119,7 +118,6 @@ class SessionForm(Form):
     )
     format = RadioField(
         _l("Format"),
-        choices=options(SessionFormat.choices()),
         default=SessionFormat.IN_PERSON.value,
         validators=[REQUIRED],
     )
@@ -135,6 +133,10 @@ class SessionForm(Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # labels in the user's language: the choices are made per request
+        self.format.choices = options(SessionFormat.choices())
+        for row in self.action_items:
+            row.owner.choices = options(ActionOwner.choices())
         if not self.is_submitted():
             self.client_key.data = uuid.uuid4().hex
             self.held_at.data = rounded_now()
@@ -213,13 +215,16 @@ class MilestoneForm(Form):
     due_on = DateField(_l("Due"), validators=[REQUIRED])
     status = SelectField(
         _l("Status"),
-        choices=options(MilestoneStatus.choices()),
         default=MilestoneStatus.PLANNED.value,
         validators=[REQUIRED],
     )
     evidence = TextAreaField(
         _l("Evidence (a link or a short description)"), validators=[Optional(), Length(max=3000)]
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = options(MilestoneStatus.choices())
 
     def data_out(self) -> MilestoneData:
         return MilestoneData(
