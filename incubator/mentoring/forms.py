@@ -12,12 +12,10 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.db import utcnow
 from incubator.forms import (
@@ -42,15 +40,11 @@ from incubator.mentoring.services import (
     month_of,
     previous_month,
 )
+from incubator.reviews.forms import CheckboxList
 from incubator.startups.models import Sector
 
 DURATIONS = (15, 30, 45, 60, 90, 120, 180)
 ACTION_ROWS = 3
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def rounded_now(step_minutes: int = 15) -> datetime:

@@ -7,12 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from incubator.accounts.models import Role, User
 from incubator.db import db, utcnow
 from incubator.i18n import format_datetime
 from incubator.mentoring.models import MentoringSession
+from tests.test_query_counts import queries
 
 
 def _log_form(**changes: Any) -> dict[str, Any]:
@@ -191,24 +192,10 @@ def test_pages_run_a_bounded_number_of_queries(
                 data=_log_form(client_key=f"bounded-{count}-{number}"),
             )
 
-    def queries(client: Any, path: str) -> int:
-        seen = {"n": 0}
-
-        def tally(*_args: Any) -> None:
-            seen["n"] += 1
-
-        engine = db.engine(app)
-        event.listen(engine, "before_cursor_execute", tally)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", tally)
-        return seen["n"]
-
     log(2)
-    few = [queries(client, path) for client, path in pages]
+    few = [queries(app, client, path) for client, path in pages]
     log(8)
-    many = [queries(client, path) for client, path in pages]
+    many = [queries(app, client, path) for client, path in pages]
     assert few == many
     with app.app_context():
         assert db.session.scalar(select(User.id).where(User.id == founder.id))
