@@ -86,6 +86,8 @@ class Config:
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
         # "rq" with REDIS_URL, "thread" in-process otherwise, "inline" in tests.
         self.JOBS_BACKEND = "rq" if self.REDIS_URL else "thread"
+        # The web process runs the scheduled jobs itself unless an RQ worker does (scheduler.py).
+        self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0" if self.REDIS_URL else "1") == "1"
         # How many reverse proxies (nginx…) stand in front; 0 when clients connect directly.
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
 
@@ -108,6 +110,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing"  # noqa: S105 (tests only)
         self.MAIL_TRANSPORT = "memory"
         self.JOBS_BACKEND = "inline"
+        self.SCHEDULER_ENABLED = False
         self.BASE_URL = "http://localhost"
 
 

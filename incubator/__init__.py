@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from incubator import i18n, security
+from incubator import i18n, scheduler, security
 from incubator.db import db
 from incubator.errors import Forbidden, NotFound, TooManyAttempts
 
@@ -58,6 +58,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     app.jinja_env.globals.update(absolute_url=absolute_url)
     app.jinja_env.filters.update(label=lambda member: member.label)
     init_domains(app)
+    scheduler.init_app(app)
     security.init_app(app)
     cli.init_app(app)
     _register_error_pages(app)

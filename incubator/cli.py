@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(send_mail)
     app.cli.add_command(worker)
+    app.cli.add_command(run_schedules)
 
 
 @click.command("init-db")
@@ -65,3 +66,13 @@ def worker() -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("Set REDIS_URL to run a worker; without it jobs run in-process.")
     jobs.run_worker(current_app)
+
+
+@click.command("run-schedules")
+@with_appcontext
+def run_schedules() -> None:
+    """Run every scheduled job once now (for a cron line when no worker schedules them)."""
+    from incubator import scheduler
+
+    for name in scheduler.run_due(current_app, {}, 0.0):
+        click.echo(f"Ran {name}.")

@@ -2,7 +2,7 @@
 
 A domain is a package `incubator/<name>/` whose `init_app(app)` registers its
 blueprints, template globals, menu entries, home-page panels, sections of
-other domains' pages, CLI commands and scheduled jobs. `create_app`, the
+other domains' pages, CLI commands and scheduled jobs (`Schedule`). `create_app`, the
 model registry and the demo seed loop over `DOMAINS`; a domain imports only
 the domains before it (tests/test_architecture.py), and reacts to later ones
 through `incubator.signals`.
@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -29,6 +30,7 @@ DOMAINS = (
     "programs",
     "applications",
     "reviews",
+    "mentoring",
 )
 
 
@@ -77,7 +79,8 @@ class Panel:
 
 @dataclass(frozen=True)
 class Section:
-    """A block that a later domain adds to an earlier domain's page (named by its endpoint).
+    """A block that a later domain adds to an earlier domain's page. `page` names a place
+    on it: the page's endpoint, with a suffix for a second place ("startups.detail.wide").
 
     `build(user, obj)` gives the template's context, or None to skip.
     """
@@ -88,20 +91,43 @@ class Section:
     order: int
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """Work that runs by itself every `every` (see incubator/scheduler.py).
+
+    `job` is an import path ("incubator.<domain>.services:function") that takes no
+    argument and is idempotent: it may run twice, or on two machines at once.
+    """
+
+    name: str
+    job: str
+    every: timedelta
+    order: int = 0
+
+
+Contribution = MenuEntry | Panel | Section | Schedule
+
+
 @dataclass
 class Contributions:
     menu: list[MenuEntry] = field(default_factory=list)
     panels: list[Panel] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
 
-    def add(self, *items: MenuEntry | Panel | Section) -> None:
+    def add(self, *items: Contribution) -> None:
         for item in items:
-            target = {MenuEntry: self.menu, Panel: self.panels, Section: self.sections}[type(item)]
+            target = {
+                MenuEntry: self.menu,
+                Panel: self.panels,
+                Section: self.sections,
+                Schedule: self.schedules,
+            }[type(item)]
             target.append(item)
             target.sort(key=lambda entry: entry.order)
 
 
-def contribute(app: Flask, *items: MenuEntry | Panel | Section) -> None:
+def contribute(app: Flask, *items: Contribution) -> None:
     app.extensions["contributions"].add(*items)
 
 

@@ -95,4 +95,7 @@ def run_worker(app: Flask) -> None:
     queue = _rq_queue(app)
     # whatever a crashed sender or a restart left behind is delivered first
     queue.enqueue(run_in_worker, "incubator.mail:deliver_outbox")
+    from incubator import scheduler
+
+    scheduler.start(app)  # the scheduled jobs go through this queue
     Worker([queue], connection=queue.connection).work(with_scheduler=True)

@@ -17,6 +17,9 @@ _signals = Namespace()
 # sender: the application; kwargs: transition, actor. Sent inside the transaction of the move.
 stage_changed = _signals.signal("stage-changed")
 
+# sender: the mentoring session; kwargs: actor (the founder). Sent inside the transaction.
+session_confirmed = _signals.signal("session-confirmed")
+
 # sender: the startup; kwargs: actor. Who else may view a startup's profile.
 may_view_startup = _signals.signal("may-view-startup")
 

@@ -110,6 +110,18 @@ class RoleGrant(Base):
     center: Mapped[Center | None] = relationship(lazy="joined")
 
 
+class MentorCenter(Base):
+    """A center a mentor serves. Kept here, next to the role grants, because reviews (the
+    reviewer picker) and mentoring (assignments) both read it and reviews comes first."""
+
+    __tablename__ = "mentor_centers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), primary_key=True, index=True)
+
+
 class TokenPurpose(enum.StrEnum):
     RESET = "reset"
     INVITE = "invite"

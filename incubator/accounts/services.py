@@ -18,6 +18,7 @@ from incubator import audit
 from incubator.accounts import throttle
 from incubator.accounts.models import (
     AccountToken,
+    MentorCenter,
     Role,
     RoleGrant,
     TokenPurpose,
@@ -571,3 +572,45 @@ def create_user(email: str, name: str, password: str, role: Role, center_code: s
     db.session.flush()
     grant_role(None, user, role, center_id)
     return user
+
+
+# ------------------------------------------------------------- mentor centers
+
+
+def mentor_center_ids(user: User) -> set[int]:
+    """The centers a mentor serves."""
+    return set(
+        db.session.scalars(select(MentorCenter.center_id).where(MentorCenter.user_id == user.id))
+    )
+
+
+def serving_mentors(center_id: int) -> Select[Any]:
+    """Active mentors who serve the center, by name."""
+    return (
+        select(User)
+        .join(MentorCenter, MentorCenter.user_id == User.id)
+        .where(
+            MentorCenter.center_id == center_id,
+            User.active.is_(True),
+            User.grants.any(RoleGrant.role == Role.MENTOR),
+        )
+        .order_by(User.name)
+    )
+
+
+def set_mentor_centers(user: User, center_ids: set[int]) -> None:
+    """Replace the centers the mentor serves (the caller checks who may do this)."""
+    if not center_ids:
+        raise DomainError(_("Choose at least one center."), field="center_ids")
+    known = set(db.session.scalars(select(Center.id).where(Center.id.in_(center_ids))))
+    if known != center_ids:
+        raise DomainError(_("Not a valid choice."), field="center_ids")
+    current = {
+        link.center_id: link
+        for link in db.session.scalars(select(MentorCenter).where(MentorCenter.user_id == user.id))
+    }
+    for center_id in center_ids - current.keys():
+        db.session.add(MentorCenter(user_id=user.id, center_id=center_id))
+    for center_id in current.keys() - center_ids:
+        db.session.delete(current[center_id])
+    db.session.flush()

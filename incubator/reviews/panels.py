@@ -34,7 +34,11 @@ def reviews_section(_user: User, application: Application) -> dict[str, Any]:
     """The scores, each review, and the form to assign another reviewer."""
     application_reviews = services.reviews_of(application)
     assigned = {r.reviewer_id for r in application_reviews}
-    candidates = [(u.id, u.name) for u in services.reviewers() if u.id not in assigned]
+    candidates = [
+        (u.id, u.name)
+        for u in services.reviewers(application.program.center_id, application.startup)
+        if u.id not in assigned
+    ]
     assign_form = AssignForm()
     assign_form.reviewer_id.choices = options([("", _("Choose a reviewer")), *candidates])
     return {

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from incubator import audit
-from incubator.accounts.models import Role, RoleGrant, User
+from incubator.accounts import services as accounts
+from incubator.accounts.models import Role, User
 from incubator.applications import services as applications
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
@@ -33,15 +34,13 @@ class ScoreInput:
     comment: str = ""
 
 
-def reviewers() -> list[User]:
-    """Active users with the mentor role, who can be asked to review."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), User.grants.any(RoleGrant.role == Role.MENTOR))
-            .order_by(User.name)
-        )
-    )
+def reviewers(center_id: int, startup: Startup | None = None) -> list[User]:
+    """Active mentors serving the center who can be asked to review (not the startup's members)."""
+    return [
+        u
+        for u in db.session.scalars(accounts.serving_mentors(center_id))
+        if startup is None or not startup.has_member(u)
+    ]
 
 
 def reviewable_applications(program: Program) -> list[Application]:
@@ -76,6 +75,10 @@ def assign(actor: User, application: Application, reviewer: User) -> Review:
         raise DomainError(_("The review of this program is closed."))
     if not reviewer.active or not reviewer.has_role(Role.MENTOR):
         raise DomainError(_("Reviewers must be active mentors."), field="reviewer_id")
+    if application.program.center_id not in accounts.mentor_center_ids(reviewer):
+        raise DomainError(
+            _("%(name)s does not serve this center.", name=reviewer.name), field="reviewer_id"
+        )
     if application.startup.has_member(reviewer):
         raise DomainError(_("A member of the startup cannot review it."), field="reviewer_id")
     already = db.session.scalar(
@@ -110,7 +113,7 @@ def bulk_assign(
     or members of its startup, are skipped for it.
     """
     require_manager(actor, program.center_id)
-    chosen = [u for u in reviewers() if u.id in set(reviewer_ids)]
+    chosen = [u for u in reviewers(program.center_id) if u.id in set(reviewer_ids)]
     if not chosen:
         raise DomainError(_("Choose at least one reviewer."), field="reviewer_ids")
     if not 1 <= per_application <= len(chosen):

@@ -34,7 +34,10 @@ bp = Blueprint("reviews", __name__)
 def assign(application_id: int) -> Any:
     application = managed_application(current_user, application_id)
     form = AssignForm()
-    form.reviewer_id.choices = options((u.id, u.name) for u in services.reviewers())
+    form.reviewer_id.choices = options(
+        (u.id, u.name)
+        for u in services.reviewers(application.program.center_id, application.startup)
+    )
     if not form.validate_on_submit():
         flash_form_errors(form)
     else:
@@ -61,7 +64,7 @@ def unassign(review_id: int) -> Any:
 def bulk_assign(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     candidates = services.reviewable_applications(program)
-    mentors = services.reviewers()
+    mentors = services.reviewers(program.center_id)
     loads = services.reviewer_loads(program)
     form = BulkAssignForm()
     form.application_ids.choices = options((a.id, a.startup.name) for a in candidates)

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from incubator.accounts.models import Role, RoleGrant, User
+from incubator.accounts.models import MentorCenter, Role, RoleGrant, User
 from incubator.accounts.services import hash_password
 from incubator.db import utcnow
 from tests.centers.fixtures import center_id
@@ -22,7 +22,7 @@ PASSWORD = "correct-horse-42"
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
     """make_user(*roles, center="BIIC", email=..., name=..., locale="vi", active=True,
-    confirmed=True)."""
+    confirmed=True). A mentor serves `center`, or both centers when none is given."""
     counter = iter(range(1, 10_000))
 
     def make(
@@ -51,6 +51,12 @@ def make_user(app: Flask) -> Callable[..., User]:
                     grant_center = center_id(app, center or "BIIC")
                 user.grants.append(RoleGrant(role=role, center_id=grant_center))
             session.add(user)
+            if Role.MENTOR in roles:
+                session.flush()
+                served = [center] if center else ["BIIC", "SMIC"]
+                session.add_all(
+                    MentorCenter(user_id=user.id, center_id=center_id(app, code)) for code in served
+                )
             session.commit()
         return user
 

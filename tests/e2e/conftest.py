@@ -114,6 +114,7 @@ def _make_app(directory: Path) -> Flask:
         SECRET_KEY="e2e",
         JOBS_BACKEND="inline",
         MAIL_TRANSPORT="memory",
+        SCHEDULER_ENABLED=False,  # the tests call the jobs themselves
     )
 
 

@@ -30,9 +30,9 @@ pytestmark = pytest.mark.e2e
 # email -> the panels of its home page, in the order the app shows them
 ROLE_PANELS = {
     "admin@incubator.test": ["panel-admin", "panel-manager"],
-    "manager@biic.test": ["panel-manager"],
-    "manager@smic.test": ["panel-manager"],
-    "mentor@biic.test": ["panel-mentor", "panel-judge"],
+    "manager@biic.test": ["panel-manager", "panel-mentoring-manager"],
+    "manager@smic.test": ["panel-manager", "panel-mentoring-manager"],
+    "mentor@biic.test": ["panel-mentor", "panel-mentoring-mentor", "panel-judge"],
     "judge@biic.test": ["panel-judge"],
     "founder@biic.test": ["panel-founder"],
     "founder@smic.test": ["panel-founder"],

@@ -1,0 +1,259 @@
+"""Mentoring pages: each parses, authorizes through a loader, calls one service through
+`perform` and redirects or renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from incubator.accounts.models import Role
+from incubator.accounts.services import mentor_center_ids
+from incubator.centers.services import all_centers
+from incubator.db import utcnow
+from incubator.i18n import to_local
+from incubator.mentoring import calendar, lists, services
+from incubator.mentoring.forms import (
+    AssignForm,
+    CheckInForm,
+    ConfirmForm,
+    MilestoneForm,
+    ProfileForm,
+    SessionForm,
+)
+from incubator.security import logged_in, public, roles
+from incubator.web import flash_form_errors, perform, safe_next
+
+bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
+
+
+def _startup_page(startup_id: int) -> Any:
+    return redirect(url_for("startups.detail", startup_id=startup_id) + "#mentoring")
+
+
+# ----------------------------------------------------------------- manager
+
+
+def _center_id() -> int | None:
+    """The manager's center; an administrator picks one with ?center=<id>."""
+    if current_user.managed_center_id is not None:
+        return current_user.managed_center_id
+    chosen = request.args.get("center", "")
+    centers = [c.id for c in all_centers()]
+    return int(chosen) if chosen.isdigit() and int(chosen) in centers else centers[0]
+
+
+@bp.get("/")
+@roles(Role.MANAGER)
+def dashboard() -> Any:
+    center_id = _center_id()
+    now = utcnow()
+    today = to_local(now).date()
+    return lists.STARTUPS.render(
+        "mentoring/dashboard.html",
+        services.center_startups_query(center_id),
+        actor=current_user,
+        center_id=center_id,
+        centers=all_centers(),
+        figures=services.center_figures(center_id, today),
+        unconfirmed=services.unconfirmed_sessions(center_id),
+        quiet=services.quiet_startups(center_id, now),
+        missing=services.missing_checkins(center_id, today),
+        mentors=services.center_mentors(center_id),
+        limit=services.LIST_LIMIT,
+        now=now,
+    )
+
+
+@bp.route("/startups/<int:startup_id>/assign", methods=["GET", "POST"])
+@roles(Role.MANAGER)
+def assign(startup_id: int) -> Any:
+    mentored = services.managed_mentored(current_user, startup_id)
+    form = AssignForm()
+    candidates = services.center_mentors(mentored.center_id)
+    form.mentor_id.choices = [("", _("Choose a mentor"))] + [
+        (mentor.id, mentor.name) for mentor, _profile in candidates
+    ]
+    if form.validate_on_submit():
+        mentor = services.assignable_mentor(mentored, form.mentor_id.data)
+        if perform(services.assign, current_user, mentored, mentor, form=form).ok:
+            flash(
+                _("%(name)s now mentors this startup; they got an email.", name=mentor.name),
+                "success",
+            )
+            return _startup_page(startup_id)
+    return render_template(
+        "mentoring/assign.html",
+        mentored=mentored,
+        form=form,
+        suggestions=services.suggestions(mentored),
+        assignments=services.assignments_of(mentored),
+        candidates=candidates,
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/end")
+@roles(Role.MANAGER)
+def end(assignment_id: int) -> Any:
+    assignment = services.managed_assignment(current_user, assignment_id)
+    if perform(services.end_assignment, current_user, assignment).ok:
+        flash(_("The mentoring of %(name)s has ended.", name=assignment.mentor.name), "success")
+    return _startup_page(assignment.startup_id)
+
+
+# ------------------------------------------------------------------ mentor
+
+
+@bp.get("/mine")
+@roles(Role.MENTOR)
+def mine() -> Any:
+    return render_template(
+        "mentoring/mine.html",
+        assignments=services.mentor_assignments(current_user),
+        profile=services.profile_of(current_user),
+        now=utcnow(),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/log", methods=["GET", "POST"])
+@roles(Role.MENTOR)
+def log(assignment_id: int) -> Any:
+    assignment = services.own_assignment(current_user, assignment_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            services.log_session, current_user, assignment, form.data_out(), form=form
+        )
+        if outcome.ok:
+            flash(_("The session is saved; the founders are asked to confirm it."), "success")
+            return redirect(url_for("mentoring.session", session_id=outcome.value.id, saved=1))
+    return render_template("mentoring/log.html", assignment=assignment, form=form)
+
+
+@bp.route("/mentors/<int:user_id>/profile", methods=["GET", "POST"])
+@roles(Role.MENTOR)
+def profile(user_id: int) -> Any:
+    mentor = services.editable_mentor(current_user, user_id)
+    stored = services.profile_of(mentor)
+    form = ProfileForm(obj=stored, centers=all_centers())
+    if not form.is_submitted():
+        form.center_ids.data = sorted(mentor_center_ids(mentor))
+    if (
+        form.validate_on_submit()
+        and perform(services.save_profile, current_user, mentor, form.data_out(), form=form).ok
+    ):
+        flash(_("The mentor profile is saved."), "success")
+        return redirect(url_for("mentoring.mine"))
+    return render_template("mentoring/profile.html", mentor=mentor, form=form)
+
+
+# -------------------------------------------------------- sessions, items
+
+
+@bp.get("/sessions")
+@logged_in
+def sessions() -> Any:
+    center_id = _center_id() if current_user.has_role(Role.MANAGER, Role.ADMIN) else None
+    statement = services.sessions_query(current_user, center_id)
+    return lists.SESSIONS.render("mentoring/sessions.html", statement, actor=current_user)
+
+
+@bp.get("/sessions/<int:session_id>")
+@logged_in
+def session(session_id: int) -> Any:
+    item = services.viewable_session(current_user, session_id)
+    return render_template(
+        "mentoring/session.html",
+        session=item,
+        form=ConfirmForm(),
+        may_confirm=services.may_confirm(current_user, item),
+        may_read_notes=services.may_read_notes(current_user, item),
+        saved=request.args.get("saved") == "1",
+    )
+
+
+@bp.post("/sessions/<int:session_id>/confirm")
+@roles(Role.FOUNDER)
+def confirm(session_id: int) -> Any:
+    item = services.viewable_session(current_user, session_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(
+        services.confirm_session, current_user, item, form.rating.data, form.feedback.data or ""
+    ).ok:
+        flash(_("Thank you: the session is confirmed."), "success")
+    return redirect(url_for("mentoring.session", session_id=item.id))
+
+
+@bp.post("/action-items/<int:item_id>")
+@logged_in
+def tick(item_id: int) -> Any:
+    item = services.tickable_item(current_user, item_id)
+    perform(services.tick_action_item, current_user, item, request.form.get("done") == "1")
+    return redirect(safe_next(request.form.get("next")))
+
+
+# --------------------------------------------------- check-ins, milestones
+
+
+@bp.route("/startups/<int:startup_id>/checkin", methods=["GET", "POST"])
+@roles(Role.FOUNDER)
+def checkin(startup_id: int) -> Any:
+    mentored = services.member_mentored(current_user, startup_id)
+    form = CheckInForm()
+    if (
+        form.validate_on_submit()
+        and perform(services.file_checkin, current_user, mentored, form.data_out(), form=form).ok
+    ):
+        flash(_("The monthly check-in is saved."), "success")
+        return _startup_page(startup_id)
+    return render_template("mentoring/checkin.html", mentored=mentored, form=form)
+
+
+@bp.route("/startups/<int:startup_id>/milestones/new", methods=["GET", "POST"])
+@logged_in
+def new_milestone(startup_id: int) -> Any:
+    mentored = services.planning_mentored(current_user, startup_id)
+    return _milestone_form(mentored, None)
+
+
+@bp.route("/milestones/<int:milestone_id>", methods=["GET", "POST"])
+@logged_in
+def milestone(milestone_id: int) -> Any:
+    item = services.editable_milestone(current_user, milestone_id)
+    return _milestone_form(services.planning_mentored(current_user, item.startup_id), item)
+
+
+def _milestone_form(mentored: Any, item: Any) -> Any:
+    form = MilestoneForm(obj=item)
+    if form.validate_on_submit():
+        outcome = perform(
+            services.save_milestone, current_user, mentored, item, form.data_out(), form=form
+        )
+        if outcome.ok:
+            flash(_("The milestone is saved."), "success")
+            return _startup_page(mentored.startup_id)
+    return render_template("mentoring/milestone.html", mentored=mentored, form=form, item=item)
+
+
+# ---------------------------------------------------------------- calendar
+
+
+@bp.get("/calendar")
+@logged_in
+def calendar_page() -> Any:
+    token = calendar.token_for(current_user)
+    return render_template(
+        "mentoring/calendar.html",
+        feed_url=url_for("mentoring.calendar_feed", token=token, _external=True),
+    )
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def calendar_feed(token: str) -> Any:
+    user = calendar.calendar_user(token)
+    return Response(calendar.feed(user), mimetype="text/calendar; charset=utf-8")

@@ -1,0 +1,201 @@
+"""Mentoring pages over HTTP: access on every route, what each role sees, the calendar feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from incubator.accounts.models import Role, User
+from incubator.db import db, utcnow
+from incubator.i18n import format_datetime
+from incubator.mentoring.models import MentoringSession
+from tests.test_query_counts import queries
+
+
+def _log_form(**changes: Any) -> dict[str, Any]:
+    form = {
+        "client_key": "k-" + str(utcnow().timestamp()),
+        "held_at": format_datetime(utcnow() - timedelta(hours=1)),
+        "minutes": "60",
+        "format": "online",
+        "topics": "Gọi vốn",
+        "summary": "Chuẩn bị gọi vốn vòng hạt giống.",
+        "private_notes": "BÍ MẬT: đội ngũ bất đồng",
+        "action_items-0-title": "Cập nhật bảng tài chính",
+        "action_items-0-owner": "startup",
+        "action_items-0-due_on": "",
+        "action_items-1-title": "Giới thiệu nhà đầu tư",
+        "action_items-1-owner": "mentor",
+        "action_items-1-due_on": "",
+    }
+    form.update(changes)
+    return form
+
+
+def test_mentor_logs_a_session_founder_confirms_without_seeing_notes(
+    app: Any, assigned: Any, login: Any
+) -> None:
+    assignment_id, mentor, founder, startup_id = assigned()
+    as_mentor = login(mentor)
+    page = as_mentor.get(f"/mentoring/assignments/{assignment_id}/log")
+    assert page.status_code == 200 and 'data-draft="session-' in page.get_data(as_text=True)
+    response = as_mentor.post(f"/mentoring/assignments/{assignment_id}/log", data=_log_form())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        logged = db.session.scalars(select(MentoringSession)).one()
+        assert len(logged.action_items) == 2
+    assert "BÍ MẬT" in as_mentor.get(f"/mentoring/sessions/{logged.id}").get_data(as_text=True)
+    as_founder = login(founder)
+    seen = as_founder.get(f"/mentoring/sessions/{logged.id}").get_data(as_text=True)
+    assert "BÍ MẬT" not in seen and 'name="rating"' in seen
+    assert "BÍ MẬT" not in as_founder.get(f"/startups/{startup_id}").get_data(as_text=True)
+    assert "BÍ MẬT" not in as_founder.get("/mentoring/sessions?format=csv").get_data(as_text=True)
+    assert (
+        as_founder.post(
+            f"/mentoring/sessions/{logged.id}/confirm", data={"rating": "7"}
+        ).status_code
+        == 302
+    )
+    assert (
+        as_founder.post(
+            f"/mentoring/sessions/{logged.id}/confirm", data={"rating": "5"}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.get(MentoringSession, logged.id).rating == 5
+
+
+def test_bad_input_is_answered_in_the_form_not_with_a_500(assigned: Any, login: Any) -> None:
+    assignment_id, mentor, _founder, _startup_id = assigned()
+    client = login(mentor)
+    for changes in (
+        {"minutes": "0"},
+        {"minutes": "abc"},
+        {"held_at": "31/02/2026 10:00"},
+        {"held_at": format_datetime(utcnow() + timedelta(days=30))},
+        {"format": "telepathy"},
+    ):
+        response = client.post(
+            f"/mentoring/assignments/{assignment_id}/log", data=_log_form(**changes)
+        )
+        assert response.status_code == 200, changes
+        assert "field-error" in response.get_data(as_text=True), changes
+
+
+def test_outsiders_get_404(assigned: Any, login: Any, make_user: Any, manager_of: Any) -> None:
+    assignment_id, mentor, _founder, startup_id = assigned()
+    other_mentor = make_user(Role.MENTOR, center="BIIC")
+    other_founder = make_user(Role.FOUNDER)
+    smic = manager_of("SMIC")
+    assert login(other_mentor).get(f"/mentoring/assignments/{assignment_id}/log").status_code == 404
+    assert login(other_founder).get(f"/mentoring/startups/{startup_id}/checkin").status_code == 404
+    assert login(smic).get(f"/mentoring/startups/{startup_id}/assign").status_code == 404
+    assert login(other_founder).get(f"/startups/{startup_id}").status_code == 404
+    # the assigned mentor may view the startup's page (signals.may_view_startup)
+    assert login(mentor).get(f"/startups/{startup_id}").status_code == 200
+
+
+def test_routes_declare_their_roles(assigned: Any, login: Any, make_user: Any) -> None:
+    _assignment_id, _mentor, founder, startup_id = assigned()
+    as_founder = login(founder)
+    assert as_founder.get("/mentoring/").status_code == 403
+    assert as_founder.get("/mentoring/mine").status_code == 403
+    assert (
+        login(make_user(Role.MENTOR)).get(f"/mentoring/startups/{startup_id}/checkin").status_code
+        == 403
+    )
+
+
+def test_manager_assigns_a_suggested_mentor_and_sees_the_dashboard(
+    app: Any, make_mentored: Any, make_mentor: Any, manager_of: Any, login: Any
+) -> None:
+    mentored = make_mentored()
+    mentor = make_mentor()
+    client = login(manager_of("BIIC"))
+    page = client.get(f"/mentoring/startups/{mentored.startup_id}/assign").get_data(as_text=True)
+    assert mentor.name in page
+    response = client.post(
+        f"/mentoring/startups/{mentored.startup_id}/assign", data={"mentor_id": str(mentor.id)}
+    )
+    assert response.status_code == 302
+    assert client.get("/mentoring/").status_code == 200
+
+
+def test_founder_files_a_checkin_and_sees_the_chart(assigned: Any, login: Any) -> None:
+    _assignment_id, _mentor, founder, startup_id = assigned()
+    client = login(founder)
+    form = client.get(f"/mentoring/startups/{startup_id}/checkin").get_data(as_text=True)
+    assert 'name="month"' in form
+    from incubator.mentoring.services import month_of, previous_month
+
+    month = previous_month(month_of(utcnow())).isoformat()
+    data = {
+        "month": month,
+        "revenue_vnd": "50.000.000",
+        "customers": "12",
+        "funding_raised_vnd": "0",
+        "headcount": "5",
+    }
+    assert client.post(f"/mentoring/startups/{startup_id}/checkin", data=data).status_code == 302
+    page = client.get(f"/startups/{startup_id}").get_data(as_text=True)
+    assert '<svg class="chart"' in page and "50.000.000 ₫" in page
+    crafted = {**data, "month": "1999-01-01"}
+    assert client.post(f"/mentoring/startups/{startup_id}/checkin", data=crafted).status_code == 200
+
+
+def test_calendar_feed_lists_sessions_in_ho_chi_minh(app: Any, assigned: Any, login: Any) -> None:
+    assignment_id, mentor, _founder, _startup_id = assigned()
+    client = login(mentor)
+    client.post(f"/mentoring/assignments/{assignment_id}/log", data=_log_form())
+    page = client.get("/mentoring/calendar").get_data(as_text=True)
+    url = page.split('id="feed-url"')[0].rsplit('value="', 1)[1].split('"')[0]
+    path = url.split("localhost", 1)[1]
+    feed = app.test_client().get(path)  # calendar apps do not log in
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    events = list(Calendar.from_ical(feed.data).walk("VEVENT"))
+    sessions = [e for e in events if str(e["uid"]).startswith("session-")]
+    assert len(sessions) == 1
+    start = sessions[0].decoded("dtstart")
+    with app.app_context():
+        held = db.session.scalars(select(MentoringSession)).one().held_at
+    assert start == held
+    assert start.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime(
+        "%d/%m/%Y %H:%M"
+    ) == format_datetime(held)
+    assert app.test_client().get("/mentoring/calendar/forged.ics").status_code == 404
+
+
+def test_pages_run_a_bounded_number_of_queries(
+    app: Any, assigned: Any, login: Any, manager_of: Any
+) -> None:
+    assignment_id, mentor, founder, startup_id = assigned()
+    pages = [
+        (login(manager_of("BIIC")), "/mentoring/"),
+        (login(manager_of("BIIC")), "/"),
+        (login(manager_of("BIIC")), "/mentoring/sessions"),
+        (login(mentor), "/"),
+        (login(mentor), "/mentoring/mine"),
+        (login(founder), "/"),
+        (login(founder), f"/startups/{startup_id}"),
+    ]
+    mentor_client = login(mentor)
+
+    def log(count: int) -> None:
+        for number in range(count):
+            mentor_client.post(
+                f"/mentoring/assignments/{assignment_id}/log",
+                data=_log_form(client_key=f"bounded-{count}-{number}"),
+            )
+
+    log(2)
+    few = [queries(app, client, path) for client, path in pages]
+    log(8)
+    many = [queries(app, client, path) for client, path in pages]
+    assert few == many
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.id == founder.id))
