@@ -66,6 +66,12 @@ def format_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+def format_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M")
+
+
 def format_vnd(amount: int | None) -> str:
     if amount is None:
         return ""

@@ -2,26 +2,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
 from incubator.applications import services
-from incubator.applications.forms import ANSWER_HINTS, ApplicationForm, MoveForm, StartForm
+from incubator.applications.forms import (
+    ANSWER_HINTS,
+    ApplicationForm,
+    DeckForm,
+    MoveForm,
+    StartForm,
+)
 from incubator.applications.models import Application
 from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.enums import parse_enum
+from incubator.files import pdf_name
 from incubator.forms import options
-from incubator.i18n import format_datetime, format_number
+from incubator.i18n import format_datetime, format_number, format_time
 from incubator.lists import ListParams, csv_response, paginate, query_filters, wants_csv
 from incubator.programs.services import managed_program, visible_program
-from incubator.security import logged_in, roles
+from incubator.security import PDF_CSP, logged_in, roles
 from incubator.startups.models import Sector, Startup
 from incubator.startups.services import member_startup, startups_of
-from incubator.web import flash_form_errors, perform, safe_next
+from incubator.web import Outcome, flash_form_errors, perform, safe_next
 
 bp = Blueprint("applications", __name__)
 
@@ -103,6 +119,19 @@ def view(application_id: int) -> Any:
     )
 
 
+def _edit_page(
+    application: Application, form: ApplicationForm, deck_form: DeckForm | None = None
+) -> str:
+    return render_template(
+        "applications/edit.html",
+        application=application,
+        form=form,
+        deck_form=deck_form or DeckForm(formdata=None),
+        hints=ANSWER_HINTS,
+        missing=services.missing_parts(application),
+    )
+
+
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def edit(application_id: int) -> Any:
@@ -112,10 +141,8 @@ def edit(application_id: int) -> Any:
         return redirect(url_for("applications.view", application_id=application.id))
     form = ApplicationForm(obj=application)
     if form.validate_on_submit():
-        upload = form.deck.data
-        deck = Upload(upload.stream, upload.filename or "") if upload and upload.filename else None
         saved = perform(
-            services.save_draft, current_user, application, form.to_answers(), deck, form=form
+            services.save_draft, current_user, application, form.to_answers(), form=form
         )
         if saved.ok and request.form.get("action") == "submit":
             if perform(services.move, current_user, application, Stage.SUBMITTED).ok:
@@ -129,26 +156,68 @@ def edit(application_id: int) -> Any:
             return redirect(url_for("applications.edit", application_id=application.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields; nothing was saved yet."), "error")
-    return render_template(
-        "applications/edit.html",
-        application=application,
-        form=form,
-        hints=ANSWER_HINTS,
-        missing=services.missing_parts(application),
+    return _edit_page(application, form)
+
+
+@bp.post("/applications/<int:application_id>/autosave")
+@roles(Role.FOUNDER)
+def autosave(application_id: int) -> Any:
+    """The edit page saves the answers in the background while the founder types (JSON)."""
+    application = services.founder_application(current_user, application_id)
+    form = ApplicationForm()
+    outcome = Outcome(False)
+    if form.validate_on_submit():
+        outcome = perform(
+            services.save_draft, current_user, application, form.to_answers(), form=form, quiet=True
+        )
+        if outcome.ok:
+            saved_at = format_time(application.updated_at)
+            return jsonify(saved=True, message=_("Saved at %(time)s", time=saved_at))
+    message = outcome.message or _("Not saved yet: please correct the marked fields.")
+    return jsonify(saved=False, message=message, errors=form.errors), 422
+
+
+@bp.post("/applications/<int:application_id>/deck/upload")
+@roles(Role.FOUNDER)
+def upload_deck(application_id: int) -> Any:
+    application = services.founder_application(current_user, application_id)
+    deck_form = DeckForm()
+    if deck_form.validate_on_submit():
+        upload = deck_form.deck.data
+        deck = Upload(upload.stream, upload.filename or "")
+        if perform(services.upload_deck, current_user, application, deck, form=deck_form).ok:
+            flash(_("The pitch deck is saved."), "success")
+            return redirect(url_for("applications.edit", application_id=application.id))
+    if not application.editable:
+        return redirect(url_for("applications.view", application_id=application.id))
+    return _edit_page(application, ApplicationForm(obj=application, formdata=None), deck_form)
+
+
+def _send_deck(application_id: int, *, inline: bool) -> Any:
+    application, path = services.readable_deck(current_user, application_id)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=not inline,
+        download_name=pdf_name(application.deck_filename, "pitch-deck"),
+        max_age=0,
     )
+    if inline:
+        response.headers["Content-Security-Policy"] = PDF_CSP
+    return response
 
 
 @bp.get("/applications/<int:application_id>/deck")
 @logged_in
 def deck(application_id: int) -> Any:
-    application, path = services.readable_deck(current_user, application_id)
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=application.deck_filename or "pitch-deck.pdf",
-        max_age=0,
-    )
+    return _send_deck(application_id, inline=False)
+
+
+@bp.get("/applications/<int:application_id>/deck/view")
+@logged_in
+def view_deck(application_id: int) -> Any:
+    """The deck in the browser's PDF viewer, for reading it without a download."""
+    return _send_deck(application_id, inline=True)
 
 
 @bp.post("/applications/<int:application_id>/move")
