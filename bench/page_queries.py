@@ -65,7 +65,7 @@ def seed(app: Any, applications: int) -> dict[str, Any]:
         for position in range(4):
             program.criteria.append(
                 RubricCriterion(
-                    position=position, name=f"C{position}", weight=position + 1, max_score=10
+                    position=position, name_vi=f"C{position}", weight=position + 1, max_score=10
                 )
             )
         session.add(program)

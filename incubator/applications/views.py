@@ -49,6 +49,9 @@ bp = Blueprint("applications", __name__)
 @roles(Role.FOUNDER)
 def apply(program_id: int) -> Any:
     program = visible_program(current_user, program_id)
+    if not program.is_open():
+        flash(_("This call is not open for applications."), "info")
+        return redirect(url_for("programs.call", program_id=program.id))
     startups = startups_of(current_user)
     if not startups:
         flash(_("Create your startup profile first; every application reuses it."), "info")

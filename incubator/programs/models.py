@@ -57,7 +57,8 @@ class Program(Base):
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ProgramKind] = mapped_column(enum_column(ProgramKind, "kind"))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     starts_on: Mapped[date | None]
@@ -83,6 +84,10 @@ class Program(Base):
     def name(self) -> str:
         return localized(self, "name")
 
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.status is ProgramStatus.PUBLISHED and self.opens_at <= now < self.closes_at
@@ -104,9 +109,19 @@ class RubricCriterion(Base):
         ForeignKey("programs.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(default=0)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[int]
     max_score: Mapped[int]
 
     program: Mapped[Program] = relationship(back_populates="criteria")
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")

@@ -437,3 +437,16 @@ def test_reviewers_and_managers_open_the_deck_in_the_browser(
         assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert as_role("manager", center="SMIC")[0].get(view_url).status_code == 404
     assert app.test_client().get(view_url).status_code == 302
+
+
+def test_applying_to_a_closed_call_says_it_is_closed(
+    app: Any, make_program: Any, make_startup: Any, make_user: Any, login: Any
+) -> None:
+    founder = make_user(Role.FOUNDER, locale="en")
+    make_startup(founder=founder)
+    program = make_program(is_open=False)
+    client = login(founder)
+    response = client.get(f"/calls/{program.id}/apply", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "This call is not open for applications." in html
+    assert 'name="startup_id"' not in html
