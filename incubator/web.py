@@ -69,10 +69,13 @@ def safe_next(target: str | None) -> str:
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """A full link for emails, which are rendered with or without a request."""
-    from flask import current_app
+    from flask import current_app, has_request_context, request
 
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    base = current_app.config["BASE_URL"]
+    if current_app.config.get("BASE_URL_FROM_REQUEST") and has_request_context():
+        base = request.host_url
+    return base.rstrip("/") + path
 
 
 def flash_form_errors(form: FlaskForm) -> None:

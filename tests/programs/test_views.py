@@ -266,3 +266,8 @@ def test_texts_in_both_languages_fall_back_with_a_note(
     vietnamese = client.get(f"/calls/{program.id}", headers={"Accept-Language": "vi"})
     html = vietnamese.get_data(as_text=True)
     assert "Đội ngũ" in html and "Sáu tháng" in html and "lang-note" not in html
+
+
+def test_csv_says_its_charset_once(client: Any, make_program: Any) -> None:
+    make_program()
+    assert client.get("/calls?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"
