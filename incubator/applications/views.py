@@ -177,7 +177,9 @@ def autosave(application_id: int) -> Any:
             saved_at = format_time(application.updated_at)
             return jsonify(saved=True, message=_("Saved at %(time)s", time=saved_at))
     message = outcome.message or _("Not saved yet: please correct the marked fields.")
-    return jsonify(saved=False, message=message, errors=form.errors), 422
+    # 200: the page asked and got its answer ("not saved, because"); the browser's console
+    # stays for real failures
+    return jsonify(saved=False, message=message, errors=form.errors)
 
 
 @bp.post("/applications/<int:application_id>/deck/upload")

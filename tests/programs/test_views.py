@@ -271,3 +271,15 @@ def test_texts_in_both_languages_fall_back_with_a_note(
 def test_csv_says_its_charset_once(client: Any, make_program: Any) -> None:
     make_program()
     assert client.get("/calls?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_a_search_typed_decomposed_finds_the_composed_name(
+    app: Any, make_program: Any, manager_of: Any, login: Any
+) -> None:
+    import unicodedata
+
+    make_program(name="Ươm tạo Bình Dương")
+    typed = unicodedata.normalize("NFD", "bình dương")
+    assert typed != "bình dương"
+    page = login(manager_of("BIIC")).get("/manage/programs", query_string={"q": typed})
+    assert "Ươm tạo Bình Dương" in page.get_data(as_text=True)
