@@ -39,7 +39,19 @@ labelled(
 )
 
 
-class Program(Base):
+class _Bilingual:
+    """`name` and `description` in the page's language, from their _vi and _en columns."""
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+
+class Program(_Bilingual, Base):
     """An intake call and the cohort that comes out of it."""
 
     __tablename__ = "programs"
@@ -80,14 +92,6 @@ class Program(Base):
     )
     created_by: Mapped[User | None] = relationship()
 
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
-    @property
-    def description(self) -> str:
-        return localized(self, "description")
-
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.status is ProgramStatus.PUBLISHED and self.opens_at <= now < self.closes_at
@@ -97,7 +101,7 @@ class Program(Base):
         return self.review_closed_at is not None
 
 
-class RubricCriterion(Base):
+class RubricCriterion(_Bilingual, Base):
     __tablename__ = "rubric_criteria"
     __table_args__ = (
         CheckConstraint("weight > 0", name="weight_positive"),
@@ -117,11 +121,3 @@ class RubricCriterion(Base):
     max_score: Mapped[int]
 
     program: Mapped[Program] = relationship(back_populates="criteria")
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
-    @property
-    def description(self) -> str:
-        return localized(self, "description")

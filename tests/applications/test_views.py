@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from incubator.accounts.models import Role, User
@@ -24,6 +26,21 @@ def founder_client(app: Any, application: Any, login: Any) -> Any:
 def stored(app: Any, application_id: int) -> Application:
     with app.app_context():
         return db.session.get(Application, application_id)
+
+
+@pytest.fixture
+def english_founder(
+    make_user: Any, make_startup: Any, make_application: Any, login: Any
+) -> Callable[..., tuple[Any, Application]]:
+    """english_founder(**application_options) -> (client, application) of a founder who reads
+    English."""
+
+    def make(**options: Any) -> tuple[Any, Application]:
+        founder = make_user(Role.FOUNDER, locale="en")
+        application = make_application(startup=make_startup(founder=founder), **options)
+        return login(founder), application
+
+    return make
 
 
 def draft_form(**changes: Any) -> dict[str, Any]:
@@ -75,11 +92,9 @@ def test_founder_applies_uploads_and_submits(
 
 
 def test_submitting_an_incomplete_application_lists_what_is_missing(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+    app: Any, english_founder: Any
 ) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(complete=False, startup=make_startup(founder=founder))
-    client = login(founder)
+    client, application = english_founder(complete=False)
     response = client.post(
         f"/applications/{application.id}/edit",
         data={"problem": "Chỉ có vấn đề", "action": "submit"},
@@ -91,16 +106,11 @@ def test_submitting_an_incomplete_application_lists_what_is_missing(
     assert saved.stage is Stage.DRAFT and saved.problem == "Chỉ có vấn đề"  # the draft was kept
 
 
-def test_bad_money_is_explained(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
-) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(startup=make_startup(founder=founder))
-    html = (
-        login(founder)
-        .post(f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd="một tỷ"))
-        .get_data(as_text=True)
-    )
+def test_bad_money_is_explained(app: Any, english_founder: Any) -> None:
+    client, application = english_founder()
+    html = client.post(
+        f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd="một tỷ")
+    ).get_data(as_text=True)
     assert "Write a whole amount in VND" in html and 'value="một tỷ"' in html
 
 
@@ -279,15 +289,12 @@ def test_apply_without_a_startup_goes_to_the_profile_form(
 
 
 def test_a_second_application_to_the_same_program_is_refused(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+    app: Any, english_founder: Any
 ) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(startup=make_startup(founder=founder))
-    html = (
-        login(founder)
-        .post(f"/calls/{application.program_id}/apply", data={"startup_id": application.startup_id})
-        .get_data(as_text=True)
-    )
+    client, application = english_founder()
+    html = client.post(
+        f"/calls/{application.program_id}/apply", data={"startup_id": application.startup_id}
+    ).get_data(as_text=True)
     assert "has already applied to this program" in html
     with app.app_context():
         assert len(db.session.scalars(select(Application)).all()) == 1
@@ -297,11 +304,9 @@ def test_a_second_application_to_the_same_program_is_refused(
 
 
 def test_a_decimal_amount_is_refused_not_saved_as_something_else(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+    app: Any, english_founder: Any
 ) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(startup=make_startup(founder=founder))
-    client = login(founder)
+    client, application = english_founder()
     for typed in ("1.5", "1500000.75", "1,500,000"):
         response = client.post(
             f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd=typed)
@@ -357,12 +362,8 @@ def test_a_too_large_deck_loses_no_answers(app: Any, make_application: Any, logi
     assert stored(app, application.id).problem == "Đã lưu"
 
 
-def test_answers_autosave_in_the_background(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
-) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(complete=False, startup=make_startup(founder=founder))
-    client = login(founder)
+def test_answers_autosave_in_the_background(app: Any, english_founder: Any) -> None:
+    client, application = english_founder(complete=False)
     url = f"/applications/{application.id}/autosave"
     response = client.post(url, data=draft_form(problem="Đang gõ dở"))
     assert response.status_code == 200 and response.is_json
