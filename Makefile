@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# HOST=0.0.0.0 listens on the LAN too, to try the app from a phone: http://<this machine's IP>:$(PORT)
+HOST ?= 127.0.0.1
 # production is the default everywhere else; the demo server runs the development config
 FLASK := INCUBATOR_CONFIG=development $(BIN)/flask --app incubator
 PO := incubator/translations/vi/LC_MESSAGES/messages.po
@@ -40,8 +42,8 @@ run: $(VENV)/.installed $(MO)
 	@echo "  founder@biic.test      founder (BIIC startup)"
 	@echo "  founder@smic.test      founder (SMIC startup)"
 	@echo ""
-	@echo "Serving on http://127.0.0.1:$(PORT)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)"
+	PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test $(MO)
 	$(BIN)/ruff check incubator tests migrations config.py bench

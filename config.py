@@ -82,8 +82,11 @@ class Config:
         self.MAIL_SENDER = env.get("MAIL_SENDER", "incubator@localhost")
         # "log" prints messages, "smtp" sends them, "memory" keeps them for tests.
         self.MAIL_TRANSPORT = "smtp" if self.MAIL_SERVER else "log"
-        # Absolute links in emails (password reset, invitations).
-        self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
+        # Absolute links in emails (password reset, invitations): BASE_URL, or this machine
+        # on the port `make run` serves (PORT); in development, the address of the request.
+        self.PORT = int(env.get("PORT") or "5000")
+        self.BASE_URL = env.get("BASE_URL") or f"http://127.0.0.1:{self.PORT}"
+        self.BASE_URL_FROM_REQUEST = False
         # "rq" with REDIS_URL, "thread" in-process otherwise, "inline" in tests.
         self.JOBS_BACKEND = "rq" if self.REDIS_URL else "thread"
         # The web process runs the scheduled jobs itself unless an RQ worker does (scheduler.py).
@@ -95,6 +98,13 @@ class Config:
 class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        # `PORT=5811 make run`, or a phone on the LAN (HOST=0.0.0.0): links where the page was
+        # opened. Never in production, where the Host header would choose where a reset link
+        # points.
+        self.BASE_URL_FROM_REQUEST = not os.environ.get("BASE_URL")
 
 
 class TestingConfig(Config):

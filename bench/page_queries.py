@@ -155,7 +155,13 @@ def seed_programs(session: Session, center_id: int) -> int:
 
 def seed_rubric_criteria(session: Session, program_id: int) -> list[int]:
     rows = [
-        {"program_id": program_id, "position": p, "name": f"C{p}", "weight": p + 1, "max_score": 10}
+        {
+            "program_id": program_id,
+            "position": p,
+            "name_vi": f"C{p}",
+            "weight": p + 1,
+            "max_score": 10,
+        }
         for p in range(CRITERIA)
     ]
     return _insert(session, RubricCriterion, rows)

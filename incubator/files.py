@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -100,8 +102,18 @@ def store_pdf(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    clean_name = os.path.basename(original_name.replace("\\", "/")).strip()[:200] or "deck.pdf"
-    return StoredFile(name=name, original_name=clean_name, size=size)
+    return StoredFile(name=name, original_name=pdf_name(original_name), size=size)
+
+
+def pdf_name(original_name: str | None, default: str = "deck") -> str:
+    """The name a PDF is stored and served under: the sender's, ending in .pdf whatever it was
+    ("page.html" becomes "page.pdf"), without folders, line breaks or quotes."""
+    name = os.path.basename((original_name or "").replace("\\", "/"))
+    name = re.sub(r'[\x00-\x1f\x7f"]', "", unicodedata.normalize("NFC", name)).strip().lstrip(".")
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem.strip() and re.fullmatch(r"\w{1,10}", extension):
+        name = stem
+    return (name.strip()[:196] or default) + ".pdf"
 
 
 def delete(kind: str, name: str | None) -> None:

@@ -4,6 +4,7 @@ read dates, times and money the way Vietnamese users write them, choices and val
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -25,11 +26,26 @@ WTFORMS_MESSAGES = (
     _l("Invalid URL."),
     _l("Not a valid choice."),
     _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
+    _l("'%(value)s' is not a valid choice for this field."),
+    _l("'%(value)s' are not valid choices for this field."),
+    _l("Invalid value, must be one of: %(values)s."),
+    _l("Invalid value, can't be any of: %(values)s."),
     _l("Not a valid integer value."),
     _l("Not a valid decimal value."),
     _l("Not a valid float value."),
     _l("Not a valid date value."),
     _l("Not a valid datetime value."),
+    _l("Not a valid time value."),
+    _l("Not a valid week value."),
+    _l("Date must be at least %(min)s."),
+    _l("Date must be at most %(max)s."),
+    _l("Date must be between %(min)s and %(max)s."),
+    _l("Invalid IP address."),
+    _l("Invalid Mac address."),
+    _l("Invalid UUID."),
+    _l("This field cannot be edited."),
+    _l("This field is disabled and cannot have a value."),
     _l("Number must be at least %(min)s."),
     _l("Number must be at most %(max)s."),
     _l("Number must be between %(min)s and %(max)s."),
@@ -43,6 +59,11 @@ WTFORMS_MESSAGES = (
     lazy_ngettext(
         "Field must be at least %(min)d character long.",
         "Field must be at least %(min)d characters long.",
+        2,
+    ),
+    lazy_ngettext(
+        "Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long.",
         2,
     ),
 )
@@ -59,28 +80,46 @@ class _WTFormsTranslations:
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"\r\n?")
+_LINE_BREAKS_IN_A_LINE = re.compile(r"\s*[\r\n]+\s*")
 
 
 def clean_text(value: Any) -> Any:
-    """Typed text without surrounding blanks or control characters (a NUL breaks PostgreSQL)."""
+    """Typed text, composed (NFC), without surrounding blanks or control characters (a NUL
+    breaks PostgreSQL); line breaks are "\n", as the browser counts them against maxlength.
+
+    Some keyboards (and macOS) send Vietnamese decomposed: "ễ" as "e" and two combining
+    marks. Composed, the same name is the same string and searches find it.
+    """
     if isinstance(value, str):
-        return _CONTROL_CHARACTERS.sub("", value).strip()
+        value = unicodedata.normalize("NFC", value)
+        return _CONTROL_CHARACTERS.sub("", _LINE_BREAKS.sub("\n", value)).strip()
     return value
 
 
-class _RequiredText(InputRequired):
-    """Sent, and not blank once cleaned: "   " is not a name."""
+def clean_line(value: Any) -> Any:
+    """`clean_text` for a single line: a line break becomes a space (a startup name ends up
+    in an email subject, where CR or LF would break the headers)."""
+    value = clean_text(value)
+    if isinstance(value, str):
+        return _LINE_BREAKS_IN_A_LINE.sub(" ", value)
+    return value
+
+
+class _Required(InputRequired):
+    """Sent, and not blank once cleaned: "   " is not a name, nor a date. For numbers and
+    choices, 0 is a value."""
 
     def __call__(self, form: Any, field: Any) -> None:
         super().__call__(form, field)
-        if not field.data:
+        raw = field.raw_data[0] if field.raw_data else None
+        if (isinstance(raw, str) and not clean_text(raw)) or field.data == "":
             field.errors[:] = []
             raise StopValidation(self.message)
 
 
-# Numbers and choices: required means a value was sent (0 is a valid score).
-REQUIRED = InputRequired(message=_l("This field is required."))
-REQUIRED_TEXT = _RequiredText(message=_l("This field is required."))
+REQUIRED = _Required(message=_l("This field is required."))
+REQUIRED_TEXT = REQUIRED
 
 
 def optional_int(value: object) -> int | None:
@@ -108,12 +147,14 @@ class _TranslatedMeta:
         return _WTFormsTranslations()
 
     def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-        """Every text field (not passwords) is cleaned by `clean_text` before validation."""
+        """Every text field (not passwords) is cleaned before validation: `clean_text` for a
+        text area, `clean_line` for the others."""
         field_class = unbound_field.field_class
         if issubclass(field_class, wtforms.StringField) and not issubclass(
             field_class, wtforms.PasswordField
         ):
-            filters = (clean_text, *(unbound_field.kwargs.get("filters") or ()))
+            clean = clean_text if issubclass(field_class, wtforms.TextAreaField) else clean_line
+            filters = (clean, *(unbound_field.kwargs.get("filters") or ()))
             return unbound_field.bind(form=form, filters=filters, **options)
         return unbound_field.bind(form=form, **options)
 
@@ -197,16 +238,26 @@ class DateTimeField(_TextParsed):
         return format_datetime(value)
 
 
-class MoneyField(_TextParsed):
-    """Whole VND: "1.000.000", "1 000 000", "1000000 ₫" all read as 1000000."""
+_CURRENCY = re.compile(r"\s*(₫|đ|vnđ|vnd)$", re.IGNORECASE)
+_WHOLE_VND = re.compile(r"\d+|\d{1,3}(\.\d{3})+|\d{1,3}( \d{3})+")
 
-    error_message = _l("Write a whole amount in VND, for example 500.000.000.")
+
+class MoneyField(_TextParsed):
+    """Whole VND: "1.000.000", "1 000 000", "1000000 ₫" all read as 1000000.
+
+    Nothing else: "1.5" or "1,500,000" could be read several ways (and "1.5" once saved 15 ₫),
+    so anything but groups of three after a dot or a space is refused.
+    """
+
+    error_message = _l(
+        "Write a whole amount in VND, with dots between thousands, for example 1.500.000.000."
+    )
 
     def parse(self, text: str) -> int:
-        digits = re.sub(r"[.\s ₫]|VND|đ", "", text, flags=re.IGNORECASE)
-        if not digits.isdigit():
+        number = _CURRENCY.sub("", re.sub(r"[\s\u00a0\u202f]+", " ", text))
+        if not _WHOLE_VND.fullmatch(number):
             raise ValueError(text)
-        value = int(digits)
+        value = int(re.sub(r"[. ]", "", number))
         if value > 10**15:
             raise ValueError(text)
         return value

@@ -37,10 +37,33 @@ def current_language() -> str:
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _shown(obj: Any, field: str) -> tuple[str, str]:
+    """(text, language) of obj.<field>_<language>: the current language's text, or the first
+    other language's when that one is empty."""
+    current = current_language()
+    for language in (current, *(code for code in LANGUAGE_NAMES if code != current)):
+        value = getattr(obj, f"{field}_{language}", None)
+        if value:
+            return value, language
+    return "", current
+
+
 def localized(obj: Any, field: str) -> str:
-    """obj.<field>_vi or obj.<field>_en by the current language, falling back to Vietnamese."""
-    value = getattr(obj, f"{field}_{current_language()}", None)
-    return value or getattr(obj, f"{field}_vi")
+    """obj.<field>_vi or obj.<field>_en by the current language, falling back to the other."""
+    return _shown(obj, field)[0]
+
+
+def fallback_language(obj: Any, field: str) -> str:
+    """The name of the language the text is shown in ("Tiếng Việt"), when it is not the
+    page's (the English text is empty); "" otherwise."""
+    text, language = _shown(obj, field)
+    return LANGUAGE_NAMES[language] if text and language != current_language() else ""
+
+
+def localized_marked(obj: Any, field: str) -> str:
+    """`localized`, followed by "(Tiếng Việt)" when it falls back: for labels and hints."""
+    other = fallback_language(obj, field)
+    return f"{localized(obj, field)} ({other})" if other else localized(obj, field)
 
 
 def to_local(moment: datetime) -> datetime:
@@ -64,6 +87,12 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def format_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M")
 
 
 def format_vnd(amount: int | None) -> str:
@@ -116,6 +145,8 @@ def init_app(app: Any) -> None:
     )
     app.jinja_env.globals.update(
         current_language=current_language,
+        fallback_language=fallback_language,
+        localized_marked=localized_marked,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         time_left=time_left,
     )

@@ -350,6 +350,6 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
 
     return Response(
         generate(),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -60,13 +60,28 @@ def queue_email(user: Any, template: str, **context: Any) -> OutboxMessage:
         text = render_template(f"email/{template}.txt", user=user, **context)
     subject, _, body = text.strip().partition("\n")
     message = OutboxMessage(
-        recipient=user.email, user_id=user.id, subject=subject.strip(), body=body.strip() + "\n"
+        recipient=user.email, user_id=user.id, subject=one_line(subject), body=body.strip() + "\n"
     )
     session = db.session
     session.add(message)
     if _kick_delivery not in session.info.get("on_commit", ()):
         on_commit(session, _kick_delivery)  # once per transaction, however many emails
     return message
+
+
+def one_line(text: str) -> str:
+    """Text for a header: any run of blanks, line breaks included, is one space, so that no
+    user text (a startup's name in a subject) can end a header or start another."""
+    return " ".join(text.split())
+
+
+def email_message(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = one_line(sender)
+    email["To"] = one_line(message.recipient)
+    email["Subject"] = one_line(message.subject)
+    email.set_content(message.body)
+    return email
 
 
 def _kick_delivery() -> None:
@@ -85,16 +100,19 @@ class LogTransport:
 
 
 class MemoryTransport:
-    """Keeps what was sent, for tests; `fail_next` makes the next sends raise."""
+    """Keeps what was sent, for tests (built as SMTP would, so that what would fail there
+    fails here); `fail_next` makes the next sends raise."""
 
     def __init__(self) -> None:
         self.sent: list[dict[str, str]] = []
+        self.emails: list[EmailMessage] = []
         self.fail_next = 0
 
     def send(self, message: OutboxMessage) -> None:
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError("simulated SMTP failure")
+        self.emails.append(email_message(message, current_app.config["MAIL_SENDER"]))
         self.sent.append(
             {"to": message.recipient, "subject": message.subject, "body": message.body}
         )
@@ -105,11 +123,7 @@ class SmtpTransport:
         self.config = config
 
     def send(self, message: OutboxMessage) -> None:
-        email = EmailMessage()
-        email["From"] = self.config["MAIL_SENDER"]
-        email["To"] = message.recipient
-        email["Subject"] = message.subject
-        email.set_content(message.body)
+        email = email_message(message, self.config["MAIL_SENDER"])
         with smtplib.SMTP(self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=30) as smtp:
             if self.config["MAIL_USE_TLS"]:
                 smtp.starttls()

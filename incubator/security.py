@@ -169,6 +169,13 @@ CSP = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# A PDF opened in the browser: Chrome's viewer embeds the file in a page of its own with
+# inline styles; nothing else may load, and no other site may frame it.
+PDF_CSP = (
+    "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
 
 # Pages that show an account's email without a login: kept out of caches too.
 PRIVATE_PUBLIC_PAGES = frozenset({"accounts.set_password", "accounts.confirm_email"})

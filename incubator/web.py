@@ -19,16 +19,21 @@ from incubator.errors import DomainError, TooManyAttempts
 class Outcome:
     ok: bool
     value: Any = None
+    message: str | None = None  # a refusal that names no field of the form
 
 
 def perform(
-    service: Callable[..., Any], *args: Any, form: FlaskForm | None = None, **kwargs: Any
+    service: Callable[..., Any],
+    *args: Any,
+    form: FlaskForm | None = None,
+    quiet: bool = False,
+    **kwargs: Any,
 ) -> Outcome:
     """Run one service call as one transaction.
 
     A domain error rolls everything back and becomes a message next to the
-    form field it names, or a flash message; NotFound, Forbidden and
-    TooManyAttempts go on to the error pages.
+    form field it names, or a flash message (`quiet`: only the outcome's message,
+    for answers in JSON); NotFound, Forbidden and TooManyAttempts go on to the error pages.
     """
     try:
         value = run(service, *args, **kwargs)
@@ -37,9 +42,10 @@ def perform(
     except DomainError as error:
         if form is not None and error.field and error.field in form:
             form[error.field].errors = [*form[error.field].errors, error.message]
-        else:
+            return Outcome(False)
+        if not quiet:
             flash(error.message, "error")
-        return Outcome(False)
+        return Outcome(False, message=error.message)
     return Outcome(True, value)
 
 
@@ -63,10 +69,13 @@ def safe_next(target: str | None) -> str:
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """A full link for emails, which are rendered with or without a request."""
-    from flask import current_app
+    from flask import current_app, has_request_context, request
 
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    base = current_app.config["BASE_URL"]
+    if current_app.config.get("BASE_URL_FROM_REQUEST") and has_request_context():
+        base = request.host_url
+    return base.rstrip("/") + path
 
 
 def flash_form_errors(form: FlaskForm) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +18,8 @@ from incubator.db import db
 from incubator.programs.models import Program
 from incubator.reviews.models import Review
 from incubator.reviews.scoring import summary
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fresh_app(tmp_path: Any) -> Any:
@@ -108,3 +114,32 @@ def test_create_user(tmp_path: Any) -> None:
         assert unknown_center.exit_code != 0 and "HCM" in unknown_center.output
     finally:
         db.engine(app).dispose()
+
+
+def _flask(tmp_path: Any, *arguments: str) -> str:
+    environment = {
+        **os.environ,
+        "INCUBATOR_INSTANCE": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "INCUBATOR_CONFIG": "development",
+    }
+    environment.pop("DATABASE_URL", None)
+    done = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "flask", "--app", "incubator", *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    return done.stdout + done.stderr
+
+
+def test_make_run_prints_the_migrations_once_and_nothing_of_alembic_otherwise(
+    tmp_path: Any,
+) -> None:
+    """`make run` runs three commands; alembic's plugin lines used to fill each one."""
+    migrating = _flask(tmp_path, "init-db")
+    assert "setup plugin" not in migrating
+    assert migrating.count("Running upgrade  -> 0001") == 1
+    assert "alembic" not in _flask(tmp_path, "routes")

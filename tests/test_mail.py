@@ -3,11 +3,13 @@ emails in the recipient's language, and the background job backends."""
 
 from __future__ import annotations
 
+import email
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from email import policy
 from pathlib import Path
 from typing import Any
 
@@ -605,3 +607,36 @@ def test_rq_backend_schedules_a_retry_after_a_failure(
     assert message.status is MailStatus.PENDING
     assert message.attempts == 1
     registry.remove(registry.get_job_ids()[0], delete_job=True)
+
+
+def test_user_text_cannot_break_the_email_headers(
+    app: Flask, make_application: Any, make_user: Any, manager_of: Any, outbox: MemoryTransport
+) -> None:
+    """A startup named "A\\rB" (typed before forms cleaned it) once made the reviewer's
+    email fail on every attempt: "Header values may not contain linefeed or carriage return"."""
+    from incubator.accounts.models import Role
+    from incubator.applications.stages import Stage
+    from incubator.reviews import services as reviews
+
+    application = make_application(Stage.SUBMITTED)
+    mentor = make_user(Role.MENTOR, name="Mentor\r\nBcc: evil@example.test")
+    with app.app_context():
+        db.session.get(type(application), application.id).startup.name = "A\rB\nBcc: x@y.test"
+        db.session.commit()
+        with db.transaction():
+            reviews.assign(
+                db.session.merge(manager_of("BIIC")),
+                db.session.get(type(application), application.id),
+                db.session.get(User, mentor.id),
+            )
+        assert db.session.scalar(select(OutboxMessage.last_error)) is None
+    [to_mentor] = [e for e in outbox.emails if e["To"] == mentor.email]
+    sent = email.message_from_string(to_mentor.as_string(), policy=policy.default)
+    assert "Bcc" not in sent and sent["To"] == mentor.email
+    assert sent["Subject"].endswith(": A B")
+
+
+def test_a_stored_subject_with_a_line_break_is_still_sent(ctx: Flask) -> None:
+    message = OutboxMessage(recipient="a@example.test\r\n", subject="Một\r\nhai", body="x\n")
+    sent = mail.email_message(message, "incubator@localhost")
+    assert sent["Subject"] == "Một hai" and sent["To"] == "a@example.test"

@@ -110,3 +110,45 @@ def test_accounts_made_before_0004_count_as_confirmed(empty_database: str) -> No
             assert all(user.email_confirmed for user in users)
     finally:
         db.engine(app).dispose()
+
+
+def test_bilingual_texts_keep_the_vietnamese_text(empty_database: str) -> None:
+    """0006: descriptions and criteria move to their `_vi` columns; English starts empty."""
+    app = create_app("testing", DATABASE_URL=empty_database)
+    try:
+        migrate.upgrade(app, "0005")
+        with db.engine(app).begin() as connection:
+            center = connection.execute(text("SELECT min(id) FROM centers")).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO programs (id, center_id, name_vi, name_en, kind, description,"
+                    " opens_at, closes_at, capacity, status, created_at) VALUES (1, :center,"
+                    " 'Ươm tạo', 'Incubation', 'incubation', 'Sáu tháng', :opens, :closes, 5,"
+                    " 'draft', :opens)"
+                ),
+                {"center": center, "opens": "2026-01-01 00:00:00+00", "closes": "2026-02-01"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO rubric_criteria (program_id, position, name, description,"
+                    " weight, max_score) VALUES (1, 0, 'Đội ngũ', 'Kinh nghiệm', 1, 5)"
+                )
+            )
+        migrate.upgrade(app)
+        with db.engine(app).connect() as connection:
+            assert connection.execute(
+                text("SELECT description_vi, description_en FROM programs")
+            ).one() == ("Sáu tháng", "")
+            assert connection.execute(
+                text("SELECT name_vi, name_en, description_vi, description_en FROM rubric_criteria")
+            ).one() == ("Đội ngũ", "", "Kinh nghiệm", "")
+        migrate.downgrade(app, "0005")
+        with db.engine(app).connect() as connection:
+            assert connection.execute(
+                text(
+                    "SELECT p.description, c.name, c.description FROM programs p"
+                    " JOIN rubric_criteria c ON c.program_id = p.id"
+                )
+            ).one() == ("Sáu tháng", "Đội ngũ", "Kinh nghiệm")
+    finally:
+        db.engine(app).dispose()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -30,7 +30,6 @@ class ApplicationForm(Form):
     traction = _answer("traction")
     team = _answer("team")
     funding_need_vnd = MoneyField(ANSWER_LABELS["funding_need_vnd"], validators=[Optional()])
-    deck = FileField(_l("Pitch deck (PDF, at most 20 MB)"))
 
     def to_answers(self) -> Answers:
         return Answers(
@@ -41,6 +40,15 @@ class ApplicationForm(Form):
             team=self.team.data or "",
             funding_need_vnd=self.funding_need_vnd.data,
         )
+
+
+class DeckForm(Form):
+    """The pitch deck has a form of its own: the answers never wait on, or fail with, a file."""
+
+    deck = FileField(
+        _l("Pitch deck (PDF, at most 20 MB)"),
+        validators=[FileRequired(message=_l("Choose a PDF file."))],
+    )
 
 
 class StartForm(Form):

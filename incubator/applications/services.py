@@ -175,21 +175,27 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
     return application
 
 
-def save_draft(
-    actor: User, application: Application, answers: Answers, deck: Upload | None
-) -> Application:
-    """Save what the founder typed; a bad deck refuses the whole save (the form keeps the text)."""
+def _editable_by(actor: User, application: Application) -> None:
     if Capacity.FOUNDER not in capacities_of(actor, application):
         raise NotFound("application")
     if not application.editable:
         raise DomainError(_("A submitted application can no longer be changed."))
+
+
+def save_draft(actor: User, application: Application, answers: Answers) -> Application:
+    """Save what the founder typed (the save button, or the page's autosave while typing).
+
+    Saving the same answers again writes nothing, so autosave does not fill the audit log.
+    """
+    _editable_by(actor, application)
     if answers.funding_need_vnd is not None and answers.funding_need_vnd < 0:
         raise DomainError(_("The amount cannot be negative."), field="funding_need_vnd")
-    for name in ANSWER_FIELDS:
-        setattr(application, name, getattr(answers, name).strip())
-    application.funding_need_vnd = answers.funding_need_vnd
-    if deck is not None:
-        _replace_deck(application, deck)
+    values = {name: getattr(answers, name).strip() for name in ANSWER_FIELDS}
+    values["funding_need_vnd"] = answers.funding_need_vnd
+    if all(getattr(application, name) == value for name, value in values.items()):
+        return application
+    for name, value in values.items():
+        setattr(application, name, value)
     application.updated_at = utcnow()
     audit.record(actor, "application.saved", application)
     return application
@@ -203,12 +209,10 @@ class Submission:
     refusal: str = ""
 
 
-def submit_draft(
-    actor: User, application: Application, answers: Answers, deck: Upload | None
-) -> Submission:
+def submit_draft(actor: User, application: Application, answers: Answers) -> Submission:
     """Save what the founder typed, then submit it, in one transaction. A refused submission
     (incomplete, call closed) keeps the saved draft and says why."""
-    save_draft(actor, application, answers, deck)
+    save_draft(actor, application, answers)
     try:
         with db.session.begin_nested():
             move(actor, application, Stage.SUBMITTED)
@@ -217,7 +221,9 @@ def submit_draft(
     return Submission(submitted=True)
 
 
-def _replace_deck(application: Application, deck: Upload) -> None:
+def upload_deck(actor: User, application: Application, deck: Upload) -> Application:
+    """Replace the pitch deck; on its own, so that a refused file never costs typed answers."""
+    _editable_by(actor, application)
     stored = files.store_pdf(
         DECKS, deck.stream, deck.filename, current_app.config["PITCH_DECK_MAX_BYTES"], field="deck"
     )
@@ -228,7 +234,9 @@ def _replace_deck(application: Application, deck: Upload) -> None:
     application.deck_file = stored.name
     application.deck_filename = stored.original_name
     application.deck_size = stored.size
-    application.deck_uploaded_at = utcnow()
+    application.deck_uploaded_at = application.updated_at = utcnow()
+    audit.record(actor, "application.deck_uploaded", application)
+    return application
 
 
 def missing_parts(application: Application) -> list[str]:

@@ -2,24 +2,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
 from incubator.applications import services
-from incubator.applications.forms import ANSWER_HINTS, ApplicationForm, MoveForm, StartForm
+from incubator.applications.forms import (
+    ANSWER_HINTS,
+    ApplicationForm,
+    DeckForm,
+    MoveForm,
+    StartForm,
+)
 from incubator.applications.lists import MINE, RANKING, score_from_text
+from incubator.applications.models import Application
 from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
 from incubator.enums import parse_enum
+from incubator.files import pdf_name
 from incubator.forms import options
+from incubator.i18n import format_time
 from incubator.lists import query_filters
 from incubator.programs.services import managed_program, visible_program
-from incubator.security import logged_in, roles
+from incubator.security import PDF_CSP, logged_in, roles
 from incubator.startups.models import Sector
 from incubator.startups.services import member_startup, startups_of
-from incubator.web import flash_form_errors, perform, safe_next
+from incubator.web import Outcome, flash_form_errors, perform, safe_next
 
 bp = Blueprint("applications", __name__)
 
@@ -31,6 +49,9 @@ bp = Blueprint("applications", __name__)
 @roles(Role.FOUNDER)
 def apply(program_id: int) -> Any:
     program = visible_program(current_user, program_id)
+    if not program.is_open():
+        flash(_("This call is not open for applications."), "info")
+        return redirect(url_for("programs.call", program_id=program.id))
     startups = startups_of(current_user)
     if not startups:
         flash(_("Create your startup profile first; every application reuses it."), "info")
@@ -67,6 +88,19 @@ def view(application_id: int) -> Any:
     )
 
 
+def _edit_page(
+    application: Application, form: ApplicationForm, deck_form: DeckForm | None = None
+) -> str:
+    return render_template(
+        "applications/edit.html",
+        application=application,
+        form=form,
+        deck_form=deck_form or DeckForm(formdata=None),
+        hints=ANSWER_HINTS,
+        missing=services.missing_parts(application),
+    )
+
+
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def edit(application_id: int) -> Any:
@@ -76,11 +110,9 @@ def edit(application_id: int) -> Any:
         return redirect(url_for("applications.view", application_id=application.id))
     form = ApplicationForm(obj=application)
     if form.validate_on_submit():
-        upload = form.deck.data
-        deck = Upload(upload.stream, upload.filename or "") if upload and upload.filename else None
         submitting = request.form.get("action") == "submit"
         service = services.submit_draft if submitting else services.save_draft
-        saved = perform(service, current_user, application, form.to_answers(), deck, form=form)
+        saved = perform(service, current_user, application, form.to_answers(), form=form)
         if saved.ok and submitting and saved.value.submitted:
             flash(
                 _("Your application is submitted. We have emailed you a confirmation."), "success"
@@ -93,26 +125,70 @@ def edit(application_id: int) -> Any:
             return redirect(url_for("applications.edit", application_id=application.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields; nothing was saved yet."), "error")
-    return render_template(
-        "applications/edit.html",
-        application=application,
-        form=form,
-        hints=ANSWER_HINTS,
-        missing=services.missing_parts(application),
+    return _edit_page(application, form)
+
+
+@bp.post("/applications/<int:application_id>/autosave")
+@roles(Role.FOUNDER)
+def autosave(application_id: int) -> Any:
+    """The edit page saves the answers in the background while the founder types (JSON)."""
+    application = services.founder_application(current_user, application_id)
+    form = ApplicationForm()
+    outcome = Outcome(False)
+    if form.validate_on_submit():
+        outcome = perform(
+            services.save_draft, current_user, application, form.to_answers(), form=form, quiet=True
+        )
+        if outcome.ok:
+            saved_at = format_time(application.updated_at)
+            return jsonify(saved=True, message=_("Saved at %(time)s", time=saved_at))
+    message = outcome.message or _("Not saved yet: please correct the marked fields.")
+    # 200: the page asked and got its answer ("not saved, because"); the browser's console
+    # stays for real failures
+    return jsonify(saved=False, message=message, errors=form.errors)
+
+
+@bp.post("/applications/<int:application_id>/deck/upload")
+@roles(Role.FOUNDER)
+def upload_deck(application_id: int) -> Any:
+    application = services.founder_application(current_user, application_id)
+    deck_form = DeckForm()
+    if deck_form.validate_on_submit():
+        upload = deck_form.deck.data
+        deck = Upload(upload.stream, upload.filename or "")
+        if perform(services.upload_deck, current_user, application, deck, form=deck_form).ok:
+            flash(_("The pitch deck is saved."), "success")
+            return redirect(url_for("applications.edit", application_id=application.id))
+    if not application.editable:
+        return redirect(url_for("applications.view", application_id=application.id))
+    return _edit_page(application, ApplicationForm(obj=application, formdata=None), deck_form)
+
+
+def _send_deck(application_id: int, *, inline: bool) -> Any:
+    application, path = services.readable_deck(current_user, application_id)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=not inline,
+        download_name=pdf_name(application.deck_filename, "pitch-deck"),
+        max_age=0,
     )
+    if inline:
+        response.headers["Content-Security-Policy"] = PDF_CSP
+    return response
 
 
 @bp.get("/applications/<int:application_id>/deck")
 @logged_in
 def deck(application_id: int) -> Any:
-    application, path = services.readable_deck(current_user, application_id)
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=application.deck_filename or "pitch-deck.pdf",
-        max_age=0,
-    )
+    return _send_deck(application_id, inline=False)
+
+
+@bp.get("/applications/<int:application_id>/deck/view")
+@logged_in
+def view_deck(application_id: int) -> Any:
+    """The deck in the browser's PDF viewer, for reading it without a download."""
+    return _send_deck(application_id, inline=True)
 
 
 @bp.post("/applications/<int:application_id>/move")

@@ -78,7 +78,7 @@ def program(
         name_vi=names[0],
         name_en=names[1],
         kind=kind,
-        description=(
+        description_vi=(
             "Chương trình dành cho các dự án khởi nghiệp đổi mới sáng tạo tại Bình Dương: "
             "6 tháng ươm tạo với chuyên gia cố vấn, sử dụng Fablab, kết nối nhà đầu tư và "
             "Demo Day cuối khóa.\nHỗ trợ miễn phí chỗ làm việc tại Trung tâm."
@@ -95,8 +95,8 @@ def program(
         program.criteria.append(
             RubricCriterion(
                 position=position,
-                name=name,
-                description=description,
+                name_vi=name,
+                description_vi=description,
                 weight=weight,
                 max_score=max_score,
             )

@@ -36,18 +36,29 @@ def _criterion_id(text: str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
+def _criterion_name(label: Any) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=200)])
+
+
+def _criterion_description(label: Any) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=1000)])
+
+
 class CriterionForm(SubForm):
     id = HiddenField()
-    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
-    description = StringField(
-        _l("What reviewers look at"), validators=[Optional(), Length(max=1000)]
-    )
+    name_vi = _criterion_name(_l("Criterion (Vietnamese)"))
+    name_en = _criterion_name(_l("Criterion (English)"))
+    description_vi = _criterion_description(_l("What reviewers look at (Vietnamese)"))
+    description_en = _criterion_description(_l("What reviewers look at (English)"))
     weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=1, max=100)])
     max_score = IntegerField(_l("Max score"), validators=[Optional(), NumberRange(min=1, max=100)])
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        if self.name.data and self.name.data.strip():
+        if not self.name_vi.data and (self.name_en.data or self.description_en.data):
+            self.name_vi.errors = [*self.name_vi.errors, _l("This field is required.")]
+            ok = False
+        if self.name_vi.data:
             for part in (self.weight, self.max_score):
                 if part.data is None and not part.errors:
                     part.errors = [*part.errors, _l("This field is required.")]
@@ -60,7 +71,12 @@ class ProgramForm(Form):
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[REQUIRED_TEXT, Length(max=200)])
     kind = SelectField(_l("Kind"), choices=options(ProgramKind.choices()))
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    description_vi = TextAreaField(
+        _l("Description (Vietnamese)"), validators=[Optional(), Length(max=10000)]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Optional(), Length(max=10000)]
+    )
     opens_at = DateTimeField(_l("Applications open (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])
     closes_at = DateTimeField(_l("Applications close (dd/mm/yyyy hh:mm)"), validators=[REQUIRED])
     starts_on = DateField(_l("Program starts (dd/mm/yyyy)"), validators=[Optional()])
@@ -72,7 +88,7 @@ class ProgramForm(Form):
 
     def with_blank_rows(self) -> ProgramForm:
         """Room to add criteria without JavaScript: a few empty rows after the existing ones."""
-        blanks = sum(1 for entry in self.criteria if not (entry.form.name.data or "").strip())
+        blanks = sum(1 for entry in self.criteria if not entry.form.name_vi.data)
         for _i in range(max(0, BLANK_CRITERIA_ROWS - blanks)):
             self.criteria.append_entry()
         return self
@@ -83,7 +99,8 @@ class ProgramForm(Form):
             name_vi=self.name_vi.data,
             name_en=self.name_en.data,
             kind=ProgramKind(self.kind.data),
-            description=self.description.data or "",
+            description_vi=self.description_vi.data or "",
+            description_en=self.description_en.data or "",
             opens_at=self.opens_at.data,
             closes_at=self.closes_at.data,
             starts_on=self.starts_on.data,
@@ -92,13 +109,15 @@ class ProgramForm(Form):
             criteria=[
                 CriterionData(
                     id=_criterion_id(entry.form.id.data),
-                    name=entry.form.name.data.strip(),
-                    description=entry.form.description.data or "",
+                    name_vi=entry.form.name_vi.data,
+                    name_en=entry.form.name_en.data or "",
+                    description_vi=entry.form.description_vi.data or "",
+                    description_en=entry.form.description_en.data or "",
                     weight=entry.form.weight.data,
                     max_score=entry.form.max_score.data,
                 )
                 for entry in self.criteria
-                if (entry.form.name.data or "").strip()
+                if entry.form.name_vi.data
             ],
         )
 

@@ -39,7 +39,19 @@ labelled(
 )
 
 
-class Program(Base):
+class _Bilingual:
+    """`name` and `description` in the page's language, from their _vi and _en columns."""
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+
+class Program(_Bilingual, Base):
     """An intake call and the cohort that comes out of it."""
 
     __tablename__ = "programs"
@@ -57,7 +69,8 @@ class Program(Base):
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ProgramKind] = mapped_column(enum_column(ProgramKind, "kind"))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     starts_on: Mapped[date | None]
@@ -79,10 +92,6 @@ class Program(Base):
     )
     created_by: Mapped[User | None] = relationship()
 
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.status is ProgramStatus.PUBLISHED and self.opens_at <= now < self.closes_at
@@ -92,7 +101,7 @@ class Program(Base):
         return self.review_closed_at is not None
 
 
-class RubricCriterion(Base):
+class RubricCriterion(_Bilingual, Base):
     __tablename__ = "rubric_criteria"
     __table_args__ = (
         CheckConstraint("weight > 0", name="weight_positive"),
@@ -104,8 +113,10 @@ class RubricCriterion(Base):
         ForeignKey("programs.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(default=0)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[int]
     max_score: Mapped[int]
 

@@ -16,16 +16,19 @@ from incubator.centers.models import Center
 from incubator.db import contains_text, db, utcnow
 from incubator.enums import parse_enum
 from incubator.errors import DomainError, Forbidden, NotFound
+from incubator.i18n import to_local
 from incubator.programs.models import Program, ProgramKind, ProgramStatus, RubricCriterion
 
 
 @dataclass
 class CriterionData:
-    name: str
-    description: str
+    name_vi: str
+    description_vi: str
     weight: int
     max_score: int
     id: int | None = None
+    name_en: str = ""
+    description_en: str = ""
 
 
 @dataclass
@@ -34,12 +37,13 @@ class ProgramData:
     name_vi: str
     name_en: str
     kind: ProgramKind
-    description: str
-    opens_at: datetime
-    closes_at: datetime
+    description_vi: str
+    description_en: str
+    opens_at: datetime | None
+    closes_at: datetime | None
     starts_on: date | None
     ends_on: date | None
-    capacity: int
+    capacity: int | None
     criteria: Sequence[CriterionData]
 
 
@@ -68,16 +72,38 @@ def visible_program(actor: Any, program_id: int) -> Program:
     return program
 
 
-def _check(data: ProgramData) -> None:
+def _minutes(*moments: datetime) -> tuple[datetime, ...]:
+    """As precise as the form writes them (dd/mm/yyyy hh:mm)."""
+    return tuple(moment.replace(second=0, microsecond=0) for moment in moments)
+
+
+def _check(data: ProgramData, program: Program | None = None) -> None:
+    """Refuse what cannot work. A program already saved keeps its past window: only a newly
+    set window must not be over already."""
+    for name in ("opens_at", "closes_at", "capacity"):
+        if getattr(data, name) is None:
+            raise DomainError(_("This field is required."), field=name)
     if data.closes_at <= data.opens_at:
         raise DomainError(_("The call must close after it opens."), field="closes_at")
+    window_changed = program is None or _minutes(program.opens_at, program.closes_at) != _minutes(
+        data.opens_at, data.closes_at
+    )
+    if window_changed and data.closes_at <= utcnow():
+        raise DomainError(
+            _("The application window is already over: founders could never apply."),
+            field="closes_at",
+        )
+    if data.starts_on and data.starts_on < to_local(data.closes_at).date():
+        raise DomainError(
+            _("The program cannot start before applications close."), field="starts_on"
+        )
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise DomainError(_("The program must end after it starts."), field="ends_on")
     if data.capacity < 1:
         raise DomainError(_("The capacity must be at least 1."), field="capacity")
     if not data.criteria:
         raise DomainError(_("Add at least one rubric criterion."), field="criteria")
-    names = [c.name.strip().lower() for c in data.criteria]
+    names = [c.name_vi.strip().lower() for c in data.criteria]
     if len(set(names)) != len(names):
         raise DomainError(_("Two criteria have the same name."), field="criteria")
 
@@ -102,8 +128,10 @@ def _apply_rubric(program: Program, criteria: Sequence[CriterionData]) -> None:
         if criterion is None:
             criterion = RubricCriterion()
         criterion.position = position
-        criterion.name = data.name.strip()
-        criterion.description = data.description.strip()
+        criterion.name_vi = data.name_vi.strip()
+        criterion.name_en = data.name_en.strip()
+        criterion.description_vi = data.description_vi.strip()
+        criterion.description_en = data.description_en.strip()
         criterion.weight = data.weight
         criterion.max_score = data.max_score
         kept.append(criterion)
@@ -126,7 +154,7 @@ def update_program(actor: User, program: Program, data: ProgramData) -> Program:
     require_manager(actor, program.center_id)
     if data.center_id != program.center_id:
         raise DomainError(_("A program cannot move to another center."), field="center_id")
-    _check(data)
+    _check(data, program)
     _fill(program, data)
     _apply_rubric(program, data.criteria)
     audit.record(actor, "program.updated", program)
@@ -137,7 +165,8 @@ def _fill(program: Program, data: ProgramData) -> None:
     program.name_vi = data.name_vi.strip()
     program.name_en = data.name_en.strip()
     program.kind = data.kind
-    program.description = data.description.strip()
+    program.description_vi = data.description_vi.strip()
+    program.description_en = data.description_en.strip()
     program.opens_at = data.opens_at
     program.closes_at = data.closes_at
     program.starts_on = data.starts_on

@@ -8,6 +8,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.forms import REQUIRED, Form, optional_int, options
+from incubator.i18n import localized_marked
 from incubator.programs.models import Program
 from incubator.reviews.services import ScoreInput
 
@@ -57,7 +58,7 @@ def score_form(program: Program, review: Any) -> Form:
             ScoreForm,
             f"score_{criterion.id}",
             IntegerField(
-                criterion.name,
+                localized_marked(criterion, "name"),
                 default=existing.score if existing else None,
                 validators=[REQUIRED, NumberRange(min=0, max=criterion.max_score)],
             ),

@@ -92,7 +92,8 @@ def test_saving_a_draft_keeps_the_answers_and_a_pdf_deck(ctx: Any, make_applicat
     application = make_application(complete=False)
     founder = founder_of(application)
     answers = Answers(problem="Vấn đề", funding_need_vnd=1_000_000)
-    services.save_draft(founder, application, answers, pdf())
+    services.save_draft(founder, application, answers)
+    services.upload_deck(founder, application, pdf())
     with db.transaction():
         pass
     stored = db.session.get(Application, application.id, populate_existing=True)
@@ -109,27 +110,25 @@ def test_saving_a_draft_keeps_the_answers_and_a_pdf_deck(ctx: Any, make_applicat
         (b"%PDF-1.4 truncated without end marker", "not a PDF"),
     ],
 )
-def test_a_bad_deck_refuses_the_whole_save_and_leaves_no_file(
+def test_a_bad_deck_is_refused_and_leaves_no_file(
     ctx: Any, make_application: Any, content: bytes, message: str
 ) -> None:
     application = make_application(complete=False)
     founder = founder_of(application)
     before = deck_files(ctx)
     with pytest.raises(DomainError) as error, db.transaction():
-        services.save_draft(
-            founder, application, Answers(problem="mới"), Upload(io.BytesIO(content), "deck.pdf")
-        )
+        services.upload_deck(founder, application, Upload(io.BytesIO(content), "deck.pdf"))
     assert error.value.field == "deck"
     assert message in error.value.message
     assert deck_files(ctx) == before
-    assert db.session.get(Application, application.id, populate_existing=True).problem == ""
+    assert db.session.get(Application, application.id, populate_existing=True).deck_file is None
 
 
 def test_an_oversized_deck_is_refused(ctx: Any, make_application: Any) -> None:
     ctx.config["PITCH_DECK_MAX_BYTES"] = 2000
     application = make_application(complete=False)
     with pytest.raises(DomainError) as error, db.transaction():
-        services.save_draft(founder_of(application), application, Answers(), pdf(size_padding=5000))
+        services.upload_deck(founder_of(application), application, pdf(size_padding=5000))
     assert error.value.field == "deck"
     assert deck_files(ctx) == set()
 
@@ -140,7 +139,7 @@ def test_replacing_the_deck_removes_the_old_file_after_commit(
     application = make_application()
     old = application.deck_file
     with db.transaction():
-        services.save_draft(founder_of(application), application, Answers(**ANSWERS), pdf())
+        services.upload_deck(founder_of(application), application, pdf())
     assert old not in deck_files(ctx)
     assert application.deck_file in deck_files(ctx)
 
@@ -151,7 +150,7 @@ def test_a_failed_transaction_removes_the_new_file_and_keeps_the_old(
     application = make_application()
     old = application.deck_file
     with pytest.raises(RuntimeError), db.transaction():
-        services.save_draft(founder_of(application), application, Answers(**ANSWERS), pdf())
+        services.upload_deck(founder_of(application), application, pdf())
         raise RuntimeError("something later in the request failed")
     assert deck_files(ctx) == {old}
 
@@ -159,9 +158,7 @@ def test_a_failed_transaction_removes_the_new_file_and_keeps_the_old(
 def test_negative_funding_is_refused(ctx: Any, make_application: Any) -> None:
     application = make_application()
     with pytest.raises(DomainError) as error:
-        services.save_draft(
-            founder_of(application), application, Answers(funding_need_vnd=-1), None
-        )
+        services.save_draft(founder_of(application), application, Answers(funding_need_vnd=-1))
     assert error.value.field == "funding_need_vnd"
 
 
@@ -211,7 +208,9 @@ def test_submitting_records_everything_in_one_transaction(
 def test_a_submitted_application_is_read_only_for_founders(ctx: Any, make_application: Any) -> None:
     application = make_application(Stage.SUBMITTED)
     with pytest.raises(DomainError):
-        services.save_draft(founder_of(application), application, Answers(problem="sửa"), None)
+        services.save_draft(founder_of(application), application, Answers(problem="sửa"))
+    with pytest.raises(DomainError):
+        services.upload_deck(founder_of(application), application, pdf())
     assert application.problem == ANSWERS["problem"]
 
 

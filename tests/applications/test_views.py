@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from incubator.accounts.models import Role, User
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
+from incubator.audit import AuditEntry
 from incubator.db import db
 from incubator.files import minimal_pdf
 from tests.applications.fixtures import ANSWERS
@@ -24,10 +28,34 @@ def stored(app: Any, application_id: int) -> Application:
         return db.session.get(Application, application_id)
 
 
+@pytest.fixture
+def english_founder(
+    make_user: Any, make_startup: Any, make_application: Any, login: Any
+) -> Callable[..., tuple[Any, Application]]:
+    """english_founder(**application_options) -> (client, application) of a founder who reads
+    English."""
+
+    def make(**options: Any) -> tuple[Any, Application]:
+        founder = make_user(Role.FOUNDER, locale="en")
+        application = make_application(startup=make_startup(founder=founder), **options)
+        return login(founder), application
+
+    return make
+
+
 def draft_form(**changes: Any) -> dict[str, Any]:
     form: dict[str, Any] = dict(ANSWERS, funding_need_vnd="1.500.000.000", action="save")
     form.update(changes)
     return form
+
+
+def upload(client: Any, application: Any, data: bytes, name: str) -> Any:
+    application_id = getattr(application, "id", application)
+    return client.post(
+        f"/applications/{application_id}/deck/upload",
+        data={"deck": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_founder_applies_uploads_and_submits(
@@ -43,13 +71,9 @@ def test_founder_applies_uploads_and_submits(
         application_id = db.session.scalar(select(Application.id))
     assert response.headers["Location"].endswith(f"/applications/{application_id}/edit")
 
-    deck = (io.BytesIO(minimal_pdf("Deck")), "pitch.pdf")
-    response = client.post(
-        f"/applications/{application_id}/edit",
-        data=draft_form(deck=deck),
-        content_type="multipart/form-data",
-    )
+    response = client.post(f"/applications/{application_id}/edit", data=draft_form())
     assert response.status_code == 302
+    assert upload(client, application_id, minimal_pdf("Deck"), "pitch.pdf").status_code == 302
     saved = stored(app, application_id)
     assert saved.funding_need_vnd == 1_500_000_000 and saved.deck_filename == "pitch.pdf"
     edit_page = client.get(f"/applications/{application_id}/edit").get_data(as_text=True)
@@ -67,43 +91,10 @@ def test_founder_applies_uploads_and_submits(
     assert stored(app, application_id).problem == ANSWERS["problem"]
 
 
-def test_a_bad_upload_keeps_what_was_typed(app: Any, make_application: Any, login: Any) -> None:
-    application = make_application(complete=False)
-    client = founder_client(app, application, login)
-    response = client.post(
-        f"/applications/{application.id}/edit",
-        data=draft_form(problem="Nội dung mới gõ", deck=(io.BytesIO(b"GIF89a..."), "deck.pdf")),
-        content_type="multipart/form-data",
-    )
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Nội dung mới gõ" in html  # nothing typed is lost
-    assert 'id="deck-error"' in html
-    assert stored(app, application.id).problem == ""  # and nothing was saved half
-
-
-def test_a_too_large_request_gets_a_friendly_413(
-    app: Any, make_application: Any, login: Any
-) -> None:
-    app.config["MAX_CONTENT_LENGTH"] = 10_000
-    application = make_application(complete=False)
-    client = founder_client(app, application, login)
-    big = (io.BytesIO(b"%PDF-" + b"0" * 20_000 + b"%%EOF"), "big.pdf")
-    response = client.post(
-        f"/applications/{application.id}/edit",
-        data=draft_form(deck=big),
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 413
-    assert 'class="error-page"' in response.get_data(as_text=True)
-
-
 def test_submitting_an_incomplete_application_lists_what_is_missing(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+    app: Any, english_founder: Any
 ) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(complete=False, startup=make_startup(founder=founder))
-    client = login(founder)
+    client, application = english_founder(complete=False)
     response = client.post(
         f"/applications/{application.id}/edit",
         data={"problem": "Chỉ có vấn đề", "action": "submit"},
@@ -115,16 +106,11 @@ def test_submitting_an_incomplete_application_lists_what_is_missing(
     assert saved.stage is Stage.DRAFT and saved.problem == "Chỉ có vấn đề"  # the draft was kept
 
 
-def test_bad_money_is_explained(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
-) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(startup=make_startup(founder=founder))
-    html = (
-        login(founder)
-        .post(f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd="một tỷ"))
-        .get_data(as_text=True)
-    )
+def test_bad_money_is_explained(app: Any, english_founder: Any) -> None:
+    client, application = english_founder()
+    html = client.post(
+        f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd="một tỷ")
+    ).get_data(as_text=True)
     assert "Write a whole amount in VND" in html and 'value="một tỷ"' in html
 
 
@@ -303,15 +289,165 @@ def test_apply_without_a_startup_goes_to_the_profile_form(
 
 
 def test_a_second_application_to_the_same_program_is_refused(
-    app: Any, make_application: Any, make_user: Any, make_startup: Any, login: Any
+    app: Any, english_founder: Any
 ) -> None:
-    founder = make_user(Role.FOUNDER, locale="en")
-    application = make_application(startup=make_startup(founder=founder))
-    html = (
-        login(founder)
-        .post(f"/calls/{application.program_id}/apply", data={"startup_id": application.startup_id})
-        .get_data(as_text=True)
-    )
+    client, application = english_founder()
+    html = client.post(
+        f"/calls/{application.program_id}/apply", data={"startup_id": application.startup_id}
+    ).get_data(as_text=True)
     assert "has already applied to this program" in html
     with app.app_context():
         assert len(db.session.scalars(select(Application)).all()) == 1
+
+
+# ------------------------------------------------ money, decks, autosave
+
+
+def test_a_decimal_amount_is_refused_not_saved_as_something_else(
+    app: Any, english_founder: Any
+) -> None:
+    client, application = english_founder()
+    for typed in ("1.5", "1500000.75", "1,500,000"):
+        response = client.post(
+            f"/applications/{application.id}/edit", data=draft_form(funding_need_vnd=typed)
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Draft saved" not in html, typed
+        assert "for example 1.500.000.000" in html and f'value="{typed}"' in html
+        assert stored(app, application.id).funding_need_vnd == 500_000_000
+
+
+def test_the_deck_uploads_on_its_own_and_keeps_the_answers(
+    app: Any, make_application: Any, login: Any
+) -> None:
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    client.post(f"/applications/{application.id}/edit", data=draft_form(problem="Đã lưu"))
+    response = upload(client, application, minimal_pdf("Deck"), "pitch.pdf")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/applications/{application.id}/edit")
+    saved = stored(app, application.id)
+    assert saved.deck_filename == "pitch.pdf" and saved.problem == "Đã lưu"
+    # a bad file changes nothing and says why, next to the deck's own form
+    response = upload(client, application, b"GIF89a...", "other.pdf")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="deck-error"' in html
+    assert stored(app, application.id).deck_filename == "pitch.pdf"
+
+
+def test_the_answers_form_does_not_carry_the_deck(
+    app: Any, make_application: Any, login: Any
+) -> None:
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    html = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    answers = html[html.index('id="answers-form"') :]
+    answers = answers[: answers.index("</form>")]
+    assert 'name="deck"' not in answers and "multipart" not in answers
+    assert f'data-autosave="/applications/{application.id}/autosave"' in html
+    deck_form = html[html.index('id="deck-form"') :]
+    assert 'enctype="multipart/form-data"' in deck_form[:300]
+    assert f'data-max-bytes="{app.config["PITCH_DECK_MAX_BYTES"]}"' in deck_form
+
+
+def test_a_too_large_deck_loses_no_answers(app: Any, make_application: Any, login: Any) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    client.post(f"/applications/{application.id}/edit", data=draft_form(problem="Đã lưu"))
+    big = b"%PDF-" + b"0" * 20_000 + b"%%EOF"
+    response = upload(client, application, big, "big.pdf")
+    assert response.status_code == 413
+    assert 'class="error-page"' in response.get_data(as_text=True)
+    assert stored(app, application.id).problem == "Đã lưu"
+
+
+def test_answers_autosave_in_the_background(app: Any, english_founder: Any) -> None:
+    client, application = english_founder(complete=False)
+    url = f"/applications/{application.id}/autosave"
+    response = client.post(url, data=draft_form(problem="Đang gõ dở"))
+    assert response.status_code == 200 and response.is_json
+    assert response.json["saved"] is True
+    assert re.fullmatch(r"Saved at \d{2}:\d{2}", response.json["message"])
+    assert stored(app, application.id).problem == "Đang gõ dở"
+    # nothing new: nothing written, not even the audit log
+    with app.app_context():
+        entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    assert client.post(url, data=draft_form(problem="Đang gõ dở")).json["saved"] is True
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+    # a mistake is reported by field, and the rest waits for it
+    response = client.post(url, data=draft_form(problem="Khác", funding_need_vnd="1.5"))
+    assert response.status_code == 200 and response.json["saved"] is False
+    assert "funding_need_vnd" in response.json["errors"]
+    assert stored(app, application.id).problem == "Đang gõ dở"
+
+
+def test_autosave_after_submission_is_refused(app: Any, make_application: Any, login: Any) -> None:
+    application = make_application(Stage.SUBMITTED)
+    client = founder_client(app, application, login)
+    response = client.post(
+        f"/applications/{application.id}/autosave", data=draft_form(problem="muộn")
+    )
+    assert response.status_code == 200 and response.json["saved"] is False
+    assert response.json["message"]
+    assert stored(app, application.id).problem == ANSWERS["problem"]
+
+
+def test_long_answers_show_their_limit(app: Any, make_application: Any, login: Any) -> None:
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    html = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    assert html.count('maxlength="5000"') == 5
+    assert 'class="counter" data-for="problem"' in html and "0 / 5.000" in html
+
+
+def test_a_deck_is_always_a_pdf_by_name(
+    app: Any, make_application: Any, manager_of: Any, login: Any
+) -> None:
+    application = make_application(complete=False)
+    client = founder_client(app, application, login)
+    upload(client, application, minimal_pdf("Deck"), "page.html")
+    assert stored(app, application.id).deck_filename == "page.pdf"
+    with client.get(f"/applications/{application.id}/deck") as response:
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        assert "filename=page.pdf" in response.headers["Content-Disposition"]
+    # a name stored before this rule is served as a PDF too
+    with app.app_context():
+        db.session.get(Application, application.id).deck_filename = "old.html"
+        db.session.commit()
+    with client.get(f"/applications/{application.id}/deck") as response:
+        assert "filename=old.pdf" in response.headers["Content-Disposition"]
+
+
+def test_reviewers_and_managers_open_the_deck_in_the_browser(
+    app: Any, make_application: Any, manager_of: Any, login: Any, as_role: Any
+) -> None:
+    application = make_application(Stage.SUBMITTED)
+    manager = login(manager_of("BIIC"))
+    page = manager.get(f"/manage/applications/{application.id}").get_data(as_text=True)
+    view_url = f"/applications/{application.id}/deck/view"
+    assert f'href="{view_url}"' in page and f'href="/applications/{application.id}/deck"' in page
+    with manager.get(view_url) as response:
+        assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert response.headers["Content-Disposition"].startswith("inline")
+        assert "filename=deck.pdf" in response.headers["Content-Disposition"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert as_role("manager", center="SMIC")[0].get(view_url).status_code == 404
+    assert app.test_client().get(view_url).status_code == 302
+
+
+def test_applying_to_a_closed_call_says_it_is_closed(
+    app: Any, make_program: Any, make_startup: Any, make_user: Any, login: Any
+) -> None:
+    founder = make_user(Role.FOUNDER, locale="en")
+    make_startup(founder=founder)
+    program = make_program(is_open=False)
+    client = login(founder)
+    response = client.get(f"/calls/{program.id}/apply", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "This call is not open for applications." in html
+    assert 'name="startup_id"' not in html

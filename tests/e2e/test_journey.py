@@ -295,11 +295,10 @@ def apply_and_submit(
     application_id = int(match.group(1))
     assert reader.application_stage(application_id) == "draft"
 
-    # Fill every section, save the draft with the deck
+    # Fill every section and save the draft; then the deck, on its own form
     for name, text in ANSWERS.items():
         page.fill(f"textarea[name={name}]", text)
     page.fill("input[name=funding_need_vnd]", FUNDING)
-    page.set_input_files("input[name=deck]", str(deck))
     screenshot(page, "04-application-filled")
     submit(page, "#save-draft")
     assert path_of(page, base_url) == f"/applications/{application_id}/edit"
@@ -307,11 +306,14 @@ def apply_and_submit(
     expect(page.locator("#last-saved")).to_contain_text(
         re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}")
     )
+    page.set_input_files("input[name=deck]", str(deck))
+    submit(page, "#upload-deck")
+    assert path_of(page, base_url) == f"/applications/{application_id}/edit"
     for name, text in ANSWERS.items():
         expect(page.locator(f"textarea[name={name}]")).to_have_value(text)
     expect(page.locator("input[name=funding_need_vnd]")).to_have_value(FUNDING)
-    deck_link = page.locator(f"main a[href='/applications/{application_id}/deck']")
-    expect(deck_link).to_have_text(deck.name)
+    expect(page.locator("#deck-current")).to_have_text(deck.name)
+    expect(page.locator(f"main a[href='/applications/{application_id}/deck/view']")).to_be_visible()
     screenshot(page, "05-draft-saved")
 
     # Submit (the data-confirm dialog is accepted by the fixture)

@@ -41,7 +41,7 @@ def make_program(app: Flask) -> Callable[..., Any]:
                 name_vi=name or f"Chương trình ươm tạo {uuid.uuid4().hex[:4]}",
                 name_en=name or f"Incubation program {uuid.uuid4().hex[:4]}",
                 kind=ProgramKind.INCUBATION,
-                description="Mô tả chương trình",
+                description_vi="Mô tả chương trình",
                 opens_at=opens,
                 closes_at=closes,
                 capacity=capacity,
@@ -50,7 +50,7 @@ def make_program(app: Flask) -> Callable[..., Any]:
             for position, (criterion, weight, max_score) in enumerate(rubric):
                 program.criteria.append(
                     RubricCriterion(
-                        position=position, name=criterion, weight=weight, max_score=max_score
+                        position=position, name_vi=criterion, weight=weight, max_score=max_score
                     )
                 )
             session.add(program)

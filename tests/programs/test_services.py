@@ -24,7 +24,8 @@ def _data(app: Any, center: str = "BIIC", **changes: Any) -> ProgramData:
         "name_vi": "Ươm tạo 2027",
         "name_en": "Incubation 2027",
         "kind": ProgramKind.INCUBATION,
-        "description": "Sáu tháng ươm tạo",
+        "description_vi": "Sáu tháng ươm tạo",
+        "description_en": "Six months of incubation",
         "opens_at": now - timedelta(days=1),
         "closes_at": now + timedelta(days=30),
         "starts_on": date(2027, 1, 15),
@@ -65,6 +66,17 @@ def test_an_admin_creates_for_any_center(ctx: Any, make_user: Any) -> None:
     ("changes", "field"),
     [
         ({"closes_at": datetime(2020, 1, 1, tzinfo=UTC)}, "closes_at"),
+        ({"opens_at": None}, "opens_at"),
+        ({"closes_at": None}, "closes_at"),
+        ({"capacity": None}, "capacity"),
+        ({"starts_on": (datetime.now(UTC) + timedelta(days=10)).date()}, "starts_on"),
+        (
+            {
+                "opens_at": datetime.now(UTC) - timedelta(days=60),
+                "closes_at": datetime.now(UTC) - timedelta(minutes=1),
+            },
+            "closes_at",
+        ),
         ({"ends_on": date(2026, 1, 1)}, "ends_on"),
         ({"capacity": 0}, "capacity"),
         ({"criteria": []}, "criteria"),
