@@ -73,6 +73,8 @@ class Config:
             env.get("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'incubator.db'}")
         )
         self.REDIS_URL = env.get("REDIS_URL")
+        # connections per process: each gunicorn worker serves one request at a time
+        self.DATABASE_POOL_SIZE = int(env.get("DATABASE_POOL_SIZE", "5"))
         self.UPLOAD_DIR = Path(env.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
         self.MAIL_SERVER = env.get("MAIL_SERVER")
         self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
@@ -126,6 +128,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     HSTS_SECONDS = 365 * 24 * 3600
+    # static files are linked with a version of their content (?v=...): browsers keep them
+    STATIC_MAX_AGE = 365 * 24 * 3600
 
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -55,6 +56,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     from incubator.web import absolute_url
 
     app.url_map.converters["int"] = _DatabaseId
+    _version_static_files(app)
     app.jinja_env.globals.update(absolute_url=absolute_url)
     app.jinja_env.filters.update(label=lambda member: member.label)
     init_domains(app)
@@ -63,6 +65,28 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     cli.init_app(app)
     _register_error_pages(app)
     return app
+
+
+def _version_static_files(app: Flask) -> None:
+    """Links to static files carry a hash of their content, so that browsers may keep them for
+    STATIC_MAX_AGE (production) and still fetch a file again the moment it changes."""
+    versions: dict[str, str] = {}
+
+    def version(filename: str) -> str:
+        if filename not in versions:
+            path = Path(app.static_folder or "") / filename
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else ""
+            versions[filename] = digest
+        return versions[filename]
+
+    @app.url_defaults
+    def _add_version(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            values["v"] = version(values["filename"])
+
+    max_age = app.config.get("STATIC_MAX_AGE")
+    if max_age:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = max_age
 
 
 class _DatabaseId(IntegerConverter):

@@ -90,7 +90,7 @@ def contains_text(column: Any, text: str) -> Any:
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -98,7 +98,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         _make_sqlite_serializable(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # one connection per request thread, plus the scheduler's and the job threads'
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 def _make_sqlite_serializable(engine: Engine) -> None:
@@ -118,6 +119,9 @@ def _make_sqlite_serializable(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
+        # under WAL, NORMAL syncs the log at checkpoints rather than at every commit: a crash of
+        # the app loses nothing, a power cut at most the last transactions
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -131,7 +135,7 @@ class Database:
     """Holds one engine per app; `db.session` is the session of the current app context."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
         app.extensions["db"] = sessionmaker(bind=engine, expire_on_commit=False)
         app.teardown_appcontext(self._remove_session)
 
@@ -184,9 +188,10 @@ class Database:
             session.info.pop("on_rollback", None)
 
 
-def add_unique(obj: Any, refusal: DomainError) -> None:
+def add_unique(obj: Any, refusal: DomainError | None = None) -> bool:
     """Add `obj` and insert it at once, in a savepoint: when a concurrent request inserted the
-    same unique row first, raise `refusal` with this transaction still usable.
+    same unique row first, raise `refusal` (or, without one, answer False) with this
+    transaction still usable; True when `obj` was inserted.
 
     (The savepoint starts before `obj` is added: begin_nested flushes what is pending, and an
     INSERT that fails outside a savepoint aborts the whole transaction on PostgreSQL.)
@@ -198,8 +203,11 @@ def add_unique(obj: Any, refusal: DomainError) -> None:
         session.flush()
     except IntegrityError as error:
         savepoint.rollback()
+        if refusal is None:
+            return False
         raise refusal from error
     savepoint.commit()
+    return True
 
 
 def run(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -29,11 +29,10 @@ from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import String, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from incubator import jobs
-from incubator.db import Base, UTCDateTime, db, utcnow
+from incubator.db import Base, UTCDateTime, add_unique, utcnow
 
 log = logging.getLogger(__name__)
 TICK = 60.0
@@ -54,14 +53,7 @@ class SentMark(Base):
 
 def first_time(kind: str, object_id: int, period: str = "") -> bool:
     """Mark (kind, object, period) as done in the current transaction; False if it was."""
-    session = db.session
-    try:
-        with session.begin_nested():
-            session.add(SentMark(kind=kind, object_id=object_id, period=period))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return add_unique(SentMark(kind=kind, object_id=object_id, period=period))
 
 
 def run_due(app: Flask, last_run: dict[str, float], now: float) -> list[str]:

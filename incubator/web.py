@@ -83,3 +83,17 @@ def flash_form_errors(form: FlaskForm) -> None:
     for field_form in form:
         for message in field_form.errors:
             flash(f"{field_form.label.text}: {message}", "error")
+
+
+def perform_switch(
+    form: FlaskForm, service: Callable[..., Any], *args: Any, said: tuple[str, str]
+) -> None:
+    """A switch form's POST (see forms.switch_form): `service(*args, on)` in one transaction,
+    then `said[0]` when it was turned on, `said[1]` when off."""
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return
+    (value,) = (field.data for field in form if field.name != "csrf_token")
+    on = value == "1"
+    if perform(service, *args, on).ok:
+        flash(said[0] if on else said[1], "success")

@@ -152,3 +152,44 @@ def test_bilingual_texts_keep_the_vietnamese_text(empty_database: str) -> None:
             ).one() == ("Sáu tháng", "Đội ngũ", "Kinh nghiệm")
     finally:
         db.engine(app).dispose()
+
+
+def test_a_database_with_data_goes_up_and_down(empty_database: str) -> None:
+    """Rows that reference centers and applications do not stop later migrations (a batch
+    rebuild of a referenced table fails on SQLite once there is data)."""
+    app = create_app("testing", DATABASE_URL=empty_database)
+    try:
+        migrate.upgrade(app, "0002")
+        with db.engine(app).begin() as connection:
+            center = connection.execute(text("SELECT min(id) FROM centers")).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO programs (id, center_id, name_vi, name_en, kind, description,"
+                    " opens_at, closes_at, capacity, status, created_at) VALUES (1, :center,"
+                    " 'Ươm tạo', 'Incubation', 'incubation', '', :at, :closes, 5, 'draft', :at)"
+                ),
+                {"center": center, "at": "2026-01-01 00:00:00", "closes": "2026-02-01 00:00:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO startups (id, name, sector, description, website, trl,"
+                    " team_size, created_at, updated_at)"
+                    " VALUES (1, 'A', 'other', '', '', 1, 1, :at, :at)"
+                ),
+                {"at": "2026-01-01 00:00:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO applications (id, startup_id, program_id, stage, problem,"
+                    " solution, market, traction, team, created_at, updated_at) VALUES"
+                    " (1, 1, 1, 'draft', '', '', '', '', '', :at, :at)"
+                ),
+                {"at": "2026-01-01 00:00:00"},
+            )
+        migrate.upgrade(app)
+        migrate.downgrade(app, "0002")
+        with db.engine(app).connect() as connection:
+            counted = "SELECT (SELECT count(*) FROM programs), (SELECT count(*) FROM applications)"
+            assert tuple(connection.execute(text(counted)).one()) == (1, 1)
+    finally:
+        db.engine(app).dispose()

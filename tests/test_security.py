@@ -273,6 +273,21 @@ def test_production_sends_hsts(production_env: str, fresh_app: Callable[..., Fla
         assert "Strict-Transport-Security" not in other.headers, name
 
 
+def test_static_files_are_linked_by_version_and_kept_in_production(
+    production_env: str, fresh_app: Callable[..., Flask]
+) -> None:
+    import re
+
+    client = fresh_app("production").test_client()
+    page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    link = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', page)
+    assert link is not None
+    css = client.get(link.group(1), base_url="https://localhost")
+    assert css.status_code == 200
+    assert "max-age=31536000" in css.headers["Cache-Control"]
+    css.close()
+
+
 def test_pages_for_a_logged_in_user_are_not_stored(
     client: FlaskClient, make_user: Callable[..., User], login: Callable[[User], FlaskClient]
 ) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from incubator import audit
@@ -112,11 +111,7 @@ def register_founder(
     if existing is None:
         user = User(email=email, name=name.strip(), locale=locale, password_hash=hashed)
         user.grants.append(RoleGrant(role=Role.FOUNDER))
-        db.session.add(user)
-        try:
-            with db.session.begin_nested():
-                db.session.flush()
-        except IntegrityError:  # registered by a request at the same moment
+        if not add_unique(user):  # registered by a request at the same moment
             existing = find_user_by_email(email)
         else:
             audit.record(user, "user.registered", user)

@@ -22,7 +22,7 @@ from incubator.security import (
     sign_in,
     sign_out,
 )
-from incubator.web import flash_form_errors, perform, safe_next
+from incubator.web import flash_form_errors, perform, perform_switch, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -312,10 +312,6 @@ def revoke(user_id: int, role: str) -> Any:
 @roles(Role.ADMIN)
 def set_active(user_id: int) -> Any:
     user = services.administered_user(current_user, user_id)
-    form = forms.ActiveForm()
-    active = form.active.data == "1"
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif perform(services.set_active, current_user, user, active).ok:
-        flash(_("Account reactivated.") if active else _("Account deactivated."), "success")
+    said = (_("Account reactivated."), _("Account deactivated."))
+    perform_switch(forms.ActiveForm(), services.set_active, current_user, user, said=said)
     return redirect(url_for("accounts.user_detail", user_id=user.id))

@@ -10,14 +10,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, false, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
 
 from incubator import audit, signals
 from incubator.accounts import services as accounts
 from incubator.accounts.models import Role, User
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
-from incubator.db import db, utcnow
+from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.i18n import to_local
 from incubator.mail import queue_email
@@ -266,12 +265,7 @@ def _locked_profile(mentor: User) -> MentorProfile:
     assignments count one after the other (SQLite: BEGIN IMMEDIATE already serializes).
     """
     if db.session.get(MentorProfile, mentor.id) is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(MentorProfile(user_id=mentor.id))
-                db.session.flush()
-        except IntegrityError:
-            pass  # created meanwhile by another transaction
+        add_unique(MentorProfile(user_id=mentor.id))  # or created meanwhile by another request
     return db.session.scalars(
         select(MentorProfile)
         .where(MentorProfile.user_id == mentor.id)
@@ -449,12 +443,8 @@ def _add_to(model: Any, key: dict[str, Any], minutes: int, sessions: int) -> Non
     )
     if db.session.execute(statement).rowcount:
         return
-    try:
-        with db.session.begin_nested():
-            db.session.add(model(**key, minutes=minutes, sessions=sessions))
-            db.session.flush()
-    except IntegrityError:
-        db.session.execute(statement)
+    if not add_unique(model(**key, minutes=minutes, sessions=sessions)):
+        db.session.execute(statement)  # the row was created meanwhile: add to it
 
 
 def count_session(assignment: Assignment, held_at: datetime, minutes: int) -> None:
@@ -506,12 +496,7 @@ def log_session(actor: User, assignment: Assignment, data: SessionData) -> Mento
                     due_on=item.due_on,
                 )
             )
-    db.session.add(session)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:
-        raise DomainError(_("This session was already saved.")) from error
+    add_unique(session, DomainError(_("This session was already saved.")))
     count_session(assignment, data.held_at, data.minutes)
     audit.record(actor, "mentoring.session_logged", session, minutes=data.minutes)
     for member in mentored.startup.members:
@@ -603,11 +588,7 @@ def file_checkin(actor: User, mentored: MentoredStartup, data: CheckInData) -> C
     )
     if checkin is None:
         checkin = CheckIn(startup_id=mentored.startup_id, month=month, **values)
-        try:
-            with db.session.begin_nested():
-                db.session.add(checkin)
-                db.session.flush()
-        except IntegrityError:  # filed meanwhile by a co-founder: this one corrects it
+        if not add_unique(checkin):  # filed meanwhile by a co-founder: this one corrects it
             checkin = db.session.scalars(
                 select(CheckIn).where(
                     CheckIn.startup_id == mentored.startup_id, CheckIn.month == month
@@ -678,15 +659,19 @@ def open_action_items(startup_id: int, limit: int = LIST_LIMIT) -> list[ActionIt
     )
 
 
-def checkins(startup_id: int, months: int = 12) -> list[CheckIn]:
-    """The latest check-ins, oldest first (for the trend charts)."""
+def _latest_months(model: Any, startup_id: int, months: int) -> list[Any]:
+    """A startup's rows of the latest `months` months, oldest first (for the trend charts)."""
     latest = db.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.startup_id == startup_id)
-        .order_by(CheckIn.month.desc())
+        select(model)
+        .where(model.startup_id == startup_id)
+        .order_by(model.month.desc())
         .limit(months)
     )
-    return sorted(latest, key=lambda c: c.month)
+    return sorted(latest, key=lambda row: row.month)
+
+
+def checkins(startup_id: int, months: int = 12) -> list[CheckIn]:
+    return _latest_months(CheckIn, startup_id, months)
 
 
 def milestones(startup_id: int, limit: int = 20) -> list[Milestone]:
@@ -701,13 +686,7 @@ def milestones(startup_id: int, limit: int = 20) -> list[Milestone]:
 
 
 def mentoring_months(startup_id: int, months: int = 12) -> list[MentoringMonth]:
-    latest = db.session.scalars(
-        select(MentoringMonth)
-        .where(MentoringMonth.startup_id == startup_id)
-        .order_by(MentoringMonth.month.desc())
-        .limit(months)
-    )
-    return sorted(latest, key=lambda m: m.month)
+    return _latest_months(MentoringMonth, startup_id, months)
 
 
 @dataclass

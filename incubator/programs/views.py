@@ -14,7 +14,7 @@ from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
 from incubator.programs.lists import CALLS, PROGRAMS
 from incubator.programs.models import Program
 from incubator.security import public, roles
-from incubator.web import flash_form_errors, perform
+from incubator.web import perform, perform_switch
 
 bp = Blueprint("programs", __name__)
 
@@ -93,14 +93,8 @@ def detail(program_id: int) -> Any:
 @roles(Role.MANAGER)
 def publish(program_id: int) -> Any:
     program = services.managed_program(current_user, program_id)
-    form = PublishForm()
-    published = form.published.data == "1"
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif perform(services.set_published, current_user, program, published).ok:
-        flash(
-            _("The call is published.") if published else _("The call is back to draft."), "success"
-        )
+    said = (_("The call is published."), _("The call is back to draft."))
+    perform_switch(PublishForm(), services.set_published, current_user, program, said=said)
     return redirect(url_for("programs.detail", program_id=program.id))
 
 
@@ -108,10 +102,6 @@ def publish(program_id: int) -> Any:
 @roles(Role.MANAGER)
 def close_review(program_id: int) -> Any:
     program = services.managed_program(current_user, program_id)
-    form = ReviewClosedForm()
-    closed = form.closed.data == "1"
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif perform(services.set_review_closed, current_user, program, closed).ok:
-        flash(_("The review is closed.") if closed else _("The review is open again."), "success")
+    said = (_("The review is closed."), _("The review is open again."))
+    perform_switch(ReviewClosedForm(), services.set_review_closed, current_user, program, said=said)
     return redirect(url_for("programs.detail", program_id=program.id))
