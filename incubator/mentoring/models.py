@@ -326,6 +326,7 @@ class ActionItem(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     session: Mapped[MentoringSession] = relationship(back_populates="action_items")
+    startup: Mapped[Startup] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def overdue(self) -> bool:
