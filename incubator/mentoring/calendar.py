@@ -105,8 +105,11 @@ def feed(user: User, now: datetime | None = None) -> bytes:
         event = _timed(
             f"planned-{assignment.id}-{int(assignment.next_session_at.timestamp())}",
             now,
-            _("Planned: %(startup)s · %(mentor)s", startup=assignment.startup.name,
-              mentor=assignment.mentor.name),
+            _(
+                "Planned: %(startup)s · %(mentor)s",
+                startup=assignment.startup.name,
+                mentor=assignment.mentor.name,
+            ),
             assignment.next_session_at,
             60,
         )

@@ -91,9 +91,15 @@ TOPICS = [
     ("Mô hình kinh doanh", "Rà soát mô hình doanh thu và giá bán; thống nhất thử gói thuê bao."),
     ("Bán hàng B2B", "Phân tích 12 cuộc phỏng vấn khách hàng; chọn phân khúc khách hàng đầu tiên."),
     ("Gọi vốn", "Chuẩn bị bản thuyết trình gọi vốn và bảng số liệu tài chính 3 năm."),
-    ("Phát triển sản phẩm", "Ưu tiên tính năng cho bản MVP thứ hai; cắt bớt phần báo cáo nâng cao."),
+    (
+        "Phát triển sản phẩm",
+        "Ưu tiên tính năng cho bản MVP thứ hai; cắt bớt phần báo cáo nâng cao.",
+    ),
     ("Tài chính – kế toán", "Lập dòng tiền 12 tháng; tách chi phí cố định và biến đổi."),
-    ("Tuyển dụng và đội ngũ", "Mô tả vị trí trưởng kỹ thuật; phân chia cổ phần cho nhân sự chủ chốt."),
+    (
+        "Tuyển dụng và đội ngũ",
+        "Mô tả vị trí trưởng kỹ thuật; phân chia cổ phần cho nhân sự chủ chốt.",
+    ),
 ]
 ITEMS = [
     ("Gửi bảng số liệu khách hàng cập nhật", ActionOwner.STARTUP),

@@ -132,7 +132,9 @@ TAGS = ListSpec(
             sort=ExpertiseTag.name_vi,
             link=lambda t: url_for("mentoring.tag", tag_id=t.id),
         ),
-        Column("name_en", _l("Name in English"), value=lambda t: t.name_en, sort=ExpertiseTag.name_en),
+        Column(
+            "name_en", _l("Name in English"), value=lambda t: t.name_en, sort=ExpertiseTag.name_en
+        ),
         Column(
             "status",
             _l("Status"),

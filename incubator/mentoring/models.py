@@ -59,6 +59,8 @@ labelled(
         SessionFormat.PHONE: _l("Phone call"),
     },
 )
+
+
 class Language(LabelledEnum):
     """Languages a mentor speaks and a startup works in (for the suggestions)."""
 

@@ -15,7 +15,6 @@ from incubator.mentoring.charts import Point, bar_chart, line_chart
 from incubator.mentoring.models import Language, MentoredStartup
 from incubator.startups.models import Startup
 
-
 PANEL_LIMIT = 5
 
 

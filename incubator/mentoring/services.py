@@ -438,11 +438,13 @@ class Suggestion:
 
     @property
     def reasons(self) -> list[str]:
-        """"Agriculture technology, IoT; Vietnamese, English; 2 of 4 places free"."""
+        """ "Agriculture technology, IoT; Vietnamese, English; 2 of 4 places free"."""
         reasons = [", ".join(self.matches)] if self.matches else []
         if self.languages:
             reasons.append(", ".join(str(language.label) for language in self.languages))
-        reasons.append(_("%(free)d of %(capacity)d places free", free=self.free, capacity=self.capacity))
+        reasons.append(
+            _("%(free)d of %(capacity)d places free", free=self.free, capacity=self.capacity)
+        )
         return reasons
 
 
@@ -906,7 +908,9 @@ def close_month(actor: User, center_id: int, month: date) -> ClosedMonth:
     closed = ClosedMonth(center_id=center_id, month=month, closed_by_id=actor.id)
     add_unique(
         closed,
-        DomainError(_("%(month)s is already closed.", month=month.strftime("%m/%Y")), field="month"),
+        DomainError(
+            _("%(month)s is already closed.", month=month.strftime("%m/%Y")), field="month"
+        ),
     )
     center = db.session.get(Center, center_id)
     audit.record(actor, "mentoring.month_closed", center, month=month.isoformat())

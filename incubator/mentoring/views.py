@@ -105,9 +105,7 @@ def assign(startup_id: int) -> Any:
     ]
     if form.validate_on_submit():
         mentor = services.assignable_mentor(mentored, form.chosen())
-        if perform(
-            services.assign, current_user, mentored, mentor, form.data_out(), form=form
-        ).ok:
+        if perform(services.assign, current_user, mentored, mentor, form.data_out(), form=form).ok:
             flash(
                 _("%(name)s now mentors this startup; they got an email.", name=mentor.name),
                 "success",

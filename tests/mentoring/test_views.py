@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from incubator.accounts.models import Role, User
+from incubator.accounts.models import Role
 from incubator.db import db, utcnow
 from incubator.i18n import format_date, format_datetime, to_local
-from incubator.mentoring.models import Assignment, MentoringSession
+from incubator.mentoring.models import Assignment, ExpertiseTag, MentoringSession
 from tests.test_query_counts import queries
 
 
@@ -204,31 +203,56 @@ def test_a_revoked_calendar_link_gives_404(app: Any, assigned: Any, login: Any) 
 
 
 def test_pages_run_a_bounded_number_of_queries(
-    app: Any, assigned: Any, login: Any, manager_of: Any
+    app: Any, assigned: Any, login: Any, manager_of: Any, make_tag: Any, make_mentor: Any
 ) -> None:
     assignment_id, mentor, founder, startup_id = assigned()
+    tag = make_tag("Gọi vốn", "Fundraising")
+    make_mentor()  # a second mentor, for the suggestions
+    manager, mentor_client, founder_client = (
+        login(manager_of("BIIC")),
+        login(mentor),
+        login(founder),
+    )
+    mentor_client.post("/mentoring/calendar/new")
     pages = [
-        (login(manager_of("BIIC")), "/mentoring/"),
-        (login(manager_of("BIIC")), "/"),
-        (login(manager_of("BIIC")), "/mentoring/sessions"),
-        (login(mentor), "/"),
-        (login(mentor), "/mentoring/mine"),
-        (login(founder), "/"),
-        (login(founder), f"/startups/{startup_id}"),
+        (manager, "/mentoring/"),
+        (manager, "/"),
+        (manager, "/mentoring/sessions"),
+        (manager, "/mentoring/tags"),
+        (manager, f"/mentoring/startups/{startup_id}/assign"),
+        (manager, f"/startups/{startup_id}"),
+        (mentor_client, "/"),
+        (mentor_client, "/mentoring/mine"),
+        (mentor_client, "/account"),
+        (mentor_client, "/mentoring/sessions"),
+        (founder_client, "/"),
+        (founder_client, f"/startups/{startup_id}"),
+        (founder_client, f"/mentoring/startups/{startup_id}/needs"),
     ]
-    mentor_client = login(mentor)
+    overdue = format_date(utcnow() - timedelta(days=3))
 
     def log(count: int) -> None:
         for number in range(count):
             mentor_client.post(
                 f"/mentoring/assignments/{assignment_id}/log",
-                data=_log_form(client_key=f"bounded-{count}-{number}"),
+                data=_log_form(
+                    client_key=f"bounded-{count}-{number}",
+                    topic_ids=str(tag),
+                    **{"action_items-0-due_on": overdue},
+                ),
             )
+        with app.app_context():
+            offset = count * 1000
+            for number in range(count):
+                db.session.add(
+                    ExpertiseTag(name_vi=f"Thẻ {offset + number}", name_en=f"Tag {offset + number}")
+                )
+            db.session.commit()
 
     log(2)
     few = [queries(app, client, path) for client, path in pages]
-    log(8)
+    log(12)  # more than a page of every list and more than each panel's limit
     many = [queries(app, client, path) for client, path in pages]
     assert few == many
     with app.app_context():
-        assert db.session.scalar(select(User.id).where(User.id == founder.id))
+        assert db.session.scalar(select(func.count()).select_from(MentoringSession)) == 14
