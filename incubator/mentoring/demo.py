@@ -258,41 +258,25 @@ def _checkins(mentored: MentoredStartup, number: int, now: datetime) -> None:
     mentored.last_checkin_on = max(months)
 
 
+# title, days from today, status, evidence
+MILESTONES = (
+    ("Phỏng vấn 30 khách hàng tiềm năng", -140, MilestoneStatus.DONE, "Bảng tổng hợp phỏng vấn."),
+    ("Hoàn thành bản MVP thứ hai", -60, MilestoneStatus.DONE, "Bản demo tại buổi cố vấn."),
+    ("Đăng ký nhãn hiệu", -20, MilestoneStatus.MISSED, ""),
+    ("Ký hợp đồng với 10 khách hàng trả phí", 25, MilestoneStatus.IN_PROGRESS, ""),
+    ("Sẵn sàng gọi vốn hạt giống", 90, MilestoneStatus.PLANNED, ""),
+)
+
+
 def _milestones(mentored: MentoredStartup, now: datetime) -> None:
     today = to_local(now).date()
     db.session.add_all(
-        [
-            Milestone(
-                startup_id=mentored.startup_id,
-                title="Phỏng vấn 30 khách hàng tiềm năng",
-                due_on=today - timedelta(days=140),
-                status=MilestoneStatus.DONE,
-                evidence="Bảng tổng hợp phỏng vấn trong thư mục chung.",
-            ),
-            Milestone(
-                startup_id=mentored.startup_id,
-                title="Hoàn thành bản MVP thứ hai",
-                due_on=today - timedelta(days=60),
-                status=MilestoneStatus.DONE,
-                evidence="Bản demo tại buổi cố vấn tháng trước.",
-            ),
-            Milestone(
-                startup_id=mentored.startup_id,
-                title="Đăng ký nhãn hiệu",
-                due_on=today - timedelta(days=20),
-                status=MilestoneStatus.MISSED,
-            ),
-            Milestone(
-                startup_id=mentored.startup_id,
-                title="Ký hợp đồng với 10 khách hàng trả phí",
-                due_on=today + timedelta(days=25),
-                status=MilestoneStatus.IN_PROGRESS,
-            ),
-            Milestone(
-                startup_id=mentored.startup_id,
-                title="Sẵn sàng gọi vốn hạt giống",
-                due_on=today + timedelta(days=90),
-                status=MilestoneStatus.PLANNED,
-            ),
-        ]
+        Milestone(
+            startup_id=mentored.startup_id,
+            title=title,
+            due_on=today + timedelta(days=days),
+            status=status,
+            evidence=evidence,
+        )
+        for title, days, status, evidence in MILESTONES
     )

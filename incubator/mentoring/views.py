@@ -37,6 +37,14 @@ def _startup_page(startup_id: int) -> Any:
     return redirect(url_for("startups.detail", startup_id=startup_id) + "#mentoring")
 
 
+def _saved(form: Any, message: str, service: Any, *args: Any) -> bool:
+    """A valid form's data passed, after `args`, to one service; its message flashed if done."""
+    if form.validate_on_submit() and perform(service, *args, form.data_out(), form=form).ok:
+        flash(message, "success")
+        return True
+    return False
+
+
 # ----------------------------------------------------------------- manager
 
 
@@ -185,11 +193,7 @@ def profile(user_id: int) -> Any:
         form.center_ids.data = sorted(mentor_center_ids(mentor))
         form.tag_ids.data = [tag.id for tag in stored.tags] if stored else []
         form.languages.data = stored.languages if stored else ["vi"]
-    if (
-        form.validate_on_submit()
-        and perform(services.save_profile, current_user, mentor, form.data_out(), form=form).ok
-    ):
-        flash(_("The mentor profile is saved."), "success")
+    if _saved(form, _("The mentor profile is saved."), services.save_profile, current_user, mentor):
         return redirect(url_for("mentoring.mine"))
     return render_template("mentoring/profile.html", mentor=mentor, form=form)
 
@@ -249,11 +253,9 @@ def tick(item_id: int) -> Any:
 def checkin(startup_id: int) -> Any:
     mentored = services.member_mentored(current_user, startup_id)
     form = CheckInForm()
-    if (
-        form.validate_on_submit()
-        and perform(services.file_checkin, current_user, mentored, form.data_out(), form=form).ok
+    if _saved(
+        form, _("The monthly check-in is saved."), services.file_checkin, current_user, mentored
     ):
-        flash(_("The monthly check-in is saved."), "success")
         return _startup_page(startup_id)
     return render_template("mentoring/checkin.html", mentored=mentored, form=form)
 
@@ -274,13 +276,10 @@ def milestone(milestone_id: int) -> Any:
 
 def _milestone_form(mentored: Any, item: Any) -> Any:
     form = MilestoneForm(obj=item)
-    if form.validate_on_submit():
-        outcome = perform(
-            services.save_milestone, current_user, mentored, item, form.data_out(), form=form
-        )
-        if outcome.ok:
-            flash(_("The milestone is saved."), "success")
-            return _startup_page(mentored.startup_id)
+    if _saved(
+        form, _("The milestone is saved."), services.save_milestone, current_user, mentored, item
+    ):
+        return _startup_page(mentored.startup_id)
     return render_template("mentoring/milestone.html", mentored=mentored, form=form, item=item)
 
 
@@ -292,11 +291,8 @@ def needs(startup_id: int) -> Any:
     if not form.is_submitted():
         form.tag_ids.data = [tag.id for tag in mentored.needs]
         form.languages.data = mentored.languages
-    if (
-        form.validate_on_submit()
-        and perform(services.save_needs, current_user, mentored, form.data_out(), form=form).ok
-    ):
-        flash(_("The startup’s needs are saved; they guide the choice of mentors."), "success")
+    message = _("The startup’s needs are saved; they guide the choice of mentors.")
+    if _saved(form, message, services.save_needs, current_user, mentored):
         return _startup_page(startup_id)
     return render_template("mentoring/needs.html", mentored=mentored, form=form)
 
@@ -308,11 +304,7 @@ def needs(startup_id: int) -> Any:
 @roles(Role.MANAGER)
 def tags() -> Any:
     form = TagForm()
-    if (
-        form.validate_on_submit()
-        and perform(services.save_tag, current_user, None, form.data_out(), form=form).ok
-    ):
-        flash(_("The tag is added to the list."), "success")
+    if _saved(form, _("The tag is added to the list."), services.save_tag, current_user, None):
         return redirect(url_for("mentoring.tags"))
     return lists.TAGS.render("mentoring/tags.html", services.all_tags(), form=form)
 
@@ -322,11 +314,7 @@ def tags() -> Any:
 def tag(tag_id: int) -> Any:
     item = services.editable_tag(current_user, tag_id)
     form = TagForm(obj=item)
-    if (
-        form.validate_on_submit()
-        and perform(services.save_tag, current_user, item, form.data_out(), form=form).ok
-    ):
-        flash(_("The tag is saved."), "success")
+    if _saved(form, _("The tag is saved."), services.save_tag, current_user, item):
         return redirect(url_for("mentoring.tags"))
     return render_template("mentoring/tag.html", tag=item, form=form)
 
