@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         Section(
             "startups.detail.wide", "mentoring/section_startup.html", panels.startup_section, 10
         ),
+        Section("accounts.account", "mentoring/section_account.html", panels.account_section, 10),
         Schedule("mentoring-reminders", "incubator.mentoring:reminders_job", timedelta(hours=1)),
     )
     signals.may_view_startup.connect(services.mentor_sees_startup)
@@ -53,5 +54,5 @@ def send_reminders() -> None:
     counts = send()
     click.echo(
         f"Reminders: {counts.confirm} sessions to confirm, {counts.checkin} check-ins due, "
-        f"{counts.action_items} action items due."
+        f"{counts.action_items} action items due, {counts.flagged} sessions flagged to managers."
     )

@@ -1,43 +1,63 @@
-"""The iCalendar feed of a user's mentoring: sessions, action items and milestones due.
+"""The iCalendar feed of a user's mentoring: sessions held and planned, action items and
+milestones due, in Asia/Ho_Chi_Minh (with its VTIMEZONE, for Outlook and Google Calendar).
 
-Calendar apps cannot log in, so the feed's address carries a signed token naming the
-user; it is shown only to that user.
+Calendar apps cannot log in, so the feed's address carries a random secret, stored in
+`calendar_tokens` (one per user) and shown only to its owner on the account page; making a
+new link revokes the old one, whose address then answers 404.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 
+from incubator import audit
 from incubator.accounts.models import User
-from incubator.db import db, utcnow
-from incubator.errors import NotFound
-from incubator.mentoring.models import ActionItem, MentoringSession, Milestone
+from incubator.db import add_unique, db, utcnow
+from incubator.errors import DomainError, NotFound
+from incubator.i18n import LOCAL_TZ, to_local
+from incubator.mentoring.models import (
+    ActionItem,
+    Assignment,
+    CalendarToken,
+    MentoringSession,
+    Milestone,
+)
 from incubator.startups.models import StartupMember
 
-SALT = "mentoring-calendar"
 HORIZON = timedelta(days=180)
 MAX_EVENTS = 500
+TOKEN_BYTES = 32
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def token_of(user: User) -> CalendarToken | None:
+    return db.session.get(CalendarToken, user.id)
 
 
-def token_for(user: User) -> str:
-    return _serializer().dumps(user.id)
+def new_link(actor: User) -> CalendarToken:
+    """Make the user's feed address, or replace it: the old address stops working."""
+    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    token = token_of(actor)
+    if token is None:
+        token = CalendarToken(user_id=actor.id, token=secret)
+        add_unique(token, DomainError(_("Your calendar link was just made: reload the page.")))
+        audit.record(actor, "mentoring.calendar_link_made", actor)
+    else:
+        token.token, token.created_at = secret, utcnow()
+        db.session.flush()
+        audit.record(actor, "mentoring.calendar_link_renewed", actor)
+    return token
 
 
 def calendar_user(token: str) -> User:
-    try:
-        user_id = _serializer().loads(token)
-    except BadSignature as error:
-        raise NotFound("calendar") from error
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    """The owner of a feed address; a revoked or made-up one is not found."""
+    stored = db.session.scalar(select(CalendarToken).where(CalendarToken.token == token[:64]))
+    user = db.session.get(User, stored.user_id) if stored else None
     if user is None or not user.active:
         raise NotFound("calendar")
     return user
@@ -49,7 +69,10 @@ def feed(user: User, now: datetime | None = None) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//incubator BIIC SMIC//mentoring//VI")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Incubator – mentoring")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", _("Incubator – mentoring"))
+    calendar.add("x-wr-timezone", str(LOCAL_TZ))
     sessions = db.session.scalars(
         select(MentoringSession)
         .where(
@@ -60,11 +83,37 @@ def feed(user: User, now: datetime | None = None) -> bytes:
         .limit(MAX_EVENTS)
     )
     for session in sessions:
-        event = _event(f"session-{session.id}", session.created_at)
-        event.add("summary", f"{session.startup.name} · {session.mentor.name}")
-        event.add("dtstart", session.held_at)
-        event.add("dtend", session.held_at + timedelta(minutes=session.minutes))
+        event = _timed(
+            f"session-{session.id}",
+            session.created_at,
+            f"{session.startup.name} · {session.mentor.name}",
+            session.held_at,
+            session.minutes,
+        )
         event.add("description", session.summary)
+        calendar.add_component(event)
+    planned = db.session.scalars(
+        select(Assignment)
+        .where(
+            or_(Assignment.mentor_id == user.id, Assignment.startup_id.in_(startups)),
+            Assignment.active.is_(True),
+            Assignment.next_session_at >= now - HORIZON,
+        )
+        .limit(MAX_EVENTS)
+    )
+    for assignment in planned:
+        event = _timed(
+            f"planned-{assignment.id}-{int(assignment.next_session_at.timestamp())}",
+            now,
+            _(
+                "Planned: %(startup)s · %(mentor)s",
+                startup=assignment.startup.name,
+                mentor=assignment.mentor.name,
+            ),
+            assignment.next_session_at,
+            60,
+        )
+        event.add("status", "TENTATIVE")
         calendar.add_component(event)
     items = db.session.scalars(
         select(ActionItem)
@@ -77,27 +126,36 @@ def feed(user: User, now: datetime | None = None) -> bytes:
         .limit(MAX_EVENTS)
     )
     for item in items:
-        calendar.add_component(_all_day(f"action-{item.id}", item.title, item.due_on))
+        calendar.add_component(_all_day(f"action-{item.id}", item.title, item.due_on, now))
     milestones = db.session.scalars(
         select(Milestone).where(Milestone.startup_id.in_(startups)).limit(MAX_EVENTS)
     )
     for milestone in milestones:
         calendar.add_component(
-            _all_day(f"milestone-{milestone.id}", milestone.title, milestone.due_on)
+            _all_day(f"milestone-{milestone.id}", milestone.title, milestone.due_on, now)
         )
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _event(uid: str, stamp: datetime) -> Event:
+def _event(uid: str, stamp: datetime, summary: Any) -> Event:
     event = Event()
     event.add("uid", f"{uid}@incubator")
     event.add("dtstamp", stamp)
+    event.add("summary", summary)
     return event
 
 
-def _all_day(uid: str, title: str, day: date) -> Event:
-    event = _event(uid, utcnow())
-    event.add("summary", title)
+def _timed(uid: str, stamp: datetime, summary: Any, start: datetime, minutes: int) -> Event:
+    """An event at local time in Asia/Ho_Chi_Minh (DTSTART;TZID=Asia/Ho_Chi_Minh)."""
+    event = _event(uid, stamp, summary)
+    event.add("dtstart", to_local(start))
+    event.add("dtend", to_local(start + timedelta(minutes=minutes)))
+    return event
+
+
+def _all_day(uid: str, title: str, day: date, stamp: datetime) -> Event:
+    event = _event(uid, stamp, title)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     return event

@@ -30,13 +30,23 @@ from incubator.forms import (
     options,
 )
 from incubator.i18n import to_local
-from incubator.mentoring.models import ActionOwner, MilestoneStatus, SessionFormat
+from incubator.mentoring.models import (
+    ActionOwner,
+    ExpertiseTag,
+    Language,
+    MilestoneStatus,
+    SessionFormat,
+    local_today,
+)
 from incubator.mentoring.services import (
     ActionInput,
+    AssignmentData,
     CheckInData,
     MilestoneData,
+    NeedsData,
     ProfileData,
     SessionData,
+    TagData,
     month_of,
     previous_month,
 )
@@ -60,8 +70,32 @@ def _duration_label(minutes: int) -> str:
     return f"{hours}h{rest:02d}" if rest else f"{hours}h"
 
 
-class ProfileForm(Form):
-    expertise = StringField(_l("Expertise"), validators=[Optional(), Length(max=300)])
+def _tag_choices(field: Any, tags: list[ExpertiseTag]) -> None:
+    """The offered tags, in the page's language; archived tags already picked stay listed."""
+    field.choices = options((tag.id, tag.name) for tag in tags)
+
+
+def _language_choices(field: Any) -> None:
+    field.choices = options(Language.choices())
+
+
+class TagsAndLanguages:
+    """The tags and languages pickers shared by the mentor's profile and a startup's needs."""
+
+    tag_ids: CheckboxList
+    languages: CheckboxList
+
+    def offer(self, tags: list[ExpertiseTag]) -> None:
+        _tag_choices(self.tag_ids, tags)
+        _language_choices(self.languages)
+
+
+class ProfileForm(TagsAndLanguages, Form):
+    expertise = StringField(
+        _l("Expertise in your own words"), validators=[Optional(), Length(max=300)]
+    )
+    tag_ids = CheckboxList(_l("Expertise tags"), coerce=int, validators=[Optional()])
+    languages = CheckboxList(_l("Languages you mentor in"), validators=[Optional()])
     sectors = CheckboxList(_l("Sectors you know best"), validators=[Optional()])
     capacity = IntegerField(
         _l("How many startups you can mentor at once"),
@@ -71,10 +105,13 @@ class ProfileForm(Form):
     center_ids = CheckboxList(_l("Centers you serve"), coerce=int, validators=[Optional()])
     bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=3000)])
 
-    def __init__(self, *args: Any, centers: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, centers: list[Any], tags: list[ExpertiseTag], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.sectors.choices = options(Sector.choices())
         self.center_ids.choices = options((c.id, c.name) for c in centers)
+        self.offer(tags)
 
     def data_out(self) -> ProfileData:
         return ProfileData(
@@ -83,11 +120,76 @@ class ProfileForm(Form):
             sectors=list(self.sectors.data or []),
             capacity=self.capacity.data,
             center_ids=set(self.center_ids.data or []),
+            tag_ids=list(self.tag_ids.data or []),
+            languages=list(self.languages.data or []),
         )
 
 
+class NeedsForm(TagsAndLanguages, Form):
+    tag_ids = CheckboxList(_l("Where the startup needs help"), coerce=int, validators=[Optional()])
+    languages = CheckboxList(_l("Languages the team works in"), validators=[Optional()])
+
+    def __init__(self, *args: Any, tags: list[ExpertiseTag], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer(tags)
+
+    def data_out(self) -> NeedsData:
+        return NeedsData(list(self.tag_ids.data or []), list(self.languages.data or []))
+
+
+class TagForm(Form):
+    name_vi = StringField(_l("Name in Vietnamese"), validators=[REQUIRED_TEXT, Length(max=80)])
+    name_en = StringField(_l("Name in English"), validators=[REQUIRED_TEXT, Length(max=80)])
+
+    def data_out(self) -> TagData:
+        return TagData(self.name_vi.data or "", self.name_en.data or "")
+
+
 class AssignForm(Form):
-    mentor_id = SelectField(_l("Mentor"), coerce=optional_int, validators=[REQUIRED])
+    """The period and goals, then a mentor: a suggestion's button (`pick`) or the list."""
+
+    starts_on = DateField(_l("Start"), validators=[REQUIRED])
+    ends_on = DateField(_l("End"), validators=[Optional()])
+    goals = TextAreaField(_l("Goals of the mentoring"), validators=[Optional(), Length(max=3000)])
+    pick = StringField(validators=[Optional()])  # sent by a suggestion's button
+    mentor_id = SelectField(_l("Mentor"), coerce=optional_int, validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.starts_on.data = local_today()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.chosen() is None:
+            self.mentor_id.errors = [*self.mentor_id.errors, str(_l("Choose a mentor."))]
+            return False
+        return valid
+
+    def chosen(self) -> int | None:
+        """The suggestion's button wins over the list below."""
+        try:
+            return optional_int(self.pick.data) or self.mentor_id.data
+        except ValueError:
+            return None
+
+    def data_out(self) -> AssignmentData:
+        return AssignmentData(self.starts_on.data, self.ends_on.data, self.goals.data or "")
+
+
+class NextSessionForm(Form):
+    next_session_at = DateTimeField(_l("Next session"), validators=[Optional()])
+
+
+class CloseMonthForm(Form):
+    month = SelectField(_l("Month"), validators=[REQUIRED])
+
+    def __init__(self, *args: Any, months: list[date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.month.choices = options((m.isoformat(), m.strftime("%m/%Y")) for m in months)
+
+    def chosen(self) -> date:
+        return date.fromisoformat(self.month.data)
 
 
 class ActionForm(SubForm):
@@ -115,7 +217,8 @@ class SessionForm(Form):
         default=SessionFormat.IN_PERSON.value,
         validators=[REQUIRED],
     )
-    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)])
+    topic_ids = CheckboxList(_l("Topics"), coerce=int, validators=[Optional()])
+    topics = StringField(_l("Other topics"), validators=[Optional(), Length(max=300)])
     summary = TextAreaField(
         _l("Summary for the founders"), validators=[REQUIRED_TEXT, Length(max=5000)]
     )
@@ -124,11 +227,13 @@ class SessionForm(Form):
         validators=[Optional(), Length(max=5000)],
     )
     action_items = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=10)
+    next_session_at = DateTimeField(_l("Next session (if planned)"), validators=[Optional()])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tags: list[ExpertiseTag], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # labels in the user's language: the choices are made per request
         self.format.choices = options(SessionFormat.choices())
+        _tag_choices(self.topic_ids, tags)
         for row in self.action_items:
             row.owner.choices = options(ActionOwner.choices())
         if not self.is_submitted():
@@ -142,6 +247,8 @@ class SessionForm(Form):
             minutes=self.minutes.data,
             format=SessionFormat(self.format.data),
             topics=self.topics.data or "",
+            topic_ids=list(self.topic_ids.data or []),
+            next_session_at=self.next_session_at.data,
             summary=self.summary.data or "",
             private_notes=self.private_notes.data or "",
             action_items=[

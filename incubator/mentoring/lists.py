@@ -10,7 +10,12 @@ from sqlalchemy import Select
 
 from incubator.i18n import format_datetime, format_number
 from incubator.lists import Column, Filter, ListSpec
-from incubator.mentoring.models import MentoredStartup, MentoringSession, SessionFormat
+from incubator.mentoring.models import (
+    ExpertiseTag,
+    MentoredStartup,
+    MentoringSession,
+    SessionFormat,
+)
 from incubator.startups.models import Startup
 
 
@@ -37,7 +42,7 @@ SESSIONS = ListSpec(
         Column("mentor", _l("Mentor"), value=lambda r: r[0].mentor.name),
         Column("minutes", _l("Minutes"), value=lambda r: r[0].minutes, css="num"),
         Column("format", _l("Format"), value=lambda r: r[0].format.label, only="csv"),
-        Column("topics", _l("Topics"), value=lambda r: r[0].topics, only="csv"),
+        Column("topics", _l("Topics"), value=lambda r: r[0].topic_line, only="csv"),
         Column("summary", _l("Summary"), value=lambda r: r[0].summary, only="csv"),
         Column(
             "notes",
@@ -113,5 +118,43 @@ STARTUPS = ListSpec(
     default_sort="last_session",
     tiebreak=MentoredStartup.startup_id,
     empty=_l("No startup is in incubation at this center."),
+    cells="mentoring/_macros.html",
+)
+
+
+TAGS = ListSpec(
+    name="expertise-tags",
+    columns=(
+        Column(
+            "name_vi",
+            _l("Name in Vietnamese"),
+            value=lambda t: t.name_vi,
+            sort=ExpertiseTag.name_vi,
+            link=lambda t: url_for("mentoring.tag", tag_id=t.id),
+        ),
+        Column(
+            "name_en", _l("Name in English"), value=lambda t: t.name_en, sort=ExpertiseTag.name_en
+        ),
+        Column(
+            "status",
+            _l("Status"),
+            cell="tag_status",
+            csv=lambda t: _l("Offered") if t.active else _l("Archived"),
+        ),
+    ),
+    filters=(
+        Filter(
+            "status",
+            _l("Status"),
+            choices=(("active", _l("Offered")), ("archived", _l("Archived"))),
+            all_label=_l("All tags"),
+            apply=lambda statement, chosen: statement.where(
+                ExpertiseTag.active.is_(chosen == "active")
+            ),
+        ),
+    ),
+    default_sort="name_vi",
+    tiebreak=ExpertiseTag.id,
+    empty=_l("No tag yet: add the first one below."),
     cells="mentoring/_macros.html",
 )

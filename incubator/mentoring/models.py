@@ -10,9 +10,11 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -20,9 +22,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
 from incubator.applications.models import Application
+from incubator.applications.stages import Stage
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
 from incubator.enums import LabelledEnum, labelled
+from incubator.i18n import localized, to_local
 from incubator.startups.models import Startup
+
+
+def local_today() -> date:
+    return to_local(utcnow()).date()
 
 
 class SessionFormat(LabelledEnum):
@@ -51,6 +59,34 @@ labelled(
         SessionFormat.PHONE: _l("Phone call"),
     },
 )
+
+
+class Language(LabelledEnum):
+    """Languages a mentor speaks and a startup works in (for the suggestions)."""
+
+    VI = "vi"
+    EN = "en"
+    ZH = "zh"
+    KO = "ko"
+    JA = "ja"
+
+
+labelled(
+    Language,
+    {
+        Language.VI: _l("Vietnamese"),
+        Language.EN: _l("English"),
+        Language.ZH: _l("Chinese"),
+        Language.KO: _l("Korean"),
+        Language.JA: _l("Japanese"),
+    },
+)
+
+
+def default_languages() -> list[str]:
+    return [Language.VI.value]
+
+
 labelled(ActionOwner, {ActionOwner.STARTUP: _l("The startup"), ActionOwner.MENTOR: _l("Mentor")})
 labelled(
     MilestoneStatus,
@@ -66,6 +102,44 @@ labelled(
 DEFAULT_CAPACITY = 3
 
 
+class ExpertiseTag(Base):
+    """A tag of the managed, bilingual list: mentors' expertise, startups' needs and the
+    topics of sessions. Archived (inactive) tags stay on what used them but are no longer
+    offered."""
+
+    __tablename__ = "expertise_tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+def _tag_link(name: str, owner: str, owner_column: str) -> Table:
+    return Table(
+        name,
+        Base.metadata,
+        Column(owner, ForeignKey(owner_column, ondelete="CASCADE"), primary_key=True),
+        Column(
+            "tag_id",
+            ForeignKey("expertise_tags.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+
+
+mentor_expertise = _tag_link("mentor_expertise", "user_id", "mentor_profiles.user_id")
+startup_needs = _tag_link("startup_needs", "startup_id", "mentored_startups.startup_id")
+session_topics = _tag_link("session_topics", "session_id", "mentoring_sessions.id")
+_TAG_ORDER = "ExpertiseTag.name_vi"
+
+
 class MentorProfile(Base):
     """What a mentor offers; its row is locked while a startup is assigned to them."""
 
@@ -79,12 +153,17 @@ class MentorProfile(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     # Sector values (startups.models.Sector) the mentor knows best, for suggestions.
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Language values the mentor mentors in
+    languages: Mapped[list[str]] = mapped_column(JSON, default=default_languages)
     capacity: Mapped[int] = mapped_column(default=DEFAULT_CAPACITY)
     # Stored with each assignment and its end: the load shown and sorted without counting.
     active_assignments: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[ExpertiseTag]] = relationship(
+        secondary=mentor_expertise, lazy="selectin", order_by=_TAG_ORDER
+    )
 
     @property
     def free(self) -> int:
@@ -102,6 +181,7 @@ class MentoredStartup(Base):
     __table_args__ = (
         Index("ix_mentored_startups_center_last_session", "center_id", "active", "last_session_at"),
         Index("ix_mentored_startups_center_last_checkin", "center_id", "active", "last_checkin_on"),
+        Index("ix_mentored_startups_center_stage", "center_id", "stage"),
     )
 
     startup_id: Mapped[int] = mapped_column(
@@ -112,6 +192,10 @@ class MentoredStartup(Base):
     )
     center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # the application's stage (a Stage value), kept by signals.stage_changed: per-stage counts
+    stage: Mapped[str] = mapped_column(String(24), default=Stage.INCUBATING.value)
+    # Language values the team works in, and the tags it declared it needs (the founders')
+    languages: Mapped[list[str]] = mapped_column(JSON, default=default_languages)
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # first day of the month of the latest KPI check-in
@@ -123,6 +207,13 @@ class MentoredStartup(Base):
 
     startup: Mapped[Startup] = relationship(lazy="joined", innerjoin=True)
     application: Mapped[Application] = relationship()
+    needs: Mapped[list[ExpertiseTag]] = relationship(
+        secondary=startup_needs, lazy="selectin", order_by=_TAG_ORDER
+    )
+
+    @property
+    def current_stage(self) -> Stage:
+        return Stage(self.stage)
 
     @property
     def average_rating(self) -> float | None:
@@ -145,8 +236,15 @@ class Assignment(Base):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the planned period and goals (always set by services.assign; NULL only in the database,
+    # which cannot add a NOT NULL date column in place on SQLite)
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    goals: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the next meeting the mentor planned (founders' upcoming sessions, the calendar feed)
+    next_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sessions: Mapped[int] = mapped_column(default=0)
     minutes: Mapped[int] = mapped_column(default=0)
@@ -170,7 +268,10 @@ class MentoringSession(Base):
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
         Index("ix_mentoring_sessions_startup_held", "startup_id", "held_at"),
         Index("ix_mentoring_sessions_mentor_held", "mentor_id", "held_at"),
-        Index("ix_mentoring_sessions_center_unconfirmed", "center_id", "confirmed_at", "held_at"),
+        Index(
+            "ix_mentoring_sessions_center_unconfirmed", "center_id", "confirmed_at", "created_at"
+        ),
+        Index("ix_mentoring_sessions_mentor_unconfirmed", "mentor_id", "confirmed_at", "held_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,12 +296,20 @@ class MentoringSession(Base):
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="joined", innerjoin=True)
     startup: Mapped[Startup] = relationship(lazy="joined", innerjoin=True)
+    topic_tags: Mapped[list[ExpertiseTag]] = relationship(
+        secondary=session_topics, lazy="selectin", order_by=_TAG_ORDER
+    )
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="session",
         cascade="all, delete-orphan",
         lazy="selectin",
         order_by="ActionItem.id",
     )
+
+    @property
+    def topic_line(self) -> str:
+        """The topics' tags in the page's language, then the other topics typed."""
+        return ", ".join([t.name for t in self.topic_tags] + ([self.topics] if self.topics else []))
 
 
 class ActionItem(Base):
@@ -219,6 +328,11 @@ class ActionItem(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     session: Mapped[MentoringSession] = relationship(back_populates="action_items")
+    startup: Mapped[Startup] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def overdue(self) -> bool:
+        return self.done_at is None and self.due_on is not None and self.due_on < local_today()
 
 
 class CheckIn(Base):
@@ -282,3 +396,26 @@ class CenterMonth(Base):
     month: Mapped[date] = mapped_column(primary_key=True)
     minutes: Mapped[int] = mapped_column(default=0)
     sessions: Mapped[int] = mapped_column(default=0)
+
+
+class ClosedMonth(Base):
+    """A month whose check-ins a manager closed for their center: no more edits."""
+
+    __tablename__ = "checkin_closed_months"
+
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarToken(Base):
+    """The secret of a user's calendar feed address: random, replaced when revoked."""
+
+    __tablename__ = "calendar_tokens"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,39 +4,80 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.i18n import format_number, format_vnd, to_local
-from incubator.mentoring import services
+from incubator.mentoring import calendar, services
 from incubator.mentoring.charts import Point, bar_chart, line_chart
-from incubator.mentoring.models import MentoredStartup
+from incubator.mentoring.models import Language, MentoredStartup
 from incubator.startups.models import Startup
+
+PANEL_LIMIT = 5
 
 
 def mentor(user: User) -> dict[str, Any]:
-    return {"assignments": services.mentor_assignments(user), "now": utcnow()}
+    """My startups, sessions this month, open action items, sessions awaiting confirmation."""
+    now = utcnow()
+    return {
+        "assignments": services.mentor_assignments(user),
+        "sessions_month": services.mentor_sessions_this_month(user, now),
+        "open_items": services.mentor_open_items(user, PANEL_LIMIT),
+        "awaiting": services.mentor_awaiting(user, PANEL_LIMIT),
+        "awaiting_count": services.mentor_awaiting_count(user),
+        "now": now,
+    }
 
 
 def founder(user: User) -> dict[str, Any] | None:
+    """Per startup: its stage, next milestone and check-in due; then upcoming sessions,
+    sessions to confirm and open action items."""
     mentored = services.founder_mentored(user)
     if not mentored:
         return None
-    due = services.previous_month(to_local(utcnow()).date().replace(day=1))
+    now = utcnow()
+    due = services.previous_month(to_local(now).date().replace(day=1))
     return {
-        "to_confirm": services.sessions_to_confirm(user),
-        "missing": [m for m in mentored if m.last_checkin_on is None or m.last_checkin_on < due],
+        "startups": [
+            {
+                "mentored": m,
+                "milestone": services.next_milestone(m.startup_id),
+                "checkin_missing": m.last_checkin_on is None or m.last_checkin_on < due,
+            }
+            for m in mentored
+        ],
+        "upcoming": services.upcoming_sessions(user, now, PANEL_LIMIT),
+        "to_confirm": services.sessions_to_confirm(user, PANEL_LIMIT),
+        "open_items": services.founder_open_items(user, PANEL_LIMIT),
         "due_month": due,
     }
 
 
 def manager(user: User) -> dict[str, Any] | None:
+    """Startups per stage, hours this month and year, and how many need attention."""
     center_id = user.managed_center_id
     if center_id is None:
         return None
-    today = to_local(utcnow()).date()
-    return {"figures": services.center_figures(center_id, today)}
+    now = utcnow()
+    today = to_local(now).date()
+    return {
+        "figures": services.center_figures(center_id, today),
+        "stages": services.stage_counts(center_id),
+        "flagged": services.flagged_count(center_id, now),
+        "missing": services.missing_count(center_id, today),
+        "quiet": services.quiet_count(center_id, now),
+    }
+
+
+def account_section(user: User, _obj: Any) -> dict[str, Any] | None:
+    """The private calendar feed's address on the account page."""
+    if not user.is_authenticated:
+        return None
+    token = calendar.token_of(user)
+    url = url_for("mentoring.calendar_feed", token=token.token, _external=True) if token else None
+    return {"feed_url": url, "token": token}
 
 
 def startup_section(user: User, startup: Startup) -> dict[str, Any] | None:
@@ -57,6 +98,9 @@ def startup_section(user: User, startup: Startup) -> dict[str, Any] | None:
         "is_member": startup.has_member(user),
         "manages": user.manages(mentored.center_id),
         "may_plan": services.may_plan(user, mentored),
+        "may_declare_needs": services.may_declare_needs(user, mentored),
+        "languages": [Language(value).label for value in mentored.languages],
+        "now": utcnow(),
         "may_read_notes": services.may_read_notes,
         "revenue_chart": line_chart(
             _("Revenue (VND)"),

@@ -9,13 +9,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, or_, select, true, update
+from sqlalchemy import Select, false, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
 
 from incubator import audit, signals
 from incubator.accounts import services as accounts
-from incubator.accounts.models import Role, User
+from incubator.accounts.models import Role, RoleGrant, User
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
+from incubator.centers.models import Center
 from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.i18n import to_local
@@ -27,6 +29,9 @@ from incubator.mentoring.models import (
     Assignment,
     CenterMonth,
     CheckIn,
+    ClosedMonth,
+    ExpertiseTag,
+    Language,
     MentoredStartup,
     MentoringMonth,
     MentoringSession,
@@ -34,6 +39,7 @@ from incubator.mentoring.models import (
     Milestone,
     MilestoneStatus,
     SessionFormat,
+    local_today,
 )
 from incubator.programs.services import require_manager
 from incubator.scheduler import first_time
@@ -42,6 +48,8 @@ from incubator.startups.models import Sector, Startup, StartupMember
 MENTORED_STAGES = (Stage.INCUBATING, Stage.DEMO_DAY)
 QUIET_DAYS = 30
 CONFIRM_REMINDER_AFTER = timedelta(days=2)
+FLAG_AFTER = timedelta(days=7)  # a session not confirmed by then is flagged to the managers
+FLAG_WITHIN = timedelta(days=60)  # the reminder job looks this far back
 CHECKIN_DUE_DAY = 5  # check-ins for a month are due by the 5th of the next one
 LIST_LIMIT = 10
 
@@ -96,6 +104,16 @@ def may_plan(actor: Any, mentored: MentoredStartup) -> bool:
 def may_tick(actor: Any, item: ActionItem) -> bool:
     """An action item is ticked off by the startup's members or the session's mentor."""
     return item.session.startup.has_member(actor) or item.session.mentor_id == actor.id
+
+
+def may_manage_tags(actor: Any) -> bool:
+    """The list of expertise tags is kept by the managers and the administrators."""
+    return actor.is_authenticated and actor.has_role(Role.MANAGER, Role.ADMIN)
+
+
+def may_declare_needs(actor: Any, mentored: MentoredStartup) -> bool:
+    """What a startup needs: its members, and the center's managers on their behalf."""
+    return mentored.startup.has_member(actor) or actor.manages(mentored.center_id)
 
 
 def mentor_sees_startup(startup: Startup, *, actor: Any) -> bool:
@@ -181,6 +199,20 @@ def editable_milestone(actor: User, milestone_id: int) -> Milestone:
     return milestone
 
 
+def editable_tag(actor: User, tag_id: int) -> ExpertiseTag:
+    tag = db.session.get(ExpertiseTag, tag_id)
+    if tag is None or not may_manage_tags(actor):
+        raise NotFound("tag")
+    return tag
+
+
+def needing_mentored(actor: User, startup_id: int) -> MentoredStartup:
+    mentored = _mentored(startup_id)
+    if not may_declare_needs(actor, mentored):
+        raise NotFound("startup")
+    return mentored
+
+
 def editable_mentor(actor: User, user_id: int) -> User:
     """A mentor edits their own profile; an administrator anyone's."""
     user = db.session.get(User, user_id)
@@ -214,6 +246,7 @@ def enrol(application: Application, active: bool = True) -> MentoredStartup | No
     mentored.application_id = application.id
     mentored.center_id = application.program.center_id
     mentored.active = active
+    mentored.stage = application.stage.value
     if not active:
         for assignment in db.session.scalars(
             select(Assignment).where(
@@ -223,6 +256,94 @@ def enrol(application: Application, active: bool = True) -> MentoredStartup | No
             _end(assignment)
     db.session.flush()
     return mentored
+
+
+# ---------------------------------------------------------------------- tags
+
+
+@dataclass
+class TagData:
+    name_vi: str
+    name_en: str
+
+
+def all_tags() -> Select[Any]:
+    """Every tag, the ones in use first (the managers' list)."""
+    return select(ExpertiseTag)
+
+
+def active_tags() -> list[ExpertiseTag]:
+    """The tags offered to pick from, in Vietnamese alphabetical order (a short list)."""
+    return list(
+        db.session.scalars(
+            select(ExpertiseTag).where(ExpertiseTag.active.is_(True)).order_by(ExpertiseTag.name_vi)
+        )
+    )
+
+
+def picked_tags(tag_ids: Sequence[int], field_name: str) -> list[ExpertiseTag]:
+    """The active tags picked on a form; a tag that is not offered is refused."""
+    wanted = set(tag_ids)
+    if not wanted:
+        return []
+    tags = list(
+        db.session.scalars(
+            select(ExpertiseTag).where(ExpertiseTag.id.in_(wanted), ExpertiseTag.active.is_(True))
+        )
+    )
+    if len(tags) != len(wanted):
+        raise DomainError(_("Not a valid choice."), field=field_name)
+    return sorted(tags, key=lambda t: t.name_vi)
+
+
+def _languages(values: Sequence[str], field_name: str) -> list[str]:
+    if not values:
+        raise DomainError(_("Choose at least one language."), field=field_name)
+    if any(value not in Language._value2member_map_ for value in values):
+        raise DomainError(_("Not a valid choice."), field=field_name)
+    return [language.value for language in Language if language.value in values]
+
+
+def save_tag(actor: User, tag: ExpertiseTag | None, data: TagData) -> ExpertiseTag:
+    """Add a tag to the list, or rename one (both names are required)."""
+    if not may_manage_tags(actor):
+        raise NotFound("tag")
+    names = {"name_vi": data.name_vi.strip(), "name_en": data.name_en.strip()}
+    for name, value in names.items():
+        if not value:
+            raise DomainError(_("This field is required."), field=name)
+    taken = DomainError(_("A tag with this name is already in the list."), field="name_vi")
+    for name, value in names.items():
+        other = db.session.scalar(
+            select(ExpertiseTag.id).where(
+                func.lower(getattr(ExpertiseTag, name)) == value.lower(),
+                ExpertiseTag.id != (tag.id if tag else -1),
+            )
+        )
+        if other is not None:
+            raise DomainError(taken.message, field=name)
+    if tag is None:
+        tag = ExpertiseTag(**names)
+        add_unique(tag, taken)  # the same name sent twice at once
+    else:
+        try:
+            with db.session.begin_nested():
+                tag.name_vi, tag.name_en = names["name_vi"], names["name_en"]
+                db.session.flush()
+        except IntegrityError as error:
+            raise taken from error
+    audit.record(actor, "mentoring.tag_saved", tag, name=tag.name_vi)
+    return tag
+
+
+def set_tag_active(actor: User, tag: ExpertiseTag, active: bool) -> ExpertiseTag:
+    """Archive a tag (no longer offered; kept where it is used) or bring it back."""
+    if not may_manage_tags(actor):
+        raise NotFound("tag")
+    tag.active = active
+    db.session.flush()
+    audit.record(actor, "mentoring.tag_archived" if not active else "mentoring.tag_restored", tag)
+    return tag
 
 
 # ------------------------------------------------------------------ profiles
@@ -235,6 +356,8 @@ class ProfileData:
     sectors: list[str]
     capacity: int
     center_ids: set[int]
+    tag_ids: list[int] = field(default_factory=list)
+    languages: list[str] = field(default_factory=lambda: [Language.VI.value])
 
 
 def profile_of(user: User) -> MentorProfile | None:
@@ -248,11 +371,15 @@ def save_profile(actor: User, mentor: User, data: ProfileData) -> MentorProfile:
         raise DomainError(_("Capacity is between 0 and 50 startups."), field="capacity")
     if any(value not in Sector._value2member_map_ for value in data.sectors):
         raise DomainError(_("Not a valid choice."), field="sectors")
+    languages = _languages(data.languages, "languages")
+    tags = picked_tags(data.tag_ids, "tag_ids")
     profile = _locked_profile(mentor)
     profile.expertise = data.expertise.strip()
     profile.bio = data.bio.strip()
     profile.sectors = sorted(set(data.sectors))
     profile.capacity = data.capacity
+    profile.languages = languages
+    profile.tags = tags
     accounts.set_mentor_centers(mentor, data.center_ids)
     audit.record(actor, "mentor.profile_saved", mentor, capacity=data.capacity)
     return profile
@@ -278,16 +405,52 @@ def _locked_profile(mentor: User) -> MentorProfile:
 
 
 @dataclass
+class NeedsData:
+    tag_ids: list[int]
+    languages: list[str]
+
+
+def save_needs(actor: User, mentored: MentoredStartup, data: NeedsData) -> MentoredStartup:
+    """The tags a startup needs help with and the languages its team works in."""
+    if not may_declare_needs(actor, mentored):
+        raise NotFound("startup")
+    mentored.languages = _languages(data.languages, "languages")
+    mentored.needs = picked_tags(data.tag_ids, "tag_ids")
+    db.session.flush()
+    audit.record(actor, "mentoring.needs_saved", mentored.startup, tags=len(mentored.needs))
+    return mentored
+
+
+@dataclass
 class Suggestion:
     mentor: User
     profile: MentorProfile | None
-    sector_match: bool
+    score: float
     free: int
-    reasons: list[str] = field(default_factory=list)
+    capacity: int
+    matches: list[str] = field(default_factory=list)  # the sector and the tags it needs
+    languages: list[Language] = field(default_factory=list)  # shared with the team
+
+    @property
+    def reasons(self) -> list[str]:
+        """ "Agriculture technology, IoT; Vietnamese, English; 2 of 4 places free"."""
+        reasons = [", ".join(self.matches)] if self.matches else []
+        if self.languages:
+            reasons.append(", ".join(str(language.label) for language in self.languages))
+        reasons.append(
+            _("%(free)d of %(capacity)d places free", free=self.free, capacity=self.capacity)
+        )
+        return reasons
+
+
+# how much each kind of fit weighs in the ranking; free places break the ties
+SECTOR_WEIGHT, TAG_WEIGHT, LANGUAGE_WEIGHT = 3.0, 2.0, 1.0
 
 
 def suggestions(mentored: MentoredStartup, limit: int = 5) -> list[Suggestion]:
-    """Mentors of the center with room for one more startup: sector first, then the freest."""
+    """The center's mentors with a free place, best fit first: the startup's sector and the
+    tags it needs against the mentor's sectors and expertise, a shared language, then the
+    share of free places."""
     assigned = set(
         db.session.scalars(
             select(Assignment.mentor_id).where(
@@ -296,23 +459,30 @@ def suggestions(mentored: MentoredStartup, limit: int = 5) -> list[Suggestion]:
         )
     )
     startup = mentored.startup
-    rows = db.session.execute(
-        accounts.serving_mentors(mentored.center_id)
-        .add_columns(MentorProfile)
-        .outerjoin(MentorProfile, MentorProfile.user_id == User.id)
-    ).all()
+    needs = {tag.id for tag in mentored.needs}
     found = []
-    for mentor, profile in rows:
+    for mentor, profile in center_mentors(mentored.center_id):
         if mentor.id in assigned or startup.has_member(mentor):
             continue
+        capacity = profile.capacity if profile else DEFAULT_CAPACITY
         free = profile.free if profile else DEFAULT_CAPACITY
         if free <= 0:
             continue
-        match = profile is not None and startup.sector.value in profile.sectors
-        reasons = [_("knows %(sector)s", sector=startup.sector.label)] if match else []
-        reasons.append(_("%(n)d free places", n=free))
-        found.append(Suggestion(mentor, profile, match, free, reasons))
-    found.sort(key=lambda s: (not s.sector_match, -s.free, s.mentor.name))
+        matches = []
+        if profile is not None and startup.sector.value in profile.sectors:
+            matches.append(str(startup.sector.label))
+        tags = [tag.name for tag in profile.tags if tag.id in needs] if profile else []
+        matches.extend(tags)
+        spoken = profile.languages if profile else [Language.VI.value]
+        languages = [Language(v) for v in mentored.languages if v in spoken]
+        score = (
+            SECTOR_WEIGHT * (len(matches) > len(tags))
+            + TAG_WEIGHT * len(tags)
+            + LANGUAGE_WEIGHT * bool(languages)
+            + free / capacity
+        )
+        found.append(Suggestion(mentor, profile, score, free, capacity, matches, languages))
+    found.sort(key=lambda s: (-s.score, s.mentor.name, s.mentor.id))
     return found[:limit]
 
 
@@ -329,8 +499,33 @@ def assignable_mentor(mentored: MentoredStartup, user_id: int) -> User:
     return user
 
 
-def assign(actor: User, mentored: MentoredStartup, mentor: User) -> Assignment:
+@dataclass
+class AssignmentData:
+    starts_on: date
+    ends_on: date | None = None
+    goals: str = ""
+
+
+PLAN_RANGE = timedelta(days=366)  # how far from today a mentoring may start
+
+
+def _check_period(data: AssignmentData) -> None:
+    today = local_today()
+    if not today - PLAN_RANGE <= data.starts_on <= today + PLAN_RANGE:
+        raise DomainError(_("The start is within a year from today."), field="starts_on")
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        raise DomainError(_("The end comes after the start."), field="ends_on")
+    if data.ends_on is not None and data.ends_on > data.starts_on + 3 * PLAN_RANGE:
+        raise DomainError(_("A mentoring lasts three years at most."), field="ends_on")
+
+
+def assign(
+    actor: User, mentored: MentoredStartup, mentor: User, data: AssignmentData | None = None
+) -> Assignment:
+    """Assign a mentor for a period with goals, within the mentor's capacity."""
+    data = data or AssignmentData(starts_on=local_today())
     require_manager(actor, mentored.center_id)
+    _check_period(data)
     if not mentored.active:
         raise DomainError(_("Mentors are assigned only to startups in incubation."))
     if not mentor.active or not mentor.has_role(Role.MENTOR):
@@ -368,6 +563,10 @@ def assign(actor: User, mentored: MentoredStartup, mentor: User) -> Assignment:
     assignment.ended_at = None
     assignment.assigned_by_id = actor.id
     assignment.assigned_at = utcnow()
+    assignment.starts_on = data.starts_on
+    assignment.ends_on = data.ends_on
+    assignment.goals = data.goals.strip()
+    assignment.next_session_at = None
     profile.active_assignments += 1
     db.session.flush()
     audit.record(actor, "mentoring.assigned", assignment, mentor=mentor.id)
@@ -379,6 +578,9 @@ def _end(assignment: Assignment) -> None:
     profile = _locked_profile(assignment.mentor)
     assignment.active = False
     assignment.ended_at = utcnow()
+    # the end is today (not before the start, for a mentoring ended before it began)
+    assignment.ends_on = max(local_today(), assignment.starts_on or local_today())
+    assignment.next_session_at = None
     profile.active_assignments = max(0, profile.active_assignments - 1)
 
 
@@ -388,6 +590,29 @@ def end_assignment(actor: User, assignment: Assignment) -> None:
         raise DomainError(_("This assignment has already ended."))
     _end(assignment)
     audit.record(actor, "mentoring.ended", assignment)
+
+
+NEXT_SESSION_RANGE = timedelta(days=366)
+
+
+def plan_next_session(actor: User, assignment: Assignment, at: datetime | None) -> Assignment:
+    """The mentor plans the next meeting (None: no meeting planned); the founders see it
+    among their upcoming sessions and both find it in their calendar feed."""
+    if assignment.mentor_id != actor.id or not assignment.active:
+        raise NotFound("assignment")
+    if at is not None:
+        _check_next_session(at, "next_session_at")
+    assignment.next_session_at = at
+    db.session.flush()
+    return assignment
+
+
+def _check_next_session(at: datetime, field_name: str) -> None:
+    now = utcnow()
+    if at < now:
+        raise DomainError(_("The next session is in the future."), field=field_name)
+    if at > now + NEXT_SESSION_RANGE:
+        raise DomainError(_("Plan the next session within a year."), field=field_name)
 
 
 def assignments_of(mentored: MentoredStartup) -> list[Assignment]:
@@ -431,6 +656,8 @@ class SessionData:
     summary: str = ""
     private_notes: str = ""
     action_items: Sequence[ActionInput] = ()
+    topic_ids: Sequence[int] = ()
+    next_session_at: datetime | None = None
 
 
 def _add_to(model: Any, key: dict[str, Any], minutes: int, sessions: int) -> None:
@@ -472,6 +699,9 @@ def log_session(actor: User, assignment: Assignment, data: SessionData) -> Mento
         raise DomainError(_("A session lasts between 5 minutes and 10 hours."), field="minutes")
     if not data.summary.strip():
         raise DomainError(_("Write a short summary for the founders."), field="summary")
+    if data.next_session_at is not None:
+        _check_next_session(data.next_session_at, "next_session_at")
+    topic_tags = picked_tags(data.topic_ids, "topic_ids")
     mentored = assignment.mentored
     session = MentoringSession(
         assignment_id=assignment.id,
@@ -485,6 +715,7 @@ def log_session(actor: User, assignment: Assignment, data: SessionData) -> Mento
         topics=data.topics.strip(),
         summary=data.summary.strip(),
         private_notes=data.private_notes.strip(),
+        topic_tags=topic_tags,
     )
     for item in data.action_items:
         if item.title.strip():
@@ -498,6 +729,8 @@ def log_session(actor: User, assignment: Assignment, data: SessionData) -> Mento
             )
     add_unique(session, DomainError(_("This session was already saved.")))
     count_session(assignment, data.held_at, data.minutes)
+    if data.next_session_at is not None:
+        assignment.next_session_at = data.next_session_at
     audit.record(actor, "mentoring.session_logged", session, minutes=data.minutes)
     for member in mentored.startup.members:
         if member.user.active:
@@ -571,6 +804,15 @@ def file_checkin(actor: User, mentored: MentoredStartup, data: CheckInData) -> C
     month = data.month.replace(day=1)
     if month > month_of(utcnow()):
         raise DomainError(_("A check-in reports on a month that has begun."), field="month")
+    if is_closed(mentored.center_id, month):
+        raise DomainError(
+            _(
+                "The check-ins of %(month)s are closed by the center: ask a manager to "
+                "correct them.",
+                month=month.strftime("%m/%Y"),
+            ),
+            field="month",
+        )
     for name in ("revenue_vnd", "customers", "funding_raised_vnd", "headcount"):
         if getattr(data, name) < 0:
             raise DomainError(_("Figures cannot be negative."), field=name)
@@ -601,6 +843,60 @@ def file_checkin(actor: User, mentored: MentoredStartup, data: CheckInData) -> C
     db.session.flush()
     audit.record(actor, "mentoring.checkin_filed", checkin, month=month.isoformat())
     return checkin
+
+
+def is_closed(center_id: int, month: date) -> bool:
+    return db.session.get(ClosedMonth, (center_id, month.replace(day=1))) is not None
+
+
+def closed_months(center_id: int, limit: int = 12) -> list[ClosedMonth]:
+    return list(
+        db.session.scalars(
+            select(ClosedMonth)
+            .where(ClosedMonth.center_id == center_id)
+            .order_by(ClosedMonth.month.desc())
+            .limit(limit)
+        )
+    )
+
+
+def ended_months(count: int = 6) -> list[date]:
+    """The last months that have ended, the latest first."""
+    months = [previous_month(month_of(utcnow()))]
+    while len(months) < count:
+        months.append(previous_month(months[-1]))
+    return months
+
+
+def closable_months(center_id: int, count: int = 6) -> list[date]:
+    """The last months that have ended and are still open, the latest first."""
+    months = ended_months(count)
+    closed = set(
+        db.session.scalars(
+            select(ClosedMonth.month).where(
+                ClosedMonth.center_id == center_id, ClosedMonth.month.in_(months)
+            )
+        )
+    )
+    return [month for month in months if month not in closed]
+
+
+def close_month(actor: User, center_id: int, month: date) -> ClosedMonth:
+    """Close a month's check-ins for the center: they can no longer be filed or corrected."""
+    require_manager(actor, center_id)
+    month = month.replace(day=1)
+    if month >= month_of(utcnow()):
+        raise DomainError(_("Only a month that has ended can be closed."), field="month")
+    closed = ClosedMonth(center_id=center_id, month=month, closed_by_id=actor.id)
+    add_unique(
+        closed,
+        DomainError(
+            _("%(month)s is already closed.", month=month.strftime("%m/%Y")), field="month"
+        ),
+    )
+    center = db.session.get(Center, center_id)
+    audit.record(actor, "mentoring.month_closed", center, month=month.isoformat())
+    return closed
 
 
 @dataclass
@@ -723,14 +1019,40 @@ def center_figures(center_id: int, today: date) -> CenterFigures:
     )
 
 
-def unconfirmed_sessions(center_id: int, limit: int = LIST_LIMIT) -> list[MentoringSession]:
-    return list(
-        db.session.scalars(
-            select(MentoringSession)
-            .where(MentoringSession.center_id == center_id, MentoringSession.confirmed_at.is_(None))
-            .order_by(MentoringSession.held_at)
-            .limit(limit)
-        )
+def _count(statement: Select[Any]) -> int:
+    """The rows of a filtered statement, counted in the database (an index range)."""
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def _flagged(center_id: int, now: datetime) -> Select[Any]:
+    return select(MentoringSession).where(
+        MentoringSession.center_id == center_id,
+        MentoringSession.confirmed_at.is_(None),
+        MentoringSession.created_at <= now - FLAG_AFTER,
+    )
+
+
+def flagged_sessions(center_id: int, now: datetime, limit: int = LIST_LIMIT) -> list[Any]:
+    """Sessions the founders have not confirmed within 7 days of their logging, the oldest
+    first, with their age in days."""
+    rows = db.session.scalars(
+        _flagged(center_id, now).order_by(MentoringSession.created_at).limit(limit)
+    )
+    return [(session, (now - session.created_at).days) for session in rows]
+
+
+def flagged_count(center_id: int, now: datetime) -> int:
+    return _count(_flagged(center_id, now))
+
+
+def _quiet(center_id: int, now: datetime) -> Select[Any]:
+    return select(MentoredStartup).where(
+        MentoredStartup.center_id == center_id,
+        MentoredStartup.active.is_(True),
+        or_(
+            MentoredStartup.last_session_at.is_(None),
+            MentoredStartup.last_session_at < now - timedelta(days=QUIET_DAYS),
+        ),
     )
 
 
@@ -738,15 +1060,7 @@ def quiet_startups(center_id: int, now: datetime, limit: int = LIST_LIMIT) -> li
     """Startups in incubation with no session in the last 30 days, the longest first."""
     return list(
         db.session.scalars(
-            select(MentoredStartup)
-            .where(
-                MentoredStartup.center_id == center_id,
-                MentoredStartup.active.is_(True),
-                or_(
-                    MentoredStartup.last_session_at.is_(None),
-                    MentoredStartup.last_session_at < now - timedelta(days=QUIET_DAYS),
-                ),
-            )
+            _quiet(center_id, now)
             .order_by(
                 MentoredStartup.last_session_at.asc().nulls_first(), MentoredStartup.startup_id
             )
@@ -755,26 +1069,139 @@ def quiet_startups(center_id: int, now: datetime, limit: int = LIST_LIMIT) -> li
     )
 
 
+def quiet_count(center_id: int, now: datetime) -> int:
+    return _count(_quiet(center_id, now))
+
+
+def _missing(center_id: int, today: date) -> Select[Any]:
+    due = previous_month(today.replace(day=1))
+    return select(MentoredStartup).where(
+        MentoredStartup.center_id == center_id,
+        MentoredStartup.active.is_(True),
+        or_(MentoredStartup.last_checkin_on.is_(None), MentoredStartup.last_checkin_on < due),
+    )
+
+
 def missing_checkins(center_id: int, today: date, limit: int = LIST_LIMIT) -> list[MentoredStartup]:
     """Startups in incubation whose check-in for last month is missing."""
-    due = previous_month(today.replace(day=1))
     return list(
         db.session.scalars(
-            select(MentoredStartup)
-            .where(
-                MentoredStartup.center_id == center_id,
-                MentoredStartup.active.is_(True),
-                or_(
-                    MentoredStartup.last_checkin_on.is_(None),
-                    MentoredStartup.last_checkin_on < due,
-                ),
-            )
+            _missing(center_id, today)
             .order_by(
                 MentoredStartup.last_checkin_on.asc().nulls_first(), MentoredStartup.startup_id
             )
             .limit(limit)
         )
     )
+
+
+def missing_count(center_id: int, today: date) -> int:
+    return _count(_missing(center_id, today))
+
+
+def stage_counts(center_id: int) -> list[tuple[Stage, int]]:
+    """The center's mentored startups per stage (the stage kept on each row, indexed)."""
+    rows = dict(
+        db.session.execute(
+            select(MentoredStartup.stage, func.count())
+            .where(MentoredStartup.center_id == center_id)
+            .group_by(MentoredStartup.stage)
+        ).all()
+    )
+    return [(stage, rows[stage.value]) for stage in Stage if rows.get(stage.value)]
+
+
+# ------------------------------------------------- the mentor's and founders'
+
+
+def _local_month_range(now: datetime) -> tuple[datetime, datetime]:
+    """The current month in Asia/Ho_Chi_Minh, as UTC moments [start, end)."""
+    local = to_local(now)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def mentor_sessions_this_month(mentor: User, now: datetime) -> int:
+    start, end = _local_month_range(now)
+    return _count(
+        select(MentoringSession.id).where(
+            MentoringSession.mentor_id == mentor.id,
+            MentoringSession.held_at >= start,
+            MentoringSession.held_at < end,
+        )
+    )
+
+
+def _awaiting(mentor: User) -> Select[Any]:
+    return select(MentoringSession).where(
+        MentoringSession.mentor_id == mentor.id, MentoringSession.confirmed_at.is_(None)
+    )
+
+
+def mentor_awaiting(mentor: User, limit: int = LIST_LIMIT) -> list[MentoringSession]:
+    """The mentor's sessions that the founders have not confirmed yet, the oldest first."""
+    return list(
+        db.session.scalars(_awaiting(mentor).order_by(MentoringSession.held_at).limit(limit))
+    )
+
+
+def mentor_awaiting_count(mentor: User) -> int:
+    return _count(_awaiting(mentor))
+
+
+def _open_items(startup_ids: Any, limit: int) -> list[ActionItem]:
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .where(ActionItem.startup_id.in_(startup_ids), ActionItem.done_at.is_(None))
+            .order_by(ActionItem.due_on.asc().nulls_last(), ActionItem.id)
+            .limit(limit)
+        )
+    )
+
+
+def mentor_open_items(mentor: User, limit: int = LIST_LIMIT) -> list[ActionItem]:
+    """Open action items of the mentor's current startups, the most urgent first."""
+    mine = select(Assignment.startup_id).where(
+        Assignment.mentor_id == mentor.id, Assignment.active.is_(True)
+    )
+    return _open_items(mine, limit)
+
+
+def founder_open_items(user: User, limit: int = LIST_LIMIT) -> list[ActionItem]:
+    theirs = select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
+    return _open_items(theirs, limit)
+
+
+def upcoming_sessions(user: User, now: datetime, limit: int = LIST_LIMIT) -> list[Assignment]:
+    """The next meetings the mentors of the user's startups planned."""
+    theirs = select(StartupMember.startup_id).where(StartupMember.user_id == user.id)
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.startup_id.in_(theirs),
+                Assignment.active.is_(True),
+                Assignment.next_session_at >= now,
+            )
+            .order_by(Assignment.next_session_at)
+            .limit(limit)
+        )
+    )
+
+
+def next_milestone(startup_id: int) -> Milestone | None:
+    """The first milestone not reached yet."""
+    return db.session.scalars(
+        select(Milestone)
+        .where(
+            Milestone.startup_id == startup_id,
+            Milestone.status.in_((MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)),
+        )
+        .order_by(Milestone.due_on, Milestone.id)
+        .limit(1)
+    ).first()
 
 
 def center_startups_query(center_id: int) -> Select[Any]:
@@ -849,6 +1276,7 @@ class ReminderCounts:
     confirm: int = 0
     checkin: int = 0
     action_items: int = 0
+    flagged: int = 0
 
 
 def send_reminders(now: datetime | None = None) -> ReminderCounts:
@@ -860,7 +1288,40 @@ def send_reminders(now: datetime | None = None) -> ReminderCounts:
         _remind_confirmations(now, counts)
         _remind_checkins(now, counts)
         _remind_action_items(now, counts)
+        _flag_to_managers(now, counts)
     return counts
+
+
+def center_managers(center_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(
+                RoleGrant.role == Role.MANAGER,
+                RoleGrant.center_id == center_id,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _flag_to_managers(now: datetime, counts: ReminderCounts) -> None:
+    """Mail the center's managers, once per session, about a session not confirmed in 7 days."""
+    waiting = db.session.scalars(
+        select(MentoringSession).where(
+            MentoringSession.confirmed_at.is_(None),
+            MentoringSession.created_at <= now - FLAG_AFTER,
+            MentoringSession.created_at > now - FLAG_WITHIN,
+        )
+    )
+    for session in waiting:
+        if first_time("mentoring.flag", session.id):
+            days = (now - session.created_at).days
+            for manager in center_managers(session.center_id):
+                queue_email(manager, "session_flagged", session=session, days=days)
+            counts.flagged += 1
 
 
 def _members(startup: Startup) -> list[User]:

@@ -18,10 +18,14 @@ from incubator.mentoring import calendar, lists, services
 from incubator.mentoring.forms import (
     AssignForm,
     CheckInForm,
+    CloseMonthForm,
     ConfirmForm,
     MilestoneForm,
+    NeedsForm,
+    NextSessionForm,
     ProfileForm,
     SessionForm,
+    TagForm,
 )
 from incubator.security import logged_in, public, roles
 from incubator.web import flash_form_errors, perform, safe_next
@@ -31,6 +35,14 @@ bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
 def _startup_page(startup_id: int) -> Any:
     return redirect(url_for("startups.detail", startup_id=startup_id) + "#mentoring")
+
+
+def _saved(form: Any, message: str, service: Any, *args: Any) -> bool:
+    """A valid form's data passed, after `args`, to one service; its message flashed if done."""
+    if form.validate_on_submit() and perform(service, *args, form.data_out(), form=form).ok:
+        flash(message, "success")
+        return True
+    return False
 
 
 # ----------------------------------------------------------------- manager
@@ -58,13 +70,36 @@ def dashboard() -> Any:
         center_id=center_id,
         centers=all_centers(),
         figures=services.center_figures(center_id, today),
-        unconfirmed=services.unconfirmed_sessions(center_id),
+        stages=services.stage_counts(center_id),
+        flagged=services.flagged_sessions(center_id, now),
+        flagged_count=services.flagged_count(center_id, now),
         quiet=services.quiet_startups(center_id, now),
         missing=services.missing_checkins(center_id, today),
         mentors=services.center_mentors(center_id),
+        closed=services.closed_months(center_id),
+        close_form=CloseMonthForm(months=services.closable_months(center_id)),
         limit=services.LIST_LIMIT,
         now=now,
     )
+
+
+@bp.post("/months/close")
+@roles(Role.MANAGER)
+def close_month() -> Any:
+    center_id = _center_id()
+    # every recent month is a valid choice: closing one twice gets a clear refusal
+    form = CloseMonthForm(months=services.ended_months())
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(services.close_month, current_user, center_id, form.chosen()).ok:
+        flash(
+            _(
+                "The check-ins of %(month)s are closed.",
+                month=form.chosen().strftime("%m/%Y"),
+            ),
+            "success",
+        )
+    return redirect(url_for("mentoring.dashboard", center=center_id) + "#closed-months")
 
 
 @bp.route("/startups/<int:startup_id>/assign", methods=["GET", "POST"])
@@ -77,8 +112,8 @@ def assign(startup_id: int) -> Any:
         (mentor.id, mentor.name) for mentor, _profile in candidates
     ]
     if form.validate_on_submit():
-        mentor = services.assignable_mentor(mentored, form.mentor_id.data)
-        if perform(services.assign, current_user, mentored, mentor, form=form).ok:
+        mentor = services.assignable_mentor(mentored, form.chosen())
+        if perform(services.assign, current_user, mentored, mentor, form.data_out(), form=form).ok:
             flash(
                 _("%(name)s now mentors this startup; they got an email.", name=mentor.name),
                 "success",
@@ -113,15 +148,31 @@ def mine() -> Any:
         "mentoring/mine.html",
         assignments=services.mentor_assignments(current_user),
         profile=services.profile_of(current_user),
+        items=services.mentor_open_items(current_user),
+        next_form=NextSessionForm(),
         now=utcnow(),
     )
+
+
+@bp.post("/assignments/<int:assignment_id>/next")
+@roles(Role.MENTOR)
+def next_session(assignment_id: int) -> Any:
+    assignment = services.own_assignment(current_user, assignment_id)
+    form = NextSessionForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(
+        services.plan_next_session, current_user, assignment, form.next_session_at.data
+    ).ok:
+        flash(_("The next session is planned."), "success")
+    return redirect(url_for("mentoring.mine") + f"#mentee-{assignment.id}")
 
 
 @bp.route("/assignments/<int:assignment_id>/log", methods=["GET", "POST"])
 @roles(Role.MENTOR)
 def log(assignment_id: int) -> Any:
     assignment = services.own_assignment(current_user, assignment_id)
-    form = SessionForm()
+    form = SessionForm(tags=services.active_tags())
     if form.validate_on_submit():
         outcome = perform(
             services.log_session, current_user, assignment, form.data_out(), form=form
@@ -137,14 +188,12 @@ def log(assignment_id: int) -> Any:
 def profile(user_id: int) -> Any:
     mentor = services.editable_mentor(current_user, user_id)
     stored = services.profile_of(mentor)
-    form = ProfileForm(obj=stored, centers=all_centers())
+    form = ProfileForm(obj=stored, centers=all_centers(), tags=services.active_tags())
     if not form.is_submitted():
         form.center_ids.data = sorted(mentor_center_ids(mentor))
-    if (
-        form.validate_on_submit()
-        and perform(services.save_profile, current_user, mentor, form.data_out(), form=form).ok
-    ):
-        flash(_("The mentor profile is saved."), "success")
+        form.tag_ids.data = [tag.id for tag in stored.tags] if stored else []
+        form.languages.data = stored.languages if stored else ["vi"]
+    if _saved(form, _("The mentor profile is saved."), services.save_profile, current_user, mentor):
         return redirect(url_for("mentoring.mine"))
     return render_template("mentoring/profile.html", mentor=mentor, form=form)
 
@@ -204,11 +253,9 @@ def tick(item_id: int) -> Any:
 def checkin(startup_id: int) -> Any:
     mentored = services.member_mentored(current_user, startup_id)
     form = CheckInForm()
-    if (
-        form.validate_on_submit()
-        and perform(services.file_checkin, current_user, mentored, form.data_out(), form=form).ok
+    if _saved(
+        form, _("The monthly check-in is saved."), services.file_checkin, current_user, mentored
     ):
-        flash(_("The monthly check-in is saved."), "success")
         return _startup_page(startup_id)
     return render_template("mentoring/checkin.html", mentored=mentored, form=form)
 
@@ -229,14 +276,57 @@ def milestone(milestone_id: int) -> Any:
 
 def _milestone_form(mentored: Any, item: Any) -> Any:
     form = MilestoneForm(obj=item)
-    if form.validate_on_submit():
-        outcome = perform(
-            services.save_milestone, current_user, mentored, item, form.data_out(), form=form
-        )
-        if outcome.ok:
-            flash(_("The milestone is saved."), "success")
-            return _startup_page(mentored.startup_id)
+    if _saved(
+        form, _("The milestone is saved."), services.save_milestone, current_user, mentored, item
+    ):
+        return _startup_page(mentored.startup_id)
     return render_template("mentoring/milestone.html", mentored=mentored, form=form, item=item)
+
+
+@bp.route("/startups/<int:startup_id>/needs", methods=["GET", "POST"])
+@logged_in
+def needs(startup_id: int) -> Any:
+    mentored = services.needing_mentored(current_user, startup_id)
+    form = NeedsForm(tags=services.active_tags())
+    if not form.is_submitted():
+        form.tag_ids.data = [tag.id for tag in mentored.needs]
+        form.languages.data = mentored.languages
+    message = _("The startup’s needs are saved; they guide the choice of mentors.")
+    if _saved(form, message, services.save_needs, current_user, mentored):
+        return _startup_page(startup_id)
+    return render_template("mentoring/needs.html", mentored=mentored, form=form)
+
+
+# ---------------------------------------------------------------------- tags
+
+
+@bp.route("/tags", methods=["GET", "POST"])
+@roles(Role.MANAGER)
+def tags() -> Any:
+    form = TagForm()
+    if _saved(form, _("The tag is added to the list."), services.save_tag, current_user, None):
+        return redirect(url_for("mentoring.tags"))
+    return lists.TAGS.render("mentoring/tags.html", services.all_tags(), form=form)
+
+
+@bp.route("/tags/<int:tag_id>", methods=["GET", "POST"])
+@roles(Role.MANAGER)
+def tag(tag_id: int) -> Any:
+    item = services.editable_tag(current_user, tag_id)
+    form = TagForm(obj=item)
+    if _saved(form, _("The tag is saved."), services.save_tag, current_user, item):
+        return redirect(url_for("mentoring.tags"))
+    return render_template("mentoring/tag.html", tag=item, form=form)
+
+
+@bp.post("/tags/<int:tag_id>/active")
+@roles(Role.MANAGER)
+def tag_active(tag_id: int) -> Any:
+    item = services.editable_tag(current_user, tag_id)
+    active = request.form.get("active") == "1"
+    if perform(services.set_tag_active, current_user, item, active).ok:
+        flash(_("The tag is offered again.") if active else _("The tag is archived."), "success")
+    return redirect(url_for("mentoring.tags"))
 
 
 # ---------------------------------------------------------------- calendar
@@ -245,11 +335,16 @@ def _milestone_form(mentored: Any, item: Any) -> Any:
 @bp.get("/calendar")
 @logged_in
 def calendar_page() -> Any:
-    token = calendar.token_for(current_user)
-    return render_template(
-        "mentoring/calendar.html",
-        feed_url=url_for("mentoring.calendar_feed", token=token, _external=True),
-    )
+    """The feed's address is on the account page."""
+    return redirect(url_for("accounts.account") + "#calendar")
+
+
+@bp.post("/calendar/new")
+@logged_in
+def new_calendar_link() -> Any:
+    if perform(calendar.new_link, current_user).ok:
+        flash(_("Your calendar link is ready; an older link no longer works."), "success")
+    return redirect(url_for("accounts.account") + "#calendar")
 
 
 @bp.get("/calendar/<token>.ics")

@@ -1,8 +1,11 @@
-"""Issue 10's journey in Chromium: a manager starts incubation and assigns a suggested mentor;
+"""Issue 10's journey in Chromium: a manager starts incubation; the founder declares what the
+startup needs; the manager assigns the first suggested mentor, whose reasons are shown, with
+goals;
 the mentor logs a session with two action items on a 390 px phone (the draft survives a
 reload); the founder confirms, rates and ticks an action item, files a check-in and sees
 the chart, in Vietnamese and in English; the manager's dashboard shows the hours; the
-calendar feed parses with icalendar and gives the session's time in Asia/Ho_Chi_Minh."""
+calendar feed, whose link the mentor makes on the account page, parses with icalendar and
+gives the session's time in Asia/Ho_Chi_Minh."""
 
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ pytestmark = pytest.mark.e2e
 PHONE_390 = {"width": 390, "height": 844}
 STARTUP = "Nông Trại Số"
 MENTOR = "TS. Đặng Minh Tuấn"
+NEEDS = ("Gọi vốn", "Nông nghiệp công nghệ cao")
 
 
 def _accepted_application(live_server: LiveServer) -> tuple[int, int]:
@@ -62,18 +66,39 @@ def test_mentoring_journey(
 ) -> None:
     application_id, startup_id = _accepted_application(live_server)
 
-    # 1. The manager starts the incubation, then assigns the first suggested mentor.
+    # 1. The manager starts the incubation.
     manager = open_page()
     log_in(manager, live_server.url, "manager@biic.test")
     hours_before = _hours_this_month(manager)
     manager.goto(f"/manage/applications/{application_id}")
     _submit(manager, "form.move-form:has(input[name=to][value=incubating]) button")
+
+    # 2. The founder declares, on the startup page, where the startup needs help.
+    founder = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
+    log_in(founder, live_server.url, "founder@biic.test")
+    founder.goto(f"/startups/{startup_id}")
+    _submit(founder, "#needs a")
+    for need in NEEDS:
+        founder.click(f"#tag_ids label.chip:has-text('{need}')")
+    founder.click("#languages label.chip:has(input[value=en])")
+    _fits(founder)
+    screenshot(founder, "mentoring-01-needs-390px")
+    _submit(founder, "main form button[type=submit]")
+    for need in NEEDS:
+        expect(founder.locator("#needs")).to_contain_text(need)
+
+    # 3. The manager assigns the first suggestion, whose reasons name the needs it meets.
     manager.goto(f"/mentoring/startups/{startup_id}/assign")
     first = manager.locator("ul.suggestions li").first
     expect(first).to_contain_text(MENTOR)
+    for need in NEEDS:
+        expect(first.locator(".reasons")).to_contain_text(need)
+    expect(first.locator(".reasons")).to_contain_text("chỗ trống")
+    manager.fill("#goals", "Sẵn sàng gọi vốn hạt giống trong 6 tháng")
     screenshot(manager, "mentoring-01-suggestions")
     _submit(manager, "ul.suggestions li:first-child button[type=submit]")
     expect(manager.locator("#mentoring")).to_contain_text(MENTOR)
+    expect(manager.locator("#mentoring")).to_contain_text("Sẵn sàng gọi vốn hạt giống")
 
     # 2. The mentor logs a session on a 390 px phone.
     phone = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
@@ -84,7 +109,8 @@ def test_mentoring_journey(
     assert held_at and int(held_at[-2:]) % 15 == 0  # now, rounded to the quarter hour
     phone.click("label.chip:has(input[name=minutes][value='90'])")
     phone.click("label.chip:has(input[name=format][value=online])")
-    phone.fill("#topics", "Gọi vốn, khách hàng")
+    phone.click(f"#topic_ids label.chip:has-text('{NEEDS[0]}')")
+    phone.fill("#topics", "khách hàng")
     phone.fill("#summary", "Rà soát bản thuyết trình gọi vốn; chọn 3 nhà đầu tư để liên hệ.")
     phone.fill("#private_notes", "Nhóm cần thêm người phụ trách tài chính.")
     phone.fill("#action_items-0-title", "Cập nhật bảng tài chính 3 năm")
@@ -110,8 +136,7 @@ def test_mentoring_journey(
     screenshot(phone, "mentoring-03-saved-390px")
 
     # 3. The founder confirms and rates it, ticks an action item, files a check-in.
-    founder = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
-    log_in(founder, live_server.url, "founder@biic.test")
+    founder.goto("/")
     expect(founder.locator("#panel-mentoring-founder")).to_contain_text(STARTUP)
     founder.goto(session_path)
     expect(founder.locator("main")).not_to_contain_text("phụ trách tài chính")  # private notes
@@ -139,14 +164,19 @@ def test_mentoring_journey(
     screenshot(founder, "mentoring-06-startup-en-390px")
 
     # 4. The manager's dashboard counts the 90 minutes.
-    assert _hours_this_month(manager) == pytest.approx(hours_before + 1.5)
+    assert _hours_this_month(manager) == pytest.approx(hours_before + 1.5, abs=0.1)  # 1 decimal
     screenshot(manager, "mentoring-07-dashboard")
     switch_language(manager, "en")
     expect(manager.locator("h1")).to_have_text("Mentoring dashboard")
     log_out(manager)
 
-    # 5. The mentor's calendar feed lists the session at the time typed, in Hồ Chí Minh.
-    phone.goto("/mentoring/calendar")
+    # 5. The mentor makes the calendar link on the account page; the feed lists the session at
+    # the time typed, in Hồ Chí Minh.
+    phone.goto("/account")
+    _submit(phone, "#calendar form button[type=submit]")
+    expect(phone.locator("#feed-url")).to_be_visible()
+    _fits(phone)
+    screenshot(phone, "mentoring-08-calendar-link-390px")
     feed = phone.request.get(phone.input_value("#feed-url"))
     assert feed.ok and feed.headers["content-type"].startswith("text/calendar")
     events = [

@@ -13,7 +13,13 @@ from incubator.accounts.models import Role, User
 from incubator.applications.stages import Stage
 from incubator.db import db, utcnow
 from incubator.mentoring import services
-from incubator.mentoring.models import ActionOwner, MentoredStartup, MentorProfile, SessionFormat
+from incubator.mentoring.models import (
+    ActionOwner,
+    ExpertiseTag,
+    MentoredStartup,
+    MentorProfile,
+    SessionFormat,
+)
 from tests.conftest import app_session
 
 
@@ -92,3 +98,17 @@ def session_data(**changes: Any) -> services.SessionData:
     }
     values.update(changes)
     return services.SessionData(**values)
+
+
+@pytest.fixture
+def make_tag(app: Flask) -> Callable[..., int]:
+    """make_tag("Gọi vốn", "Fundraising", active=True) -> the id of a tag of the list."""
+
+    def make(name_vi: str, name_en: str, active: bool = True) -> int:
+        with app_session(app) as session:
+            tag = ExpertiseTag(name_vi=name_vi, name_en=name_en, active=active)
+            session.add(tag)
+            session.commit()
+            return tag.id
+
+    return make

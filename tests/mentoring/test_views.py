@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from incubator.accounts.models import Role, User
+from incubator.accounts.models import Role
 from incubator.db import db, utcnow
-from incubator.i18n import format_datetime
-from incubator.mentoring.models import MentoringSession
+from incubator.i18n import format_date, format_datetime, to_local
+from incubator.mentoring.models import Assignment, ExpertiseTag, MentoringSession
 from tests.test_query_counts import queries
 
 
@@ -119,11 +118,18 @@ def test_manager_assigns_a_suggested_mentor_and_sees_the_dashboard(
     client = login(manager_of("BIIC"))
     page = client.get(f"/mentoring/startups/{mentored.startup_id}/assign").get_data(as_text=True)
     assert mentor.name in page
+    path = f"/mentoring/startups/{mentored.startup_id}/assign"
+    # a suggestion's button sends `pick`; the period and the goals go with it
+    start = format_date(utcnow())
     response = client.post(
-        f"/mentoring/startups/{mentored.startup_id}/assign", data={"mentor_id": str(mentor.id)}
+        path, data={"starts_on": start, "ends_on": "", "goals": "Gọi vốn", "pick": str(mentor.id)}
     )
     assert response.status_code == 302
     assert client.get("/mentoring/").status_code == 200
+    with app.app_context():
+        assignment = db.session.scalars(select(Assignment)).one()
+        assert (assignment.mentor_id, assignment.goals) == (mentor.id, "Gọi vốn")
+        assert assignment.starts_on == to_local(utcnow()).date() and assignment.ends_on is None
 
 
 def test_founder_files_a_checkin_and_sees_the_chart(assigned: Any, login: Any) -> None:
@@ -148,54 +154,105 @@ def test_founder_files_a_checkin_and_sees_the_chart(assigned: Any, login: Any) -
     assert client.post(f"/mentoring/startups/{startup_id}/checkin", data=crafted).status_code == 200
 
 
+def _feed_path(client: Any) -> str:
+    page = client.get("/account").get_data(as_text=True)
+    url = page.split('id="feed-url"')[0].rsplit('value="', 1)[1].split('"')[0]
+    return url.split("localhost", 1)[1]
+
+
 def test_calendar_feed_lists_sessions_in_ho_chi_minh(app: Any, assigned: Any, login: Any) -> None:
     assignment_id, mentor, _founder, _startup_id = assigned()
     client = login(mentor)
     client.post(f"/mentoring/assignments/{assignment_id}/log", data=_log_form())
-    page = client.get("/mentoring/calendar").get_data(as_text=True)
-    url = page.split('id="feed-url"')[0].rsplit('value="', 1)[1].split('"')[0]
-    path = url.split("localhost", 1)[1]
+    account = client.get("/account").get_data(as_text=True)
+    assert 'id="calendar"' in account and 'id="feed-url"' not in account  # no link yet
+    assert client.post("/mentoring/calendar/new").status_code == 302
+    path = _feed_path(client)
     feed = app.test_client().get(path)  # calendar apps do not log in
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
-    events = list(Calendar.from_ical(feed.data).walk("VEVENT"))
+    parsed = Calendar.from_ical(feed.data)
+    assert [str(tz["tzid"]) for tz in parsed.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
+    events = list(parsed.walk("VEVENT"))
     sessions = [e for e in events if str(e["uid"]).startswith("session-")]
     assert len(sessions) == 1
+    assert sessions[0]["dtstart"].params["TZID"] == "Asia/Ho_Chi_Minh"
     start = sessions[0].decoded("dtstart")
     with app.app_context():
         held = db.session.scalars(select(MentoringSession)).one().held_at
     assert start == held
-    assert start.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime(
-        "%d/%m/%Y %H:%M"
-    ) == format_datetime(held)
+    assert start.strftime("%d/%m/%Y %H:%M") == format_datetime(held)  # local time as typed
     assert app.test_client().get("/mentoring/calendar/forged.ics").status_code == 404
 
 
+def test_a_revoked_calendar_link_gives_404(app: Any, assigned: Any, login: Any) -> None:
+    _assignment_id, mentor, founder, _startup_id = assigned()
+    client = login(mentor)
+    client.post("/mentoring/calendar/new")
+    old = _feed_path(client)
+    assert client.get(old).status_code == 200
+    client.post("/mentoring/calendar/new")  # revoke and make a new link
+    new = _feed_path(client)
+    assert new != old
+    assert app.test_client().get(old).status_code == 404
+    assert app.test_client().get(new).status_code == 200
+    # each user has their own address; the old page redirects to the account page
+    other = login(founder)
+    other.post("/mentoring/calendar/new")
+    assert _feed_path(other) not in (old, new)
+    assert other.get("/mentoring/calendar").headers["Location"].endswith("/account#calendar")
+
+
 def test_pages_run_a_bounded_number_of_queries(
-    app: Any, assigned: Any, login: Any, manager_of: Any
+    app: Any, assigned: Any, login: Any, manager_of: Any, make_tag: Any, make_mentor: Any
 ) -> None:
     assignment_id, mentor, founder, startup_id = assigned()
+    tag = make_tag("Gọi vốn", "Fundraising")
+    make_mentor()  # a second mentor, for the suggestions
+    manager, mentor_client, founder_client = (
+        login(manager_of("BIIC")),
+        login(mentor),
+        login(founder),
+    )
+    mentor_client.post("/mentoring/calendar/new")
     pages = [
-        (login(manager_of("BIIC")), "/mentoring/"),
-        (login(manager_of("BIIC")), "/"),
-        (login(manager_of("BIIC")), "/mentoring/sessions"),
-        (login(mentor), "/"),
-        (login(mentor), "/mentoring/mine"),
-        (login(founder), "/"),
-        (login(founder), f"/startups/{startup_id}"),
+        (manager, "/mentoring/"),
+        (manager, "/"),
+        (manager, "/mentoring/sessions"),
+        (manager, "/mentoring/tags"),
+        (manager, f"/mentoring/startups/{startup_id}/assign"),
+        (manager, f"/startups/{startup_id}"),
+        (mentor_client, "/"),
+        (mentor_client, "/mentoring/mine"),
+        (mentor_client, "/account"),
+        (mentor_client, "/mentoring/sessions"),
+        (founder_client, "/"),
+        (founder_client, f"/startups/{startup_id}"),
+        (founder_client, f"/mentoring/startups/{startup_id}/needs"),
     ]
-    mentor_client = login(mentor)
+    overdue = format_date(utcnow() - timedelta(days=3))
 
     def log(count: int) -> None:
         for number in range(count):
             mentor_client.post(
                 f"/mentoring/assignments/{assignment_id}/log",
-                data=_log_form(client_key=f"bounded-{count}-{number}"),
+                data=_log_form(
+                    client_key=f"bounded-{count}-{number}",
+                    topic_ids=str(tag),
+                    **{"action_items-0-due_on": overdue},
+                ),
             )
+        with app.app_context():
+            offset = count * 1000
+            for number in range(count):
+                db.session.add(
+                    ExpertiseTag(name_vi=f"Thẻ {offset + number}", name_en=f"Tag {offset + number}")
+                )
+            db.session.commit()
 
     log(2)
     few = [queries(app, client, path) for client, path in pages]
-    log(8)
+    log(12)  # more than a page of every list and more than each panel's limit
     many = [queries(app, client, path) for client, path in pages]
     assert few == many
     with app.app_context():
-        assert db.session.scalar(select(User.id).where(User.id == founder.id))
+        assert db.session.scalar(select(func.count()).select_from(MentoringSession)) == 14
