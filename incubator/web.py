@@ -20,6 +20,7 @@ class Outcome:
     ok: bool
     value: Any = None
     message: str | None = None  # a refusal that names no field of the form
+    error: DomainError | None = None  # the refusal itself, for views that answer some specially
 
 
 def perform(
@@ -42,10 +43,10 @@ def perform(
     except DomainError as error:
         if form is not None and error.field and error.field in form:
             form[error.field].errors = [*form[error.field].errors, error.message]
-            return Outcome(False)
+            return Outcome(False, error=error)
         if not quiet:
             flash(error.message, "error")
-        return Outcome(False, message=error.message)
+        return Outcome(False, message=error.message, error=error)
     return Outcome(True, value)
 
 
