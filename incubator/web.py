@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 
 from incubator.db import run
 from incubator.errors import DomainError, TooManyAttempts
+from incubator.once import AlreadySubmitted, OnceForm, create_once, submitted
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Outcome:
     value: Any = None
     message: str | None = None  # a refusal that names no field of the form
     error: DomainError | None = None  # the refusal itself, for views that answer some specially
+    repeated: bool = False  # a create form sent again: `value` is what the first time created
 
 
 def perform(
@@ -48,6 +50,25 @@ def perform(
             flash(error.message, "error")
         return Outcome(False, message=error.message, error=error)
     return Outcome(True, value)
+
+
+def perform_once(
+    form: OnceForm, model: type[Any], service: Callable[..., Any], actor: Any, *args: Any
+) -> Outcome:
+    """`perform` for a create form: `service(actor, *args)` creates a `model` at most once per
+    form token. Sent again (Back, then Save; a double click), the outcome is what the first
+    submission created, with `repeated`; also for the loser of two simultaneous ones."""
+    token = form.once_token()
+    outcome = perform(create_once, actor, token, model, service, *args, form=form, quiet=True)
+    if isinstance(outcome.error, AlreadySubmitted):
+        earlier = run(submitted, actor, token, model)
+        if earlier is not None:
+            return Outcome(True, earlier, repeated=True)
+    if outcome.ok:
+        return Outcome(True, outcome.value.value, repeated=outcome.value.repeated)
+    if outcome.message:
+        flash(outcome.message, "error")
+    return outcome
 
 
 def safe_next(target: str | None) -> str:

@@ -112,13 +112,17 @@ def register_founder(
     if existing is None:
         user = User(email=email, name=name.strip(), locale=locale, password_hash=hashed)
         user.grants.append(RoleGrant(role=Role.FOUNDER))
+        # the savepoint starts before the row is added (begin_nested flushes what is pending,
+        # and a failed INSERT outside a savepoint aborts the transaction on PostgreSQL)
+        savepoint = db.session.begin_nested()
         db.session.add(user)
         try:
-            with db.session.begin_nested():
-                db.session.flush()
+            db.session.flush()
         except IntegrityError:  # registered by a request at the same moment
+            savepoint.rollback()
             existing = find_user_by_email(email)
         else:
+            savepoint.commit()
             audit.record(user, "user.registered", user)
             days = current_app.config["CONFIRM_DAYS"]
             raw = _issue_token(user, TokenPurpose.CONFIRM, timedelta(days=days))

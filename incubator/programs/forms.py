@@ -19,11 +19,11 @@ from incubator.forms import (
     REQUIRED_TEXT,
     DateField,
     DateTimeField,
-    Form,
     SubForm,
     options,
     switch_form,
 )
+from incubator.once import OnceForm
 from incubator.programs.models import ProgramKind
 from incubator.programs.services import CriterionData, ProgramData
 
@@ -66,7 +66,9 @@ class CriterionForm(SubForm):
         return ok
 
 
-class ProgramForm(Form):
+class ProgramForm(OnceForm):
+    """Creates a program (once per form) or edits one (the token is then unused)."""
+
     center_id = SelectField(_l("Center"), coerce=int, validators=[REQUIRED])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[REQUIRED_TEXT, Length(max=200)])

@@ -14,7 +14,7 @@ from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
 from incubator.programs.lists import CALLS, PROGRAMS
 from incubator.programs.models import Program
 from incubator.security import public, roles
-from incubator.web import flash_form_errors, perform
+from incubator.web import flash_form_errors, perform, perform_once
 
 bp = Blueprint("programs", __name__)
 
@@ -62,9 +62,14 @@ def manage() -> Any:
 def create() -> Any:
     form = _form()
     if form.validate_on_submit():
-        outcome = perform(services.create_program, current_user, form.to_data(), form=form)
+        outcome = perform_once(form, Program, services.create_program, current_user, form.to_data())
         if outcome.ok:
-            flash(_("The program is created as a draft. Publish it to open the call."), "success")
+            if outcome.repeated:
+                flash(_("This form was already saved: the program exists, here it is."), "info")
+            else:
+                flash(
+                    _("The program is created as a draft. Publish it to open the call."), "success"
+                )
             return redirect(url_for("programs.detail", program_id=outcome.value.id))
     return render_template("programs/edit.html", form=form.with_blank_rows(), program=None)
 
