@@ -33,7 +33,13 @@ SESSIONS = ListSpec(
             link=lambda r: url_for("mentoring.session", session_id=r[0].id),
             csv_label=_l("Date and time"),
         ),
-        Column("startup", _l("Startup"), value=lambda r: r[0].startup.name, sort=Startup.name),
+        Column(
+            "startup",
+            _l("Startup"),
+            value=lambda r: r[0].startup.name,
+            sort=Startup.name,
+            priority="title",
+        ),
         Column("mentor", _l("Mentor"), value=lambda r: r[0].mentor.name),
         Column("minutes", _l("Minutes"), value=lambda r: r[0].minutes, css="num"),
         Column("format", _l("Format"), value=lambda r: r[0].format.label, only="csv"),
@@ -85,6 +91,7 @@ STARTUPS = ListSpec(
             value=lambda m: m.startup.name,
             sort=Startup.name,
             link=lambda m: url_for("startups.detail", startup_id=m.startup_id),
+            priority="title",
         ),
         Column(
             "last_session",

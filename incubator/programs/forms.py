@@ -95,6 +95,11 @@ class ProgramForm(OnceForm):
             self.criteria.append_entry()
         return self
 
+    def row_template(self) -> CriterionForm:
+        """A blank criterion named `criteria-__index__-…`, which rubric.js copies to add a row
+        in place (replacing __index__ by a number no row uses)."""
+        return CriterionForm(formdata=None, prefix=f"{self.criteria.name}-__index__-")
+
     def to_data(self) -> ProgramData:
         return ProgramData(
             center_id=self.center_id.data,
