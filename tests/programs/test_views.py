@@ -285,11 +285,13 @@ def test_a_search_typed_decomposed_finds_the_composed_name(
     assert "Ươm tạo Bình Dương" in page.get_data(as_text=True)
 
 
-def test_resubmitting_the_new_program_form_creates_one_program(app: Any, as_role: Any) -> None:
+def test_resubmitting_the_new_program_form_creates_one_program(
+    app: Any, make_user: Any, login: Any
+) -> None:
     """Issue 7 item 11: Back, then Save again, gives back the program made the first time."""
     from tests.startups.test_archive_and_resubmit import once_token
 
-    client, _manager = as_role("manager", center="BIIC")
+    client = login(make_user(Role.MANAGER, center="BIIC", locale="en"))
     token = once_token(client.get("/manage/programs/new").get_data(as_text=True))
     first = client.post("/manage/programs/new", data=program_form(once=token))
     again = client.post("/manage/programs/new", data=program_form(once=token))

@@ -199,7 +199,7 @@ def test_a_manager_of_a_center_it_applied_to_archives_it_not_another_center(
 
 
 def test_an_archived_startup_cannot_start_an_application(
-    ctx: Flask, founded: tuple[FlaskClient, User, Startup], make_program: Any
+    ctx: Flask, english: None, founded: tuple[FlaskClient, User, Startup], make_program: Any
 ) -> None:
     _client, founder, startup = founded
     program = make_program()
