@@ -206,16 +206,20 @@ def archive_blocked(startup: Startup) -> str | None:
     return None
 
 
-def archive_startup(actor: User, startup: Startup) -> Startup:
-    """Hide a startup from its founders' lists and pickers; everything is kept."""
+def _archiving(actor: User, startup: Startup) -> Startup:
+    """The startup, locked, when the actor may archive or restore it."""
     if not may_view_startup(actor, startup):
         raise NotFound("startup")
     if not may_archive(actor, startup):
         raise DomainError(
             _("Only the lead founder or a manager of a center it applied to can archive it.")
         )
-    locked(startup)
-    if startup.archived_at is not None:
+    return locked(startup)
+
+
+def archive_startup(actor: User, startup: Startup) -> Startup:
+    """Hide a startup from its founders' lists and pickers; everything is kept."""
+    if _archiving(actor, startup).archived_at is not None:
         raise DomainError(_("This startup is already archived."))
     blocked = archive_blocked(startup)
     if blocked:
@@ -226,14 +230,7 @@ def archive_startup(actor: User, startup: Startup) -> Startup:
 
 
 def restore_startup(actor: User, startup: Startup) -> Startup:
-    if not may_view_startup(actor, startup):
-        raise NotFound("startup")
-    if not may_archive(actor, startup):
-        raise DomainError(
-            _("Only the lead founder or a manager of a center it applied to can restore it.")
-        )
-    locked(startup)
-    if startup.archived_at is None:
+    if _archiving(actor, startup).archived_at is None:
         raise DomainError(_("This startup is not archived."))
     startup.archived_at = None
     audit.record(actor, "startup.restored", startup)
