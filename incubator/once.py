@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,16 +47,31 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class OnceForm(Form):
-    """A form that creates something: its token makes a resubmission harmless."""
+def valid_token(token: Any) -> bool:
+    return isinstance(token, str) and bool(_TOKEN.fullmatch(token))
 
-    once = HiddenField(default=new_token)
+
+def _token_of_the_page() -> str:
+    """The token in the page's address (see `web.once_address`), or a new one."""
+    token = request.args.get("once") if has_request_context() else None
+    return token if valid_token(token) else new_token()
+
+
+class OnceForm(Form):
+    """A form that creates something: its token makes a resubmission harmless.
+
+    The token is also in the page's address: the browser's Back button reloads the page
+    (personal pages are not cached) and restores what was typed but not hidden fields, so
+    the address is what brings the same token back.
+    """
+
+    once = HiddenField(default=_token_of_the_page)
 
     def once_token(self) -> str | None:
         """The token sent back, when it looks like one of ours (otherwise no protection,
         as for a client that never showed the form)."""
         token = self.once.data
-        return token if isinstance(token, str) and _TOKEN.fullmatch(token) else None
+        return token if valid_token(token) else None
 
 
 class AlreadySubmitted(DomainError):

@@ -8,12 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from incubator.db import run
 from incubator.errors import DomainError, TooManyAttempts
-from incubator.once import AlreadySubmitted, OnceForm, create_once, submitted
+from incubator.once import (
+    AlreadySubmitted,
+    OnceForm,
+    create_once,
+    new_token,
+    submitted,
+    valid_token,
+)
 
 
 @dataclass
@@ -50,6 +57,16 @@ def perform(
             flash(error.message, "error")
         return Outcome(False, message=error.message, error=error)
     return Outcome(True, value)
+
+
+def once_address() -> Response | None:
+    """For the GET of a create form's page: a redirect to the same page with a new one-time
+    token in its address (?once=…), unless it has one. Back, then Save, then sends that
+    token again, and `perform_once` gives back what the first Save created."""
+    if request.method != "GET" or valid_token(request.args.get("once")):
+        return None
+    args = {**(request.view_args or {}), **request.args.to_dict(), "once": new_token()}
+    return redirect(url_for(request.endpoint or "site.home", **args))
 
 
 def perform_once(

@@ -169,11 +169,11 @@ def test_creating_a_startup_twice_at_once_from_one_form_makes_one(
     app: Flask, make_user: Any, login: Any
 ) -> None:
     from incubator.startups.models import Startup
-    from tests.startups.test_archive_and_resubmit import once_token
+    from tests.startups.test_archive_and_resubmit import form_token
     from tests.startups.test_views import profile
 
     client = login(make_user(Role.FOUNDER))
-    token = once_token(client.get("/startups/new").get_data(as_text=True))
+    token = form_token(client, "/startups/new")
     statuses = at_once(app, client, "/startups/new", profile(once=token))
     assert set(statuses) == {302}  # every click lands on the one startup
     startups = select(func.count()).select_from(Startup).where(Startup.name == "Nông Trại Số")

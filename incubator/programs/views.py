@@ -14,7 +14,7 @@ from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
 from incubator.programs.lists import CALLS, PROGRAMS
 from incubator.programs.models import Program
 from incubator.security import public, roles
-from incubator.web import flash_form_errors, perform, perform_once
+from incubator.web import flash_form_errors, once_address, perform, perform_once
 
 bp = Blueprint("programs", __name__)
 
@@ -60,6 +60,8 @@ def manage() -> Any:
 @bp.route("/manage/programs/new", methods=["GET", "POST"])
 @roles(Role.MANAGER)
 def create() -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     form = _form()
     if form.validate_on_submit():
         outcome = perform_once(form, Program, services.create_program, current_user, form.to_data())

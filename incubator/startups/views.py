@@ -13,7 +13,7 @@ from incubator.security import logged_in, roles
 from incubator.startups import services
 from incubator.startups.forms import MemberForm, NewStartupForm, StartupForm
 from incubator.startups.models import Startup
-from incubator.web import flash_form_errors, perform, perform_once
+from incubator.web import flash_form_errors, once_address, perform, perform_once
 
 bp = Blueprint("startups", __name__)
 
@@ -31,6 +31,8 @@ def mine() -> Any:
 @bp.route("/startups/new", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def create() -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     form = NewStartupForm()
     if form.validate_on_submit():
         outcome = perform_once(

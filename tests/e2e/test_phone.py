@@ -330,3 +330,27 @@ def test_bulk_assign_loads_do_not_overlap_the_boxes(
     if viewport == "phone":
         assert_fits(page)
     screenshot(page, f"bulk-assign-{viewport}", full_page=False)
+
+
+# ------------------------------------------------------------------ resubmitting (item 11)
+
+
+def test_back_and_save_again_in_the_browser_creates_one_startup(
+    live_server: LiveServer, open_page: Callable[..., Any]
+) -> None:
+    page = phone(open_page)
+    log_in(page, live_server.url, "founder@biic.test")
+    page.goto("/startups/new")
+    page.fill("#name", "Quay Lại Rồi Lưu")
+    page.fill("#description", "Thử nút Quay lại của trình duyệt")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    first = page.url
+    page.go_back()
+    expect(page.locator("#name")).to_have_value("Quay Lại Rồi Lưu")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.url == first
+    with live_server.app.app_context():
+        count = db.session.scalar(select(func.count()).where(Startup.name == "Quay Lại Rồi Lưu"))
+    assert count == 1

@@ -289,10 +289,10 @@ def test_resubmitting_the_new_program_form_creates_one_program(
     app: Any, make_user: Any, login: Any
 ) -> None:
     """Issue 7 item 11: Back, then Save again, gives back the program made the first time."""
-    from tests.startups.test_archive_and_resubmit import once_token
+    from tests.startups.test_archive_and_resubmit import form_token
 
     client = login(make_user(Role.MANAGER, center="BIIC", locale="en"))
-    token = once_token(client.get("/manage/programs/new").get_data(as_text=True))
+    token = form_token(client, "/manage/programs/new")
     first = client.post("/manage/programs/new", data=program_form(once=token))
     again = client.post("/manage/programs/new", data=program_form(once=token))
     assert first.status_code == again.status_code == 302

@@ -30,6 +30,18 @@ def once_token(html: str) -> str:
     return match.group(1)
 
 
+def form_token(client: FlaskClient, path: str) -> str:
+    """Open a create form: its address gets a one-time token, which the form carries too."""
+    response = client.get(path)
+    assert response.status_code == 302
+    address = response.headers["Location"]
+    match = re.fullmatch(re.escape(path) + r"\?once=([\w-]+)", address)
+    assert match, address
+    token = once_token(client.get(address).get_data(as_text=True))
+    assert token == match.group(1)
+    return token
+
+
 def startups_named(app: Flask, name: str) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).where(Startup.name == name))
@@ -44,7 +56,7 @@ def flashes(html: str) -> list[str]:
 
 def test_back_and_save_again_gives_back_the_first_startup(app: Flask, make_user: Any, login: Any):
     client = login(make_user(Role.FOUNDER, locale="en"))
-    token = once_token(client.get("/startups/new").get_data(as_text=True))
+    token = form_token(client, "/startups/new")
     first = client.post("/startups/new", data=profile(once=token))
     assert first.status_code == 302
     # Back, then Save again: the browser sends the same form, token included
@@ -61,14 +73,14 @@ def test_a_new_form_creates_a_new_startup_even_with_the_same_name(
 ) -> None:
     client = login(make_user(Role.FOUNDER))
     for _ in range(2):
-        token = once_token(client.get("/startups/new").get_data(as_text=True))
+        token = form_token(client, "/startups/new")
         assert client.post("/startups/new", data=profile(once=token)).status_code == 302
     assert startups_named(app, "Nông Trại Số") == 2
 
 
 def test_each_form_shows_a_different_token(make_user: Any, login: Any) -> None:
     client = login(make_user(Role.FOUNDER))
-    tokens = {once_token(client.get("/startups/new").get_data(as_text=True)) for _ in range(3)}
+    tokens = {form_token(client, "/startups/new") for _ in range(3)}
     assert len(tokens) == 3
 
 
@@ -76,7 +88,7 @@ def test_someone_elses_token_does_not_reveal_their_startup(
     app: Flask, make_user: Any, login: Any
 ) -> None:
     owner, other = login(make_user(Role.FOUNDER)), login(make_user(Role.FOUNDER))
-    token = once_token(owner.get("/startups/new").get_data(as_text=True))
+    token = form_token(owner, "/startups/new")
     created = owner.post("/startups/new", data=profile(once=token)).headers["Location"]
     response = other.post("/startups/new", data=profile(once=token, name="Khác"))
     assert response.headers.get("Location") != created
