@@ -63,7 +63,9 @@ class Column:
     macro of the spec's `cells` template that draws the cell from the row
     instead (badges, buttons). `only` is "html" or "csv" for a column shown in
     one of them; `csv_label` a header the CSV names differently. `css` classes
-    go on the cells ("num"); `priority` "hide-sm" hides the column on phones.
+    go on the cells ("num"); `priority` says how a phone shows the column, where each
+    row becomes a card: "title" heads the card (the key column, one per list), "key" is a
+    labelled line of it, "hide-sm" is left out.
     """
 
     key: str
@@ -81,8 +83,8 @@ class Column:
     def __post_init__(self) -> None:
         if self.only not in (None, "html", "csv"):
             raise ValueError(f"column {self.key}: only is 'html' or 'csv'")
-        if self.priority not in ("key", "hide-sm"):
-            raise ValueError(f"column {self.key}: priority is 'key' or 'hide-sm'")
+        if self.priority not in ("title", "key", "hide-sm"):
+            raise ValueError(f"column {self.key}: priority is 'title', 'key' or 'hide-sm'")
         if self.only != "csv" and self.value is None and self.cell is None:
             raise ValueError(f"column {self.key} needs a value or a cell macro for the page")
         if self.only != "html" and self.value is None and self.csv is None:
@@ -94,8 +96,8 @@ class Column:
 
     @property
     def classes(self) -> str:
-        hidden = "hide-sm" if self.priority == "hide-sm" else ""
-        return " ".join(c for c in (self.css, hidden) if c)
+        phone = {"hide-sm": "hide-sm", "title": "title-sm"}.get(self.priority, "")
+        return " ".join(c for c in (self.css, phone) if c)
 
     def display(self, row: Row) -> Any:
         return "" if self.value is None else self.value(row)
@@ -207,6 +209,8 @@ class ListSpec:
             raise ValueError(f"list {self.name}: default sort {self.default_sort} is not a sort")
         if self.cells is None and any(c.cell for c in self.columns):
             raise ValueError(f"list {self.name}: cell macros need a cells template")
+        if sum(c.priority == "title" for c in self.html_columns) > 1:
+            raise ValueError(f"list {self.name}: one title column at most (a phone's card title)")
 
     @cached_property
     def sort_columns(self) -> dict[str, ColumnElement[Any]]:

@@ -1,7 +1,7 @@
 """Every table, so that `Base.metadata` is complete (Alembic, tests): the shared ones and each
 domain's `models` module, in DOMAINS order."""
 
-from incubator import audit, mail, scheduler  # noqa: F401  (audit log, outbox, sent marks)
+from incubator import audit, mail, once, scheduler  # noqa: F401  (audit log, outbox, sent marks, form tokens)
 from incubator.db import Base
 from incubator.domains import domain_modules
 

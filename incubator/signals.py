@@ -23,6 +23,14 @@ session_confirmed = _signals.signal("session-confirmed")
 # sender: the startup; kwargs: actor. Who else may view a startup's profile.
 may_view_startup = _signals.signal("may-view-startup")
 
+# sender: the startup; kwargs: actor. Who else may archive or restore a startup (besides its
+# lead founder and admins).
+may_archive_startup = _signals.signal("may-archive-startup")
+
+# sender: the startup. Whether it has work in progress (an application not in a terminal
+# stage), which keeps it from being archived.
+startup_in_progress = _signals.signal("startup-in-progress")
+
 # sender: the application; kwargs: actor. Who else may read an application's pitch deck.
 may_read_deck = _signals.signal("may-read-deck")
 

@@ -8,11 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from incubator.db import run
 from incubator.errors import DomainError, TooManyAttempts
+from incubator.once import (
+    AlreadySubmitted,
+    OnceForm,
+    create_once,
+    new_token,
+    submitted,
+    valid_token,
+)
 
 
 @dataclass
@@ -20,6 +28,8 @@ class Outcome:
     ok: bool
     value: Any = None
     message: str | None = None  # a refusal that names no field of the form
+    error: DomainError | None = None  # the refusal itself, for views that answer some specially
+    repeated: bool = False  # a create form sent again: `value` is what the first time created
 
 
 def perform(
@@ -42,11 +52,40 @@ def perform(
     except DomainError as error:
         if form is not None and error.field and error.field in form:
             form[error.field].errors = [*form[error.field].errors, error.message]
-            return Outcome(False)
+            return Outcome(False, error=error)
         if not quiet:
             flash(error.message, "error")
-        return Outcome(False, message=error.message)
+        return Outcome(False, message=error.message, error=error)
     return Outcome(True, value)
+
+
+def once_address() -> Response | None:
+    """For the GET of a create form's page: a redirect to the same page with a new one-time
+    token in its address (?once=…), unless it has one. Back, then Save, then sends that
+    token again, and `perform_once` gives back what the first Save created."""
+    if request.method != "GET" or valid_token(request.args.get("once")):
+        return None
+    args = {**(request.view_args or {}), **request.args.to_dict(), "once": new_token()}
+    return redirect(url_for(request.endpoint or "site.home", **args))
+
+
+def perform_once(
+    form: OnceForm, model: type[Any], service: Callable[..., Any], actor: Any, *args: Any
+) -> Outcome:
+    """`perform` for a create form: `service(actor, *args)` creates a `model` at most once per
+    form token. Sent again (Back, then Save; a double click), the outcome is what the first
+    submission created, with `repeated`; also for the loser of two simultaneous ones."""
+    token = form.once_token()
+    outcome = perform(create_once, actor, token, model, service, *args, form=form, quiet=True)
+    if isinstance(outcome.error, AlreadySubmitted):
+        earlier = run(submitted, actor, token, model)
+        if earlier is not None:
+            return Outcome(True, earlier, repeated=True)
+    if outcome.ok:
+        return Outcome(True, outcome.value.value, repeated=outcome.value.repeated)
+    if outcome.message:
+        flash(outcome.message, "error")
+    return outcome
 
 
 def safe_next(target: str | None) -> str:

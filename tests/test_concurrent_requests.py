@@ -163,3 +163,18 @@ def test_saving_the_first_scores_twice_at_once_scores_once(
     at_once(app, login(mentor), f"/reviews/{review_id}", data)
     scores = select(func.count()).select_from(ReviewScore)
     assert count(app, scores.where(ReviewScore.review_id == review_id)) == len(criteria)
+
+
+def test_creating_a_startup_twice_at_once_from_one_form_makes_one(
+    app: Flask, make_user: Any, login: Any
+) -> None:
+    from incubator.startups.models import Startup
+    from tests.startups.test_archive_and_resubmit import form_token
+    from tests.startups.test_views import profile
+
+    client = login(make_user(Role.FOUNDER))
+    token = form_token(client, "/startups/new")
+    statuses = at_once(app, client, "/startups/new", profile(once=token))
+    assert set(statuses) == {302}  # every click lands on the one startup
+    startups = select(func.count()).select_from(Startup).where(Startup.name == "Nông Trại Số")
+    assert count(app, startups) == 1

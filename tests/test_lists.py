@@ -140,6 +140,41 @@ def test_a_spec_is_checked_when_declared() -> None:
         Column("name", "Name", value=str, priority="low")
 
 
+def every_list_spec() -> list[ListSpec]:
+    """Every ListSpec that a domain's lists.py declares."""
+    import importlib
+
+    from incubator.domains import DOMAINS
+
+    specs = []
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"incubator.{domain}.lists")
+        except ModuleNotFoundError:
+            continue
+        specs += [value for value in vars(module).values() if isinstance(value, ListSpec)]
+    return specs
+
+
+def test_every_list_heads_its_phone_cards_with_one_key_column() -> None:
+    """Issue 7 item 15: on a phone each row is a card titled by the list's key column."""
+    specs = every_list_spec()
+    assert len(specs) >= 8
+    for spec in specs:
+        titles = [c.key for c in spec.html_columns if c.priority == "title"]
+        assert len(titles) == 1, (spec.name, titles)
+    with pytest.raises(ValueError, match="one title column"):
+        ListSpec(
+            name="x",
+            columns=(
+                Column("a", "A", value=str, sort=User.name, priority="title"),
+                Column("b", "B", value=str, priority="title"),
+            ),
+            default_sort="a",
+            tiebreak=User.id,
+        )
+
+
 def test_every_list_has_a_csv_column_and_an_empty_text(ctx: Any) -> None:
     for spec in SPECS:
         assert spec.csv_header() and spec.html_columns and str(spec.empty)
@@ -193,7 +228,12 @@ def test_the_table_macro_draws_the_spec(make_user: Any, login: Any) -> None:
     admin = login(make_user(Role.ADMIN, name="Admin Root", locale="en"))
     make_user(Role.MENTOR, name="Mentor Một", active=False)
     html = admin.get("/admin/users?sort=-created").get_data(as_text=True)
-    assert '<th scope="col"><a href="/admin/users?sort=name&amp;page=1">Name</a> </th>' in html
+    name_header = '<th scope="col" class="title-sm"><a href="/admin/users?sort=name&amp;page=1">'
+    assert name_header + "Name</a> </th>" in html
+    # on a phone each row is a card: the title cell heads it, the others carry their label
+    assert '<table class="list"' in html
+    assert '<td data-label="Name" class="title-sm"><a href="/admin/users/' in html
+    assert '<td data-label="Email">' in html
     assert '<th scope="col">Roles</th>' in html
     assert '<th scope="col" class="hide-sm"><a href="/admin/users?sort=created' in html
     assert "Created</a> ▼</th>" in html

@@ -97,6 +97,8 @@ class InviteForm(Form):
         _l("Role"), choices=role_choices((Role.MENTOR, Role.JUDGE, Role.MANAGER, Role.ADMIN))
     )
     center_id = center_field()
+    # "1" once the admin has confirmed giving the role to an email that already has an account
+    grant_existing = HiddenField()
 
 
 class GrantRoleForm(Form):

@@ -26,6 +26,7 @@ USERS = ListSpec(
             value=attrgetter("name"),
             sort=User.name,
             link=lambda user: url_for("accounts.user_detail", user_id=user.id),
+            priority="title",
         ),
         Column("email", _l("Email"), value=attrgetter("email"), sort=User.email),
         Column("roles", _l("Roles"), csv=_roles, cell="roles"),

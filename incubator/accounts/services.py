@@ -469,6 +469,21 @@ def _center(center_id: int | None) -> Center | None:
     return db.session.get(Center, center_id) if center_id else None
 
 
+def _held(user: User, role: Role, center: Center | None) -> bool:
+    """Whether the user has the role already; refused for a manager of another center."""
+    existing = next((g for g in user.grants if g.role is role), None)
+    if (
+        existing is not None
+        and role is Role.MANAGER
+        and (center is None or existing.center_id != center.id)
+    ):
+        raise DomainError(
+            _("This user already manages another center; revoke that role first."),
+            field="role",
+        )
+    return existing is not None
+
+
 def grant_role(actor: User | None, user: User, role: Role, center_id: int | None = None) -> None:
     """Give `user` the role; a manager role needs the center they will manage.
 
@@ -480,13 +495,7 @@ def grant_role(actor: User | None, user: User, role: Role, center_id: int | None
     center = _center(center_id)
     if role is Role.MANAGER and center is None:
         raise DomainError(_("Choose the center this manager runs."), field="center_id")
-    existing = next((g for g in user.grants if g.role is role), None)
-    if existing is not None:
-        if role is Role.MANAGER and existing.center_id != center.id:
-            raise DomainError(
-                _("This user already manages another center; revoke that role first."),
-                field="role",
-            )
+    if _held(user, role, center):
         return
     user.grants.append(
         RoleGrant(role=role, center_id=center.id if role is Role.MANAGER and center else None)
@@ -527,21 +536,44 @@ def _invited_account(
     return user
 
 
+class AccountExists(DomainError):
+    """The invited email already has an account: the admin confirms the grant first."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(
+            _(
+                "%(email)s already has an account (%(name)s). Confirm to give this account the "
+                "role; no invitation is sent.",
+                email=user.email,
+                name=user.name,
+            )
+        )
+        self.user = user
+
+
 def invite_user(
-    actor: User, email: str, name: str, role: Role, center_id: int | None = None
+    actor: User,
+    email: str,
+    name: str,
+    role: Role,
+    center_id: int | None = None,
+    *,
+    grant_existing: bool = False,
 ) -> User:
-    """Admins: give an existing user the role, or create the account and email a link."""
+    """Admins: create the account and email a link; for an email that already has an
+    account, only with `grant_existing` (the admin confirmed): the role is added to it."""
     _require_admin(actor)
+    if role is Role.MANAGER and _center(center_id) is None:
+        raise DomainError(_("Choose the center this manager runs."), field="center_id")
     user = find_user_by_email(email)
     if user is None:
-        if role is Role.MANAGER and _center(center_id) is None:
-            raise DomainError(_("Choose the center this manager runs."), field="center_id")
         user = _invited_account(email, name, role, center_id)
         audit.record(actor, "role.granted", user, role=role.value, center=center_id)
     else:
-        held = next((g for g in user.grants if g.role is role), None)
-        if held and (role is not Role.MANAGER or held.center_id == center_id):
+        if _held(user, role, _center(center_id)):
             raise DomainError(_("This person already has this role."), field="role")
+        if not grant_existing:
+            raise AccountExists(user)
         grant_role(actor, user, role, center_id)
         queue_email(user, "role_granted", role=role)
     audit.record(actor, "user.invited", user, role=role.value)

@@ -257,7 +257,9 @@ def users() -> Any:
 @roles(Role.ADMIN)
 def invite() -> Any:
     form = _with_centers(forms.InviteForm())
+    existing = None
     if form.validate_on_submit():
+        confirmed = form.grant_existing.data == "1"
         outcome = perform(
             services.invite_user,
             current_user,
@@ -265,12 +267,29 @@ def invite() -> Any:
             form.name.data,
             Role(form.role.data),
             form.center_id.data,
+            grant_existing=confirmed,
             form=form,
+            quiet=True,
         )
         if outcome.ok:
-            flash(_("Invitation sent to %(email)s.", email=outcome.value.email), "success")
-            return redirect(url_for("accounts.user_detail", user_id=outcome.value.id))
-    return render_template("accounts/invite.html", form=form)
+            user = outcome.value
+            if confirmed:
+                message = _(
+                    "%(email)s already had an account: the role %(role)s is added to it.",
+                    email=user.email,
+                    role=Role(form.role.data).label,
+                )
+            else:
+                message = _("Invitation sent to %(email)s.", email=user.email)
+            flash(message, "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id))
+        if isinstance(outcome.error, services.AccountExists):
+            existing = outcome.error.user  # the second step: confirm the grant
+        elif outcome.message:
+            flash(outcome.message, "error")
+    form.grant_existing.data = ""
+    role = Role(form.role.data) if existing else None
+    return render_template("accounts/invite.html", form=form, existing=existing, role=role)
 
 
 @bp.get("/admin/users/<int:user_id>")

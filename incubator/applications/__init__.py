@@ -38,3 +38,5 @@ def init_app(app: Flask) -> None:
     )
     signals.may_view_startup.connect(services.manager_sees_applicant)
     signals.call_has_applicants.connect(services.has_applicants)
+    signals.may_archive_startup.connect(services.manager_may_archive)
+    signals.startup_in_progress.connect(services.in_progress)

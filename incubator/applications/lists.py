@@ -24,7 +24,13 @@ def score_from_text(text: str) -> float | None:
 MINE = ListSpec(
     name="applications",
     columns=(
-        Column("startup", _l("Startup"), value=lambda a: a.startup.name, sort=Startup.name),
+        Column(
+            "startup",
+            _l("Startup"),
+            value=lambda a: a.startup.name,
+            sort=Startup.name,
+            priority="title",
+        ),
         Column("program", _l("Program"), csv=lambda a: a.program.name, cell="program"),
         Column("center", _l("Center"), value=lambda a: a.program.center.code, only="csv"),
         Column(
@@ -83,6 +89,7 @@ RANKING = ListSpec(
             value=lambda r: r[0].startup.name,
             sort=Startup.name,
             link=lambda r: url_for("applications.manage", application_id=r[0].id),
+            priority="title",
         ),
         Column(
             "sector", _l("Sector"), value=lambda r: r[0].startup.sector.label, priority="hide-sm"

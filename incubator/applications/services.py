@@ -20,6 +20,7 @@ from incubator.applications.models import (
     StageTransition,
 )
 from incubator.applications.stages import (
+    TERMINAL,
     Capacity,
     Move,
     Refusal,
@@ -34,6 +35,7 @@ from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
 from incubator.programs.models import Program
 from incubator.startups.models import Sector, Startup, StartupMember
+from incubator.startups.services import locked
 
 DECKS = "pitch_decks"
 
@@ -131,6 +133,24 @@ def manager_sees_applicant(startup: Startup, *, actor: Any) -> bool:
     )
 
 
+def manager_may_archive(startup: Startup, *, actor: Any) -> bool:
+    """Answers `signals.may_archive_startup`: a manager of a center the startup applied to."""
+    return manager_sees_applicant(startup, actor=actor)
+
+
+def in_progress(startup: Startup) -> bool:
+    """Answers `signals.startup_in_progress`: an application not in a terminal stage."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Application.startup_id == startup.id, Application.stage.not_in(TERMINAL)
+                )
+            )
+        )
+    )
+
+
 def readable_deck(user: Any, application_id: int) -> tuple[Application, Any]:
     application = _get(application_id)
     if not may_read_deck(user, application) or not application.deck_file:
@@ -153,6 +173,11 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
         )
     if not program.is_open():
         raise DomainError(_("This call is not open for applications."))
+    if locked(startup).archived_at is not None:
+        raise DomainError(
+            _("%(startup)s is archived; restore it first.", startup=startup.name),
+            field="startup_id",
+        )
     existing = db.session.scalar(
         select(Application).where(
             Application.startup_id == startup.id, Application.program_id == program.id

@@ -50,6 +50,7 @@ from incubator.mentoring.services import (
     month_of,
     previous_month,
 )
+from incubator.once import OnceForm
 from incubator.reviews.forms import CheckboxList
 from incubator.startups.models import Sector
 
@@ -311,7 +312,7 @@ class CheckInForm(Form):
         )
 
 
-class MilestoneForm(Form):
+class MilestoneForm(OnceForm):
     title = StringField(_l("Milestone"), validators=[REQUIRED_TEXT, Length(max=300)])
     due_on = DateField(_l("Due"), validators=[REQUIRED])
     status = SelectField(

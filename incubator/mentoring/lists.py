@@ -38,7 +38,13 @@ SESSIONS = ListSpec(
             link=lambda r: url_for("mentoring.session", session_id=r[0].id),
             csv_label=_l("Date and time"),
         ),
-        Column("startup", _l("Startup"), value=lambda r: r[0].startup.name, sort=Startup.name),
+        Column(
+            "startup",
+            _l("Startup"),
+            value=lambda r: r[0].startup.name,
+            sort=Startup.name,
+            priority="title",
+        ),
         Column("mentor", _l("Mentor"), value=lambda r: r[0].mentor.name),
         Column("minutes", _l("Minutes"), value=lambda r: r[0].minutes, css="num"),
         Column("format", _l("Format"), value=lambda r: r[0].format.label, only="csv"),
@@ -90,6 +96,7 @@ STARTUPS = ListSpec(
             value=lambda m: m.startup.name,
             sort=Startup.name,
             link=lambda m: url_for("startups.detail", startup_id=m.startup_id),
+            priority="title",
         ),
         Column(
             "last_session",
@@ -131,6 +138,7 @@ TAGS = ListSpec(
             value=lambda t: t.name_vi,
             sort=ExpertiseTag.name_vi,
             link=lambda t: url_for("mentoring.tag", tag_id=t.id),
+            priority="title",
         ),
         Column(
             "name_en", _l("Name in English"), value=lambda t: t.name_en, sort=ExpertiseTag.name_en

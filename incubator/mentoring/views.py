@@ -27,8 +27,9 @@ from incubator.mentoring.forms import (
     SessionForm,
     TagForm,
 )
+from incubator.mentoring.models import Milestone
 from incubator.security import logged_in, public, roles
-from incubator.web import flash_form_errors, perform, safe_next
+from incubator.web import flash_form_errors, once_address, perform, perform_once, safe_next
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -264,6 +265,8 @@ def checkin(startup_id: int) -> Any:
 @logged_in
 def new_milestone(startup_id: int) -> Any:
     mentored = services.planning_mentored(current_user, startup_id)
+    if (fresh := once_address()) is not None:
+        return fresh
     return _milestone_form(mentored, None)
 
 
@@ -276,10 +279,24 @@ def milestone(milestone_id: int) -> Any:
 
 def _milestone_form(mentored: Any, item: Any) -> Any:
     form = MilestoneForm(obj=item)
-    if _saved(
-        form, _("The milestone is saved."), services.save_milestone, current_user, mentored, item
-    ):
-        return _startup_page(mentored.startup_id)
+    if form.validate_on_submit():
+        if item is None:  # a new one: once per form, whatever Back and Save do
+            outcome = perform_once(
+                form,
+                Milestone,
+                services.save_milestone,
+                current_user,
+                mentored,
+                None,
+                form.data_out(),
+            )
+        else:
+            outcome = perform(
+                services.save_milestone, current_user, mentored, item, form.data_out(), form=form
+            )
+        if outcome.ok:
+            flash(_("The milestone is saved."), "success")
+            return _startup_page(mentored.startup_id)
     return render_template("mentoring/milestone.html", mentored=mentored, form=form, item=item)
 
 

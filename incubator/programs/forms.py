@@ -19,11 +19,11 @@ from incubator.forms import (
     REQUIRED_TEXT,
     DateField,
     DateTimeField,
-    Form,
     SubForm,
     options,
     switch_form,
 )
+from incubator.once import OnceForm
 from incubator.programs.models import ProgramKind
 from incubator.programs.services import CriterionData, ProgramData
 
@@ -66,7 +66,9 @@ class CriterionForm(SubForm):
         return ok
 
 
-class ProgramForm(Form):
+class ProgramForm(OnceForm):
+    """Creates a program (once per form) or edits one (the token is then unused)."""
+
     center_id = SelectField(_l("Center"), coerce=int, validators=[REQUIRED])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[REQUIRED_TEXT, Length(max=200)])
@@ -92,6 +94,11 @@ class ProgramForm(Form):
         for _i in range(max(0, BLANK_CRITERIA_ROWS - blanks)):
             self.criteria.append_entry()
         return self
+
+    def row_template(self) -> CriterionForm:
+        """A blank criterion named `criteria-__index__-…`, which rubric.js copies to add a row
+        in place (replacing __index__ by a number no row uses)."""
+        return CriterionForm(formdata=None, prefix=f"{self.criteria.name}-__index__-")
 
     def to_data(self) -> ProgramData:
         return ProgramData(

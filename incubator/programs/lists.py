@@ -22,6 +22,7 @@ COLUMNS = (
         sort=Program.name_vi,
         link=lambda program: url_for("programs.detail", program_id=program.id),
         only="html",
+        priority="title",
     ),
     Column("center", _l("Center"), value=lambda program: program.center.code),
     Column("name_vi", _l("Name (Vietnamese)"), value=attrgetter("name_vi"), only="csv"),

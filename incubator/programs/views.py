@@ -14,7 +14,7 @@ from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
 from incubator.programs.lists import CALLS, PROGRAMS
 from incubator.programs.models import Program
 from incubator.security import public, roles
-from incubator.web import perform, perform_switch
+from incubator.web import once_address, perform, perform_once, perform_switch
 
 bp = Blueprint("programs", __name__)
 
@@ -60,11 +60,18 @@ def manage() -> Any:
 @bp.route("/manage/programs/new", methods=["GET", "POST"])
 @roles(Role.MANAGER)
 def create() -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     form = _form()
     if form.validate_on_submit():
-        outcome = perform(services.create_program, current_user, form.to_data(), form=form)
+        outcome = perform_once(form, Program, services.create_program, current_user, form.to_data())
         if outcome.ok:
-            flash(_("The program is created as a draft. Publish it to open the call."), "success")
+            if outcome.repeated:
+                flash(_("This form was already saved: the program exists, here it is."), "info")
+            else:
+                flash(
+                    _("The program is created as a draft. Publish it to open the call."), "success"
+                )
             return redirect(url_for("programs.detail", program_id=outcome.value.id))
     return render_template("programs/edit.html", form=form.with_blank_rows(), program=None)
 

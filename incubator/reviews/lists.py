@@ -34,6 +34,7 @@ QUEUE = ListSpec(
             value=lambda r: r.application.startup.name,
             sort=Startup.name,
             link=lambda r: url_for("reviews.review", review_id=r.id),
+            priority="title",
         ),
         Column("program", _l("Program"), csv=lambda r: r.application.program.name, cell="program"),
         Column("status", _l("Status"), cell="status", only="html"),

@@ -6,6 +6,7 @@ from wtforms.validators import URL, Length, NumberRange, Optional
 
 from incubator.accounts.forms import email_field
 from incubator.forms import REQUIRED, REQUIRED_TEXT, DateField, Form, options
+from incubator.once import OnceForm
 from incubator.startups.models import Sector
 from incubator.startups.services import StartupData
 
@@ -52,7 +53,7 @@ class StartupForm(Form):
         )
 
 
-class NewStartupForm(StartupForm):
+class NewStartupForm(OnceForm, StartupForm):
     title = StringField(_l("Your role in the team"), validators=[Optional(), Length(max=120)])
 
 

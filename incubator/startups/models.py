@@ -64,6 +64,8 @@ class Startup(Base):
     team_size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Archived: hidden from its founders' lists and pickers, its data kept; can be restored.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list[StartupMember]] = relationship(
         back_populates="startup",
@@ -74,6 +76,12 @@ class Startup(Base):
 
     def has_member(self, user: User) -> bool:
         return any(member.user_id == user.id for member in self.members)
+
+    @property
+    def lead_founder_id(self) -> int | None:
+        """The first member: the one who created the profile (or, once they left, the
+        longest-standing member)."""
+        return self.members[0].user_id if self.members else None
 
 
 class StartupMember(Base):

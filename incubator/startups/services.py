@@ -29,12 +29,16 @@ class StartupData:
     team_size: int
 
 
-def startups_of(user: User) -> list[Startup]:
+def startups_of(user: User, archived: bool = False) -> list[Startup]:
+    """The user's startups (for lists and pickers), or with `archived` the archived ones."""
     return list(
         db.session.scalars(
             select(Startup)
             .join(StartupMember)
-            .where(StartupMember.user_id == user.id)
+            .where(
+                StartupMember.user_id == user.id,
+                Startup.archived_at.is_not(None) if archived else Startup.archived_at.is_(None),
+            )
             .order_by(Startup.name)
         )
     )
@@ -170,6 +174,67 @@ def answer_invitation(actor: User, invitation_id: int, accept: bool) -> TeamInvi
         actor, "startup.invitation_accepted" if accept else "startup.invitation_declined", startup
     )
     return invitation
+
+
+def may_archive(actor: Any, startup: Startup) -> bool:
+    """Its lead founder, admins, and whom later domains grant (a manager of a center it
+    applied to)."""
+    if not actor.is_authenticated:
+        return False
+    if actor.is_admin or startup.lead_founder_id == actor.id:
+        return True
+    return signals.granted(signals.may_archive_startup, startup, actor=actor)
+
+
+def locked(startup: Startup) -> Startup:
+    """The startup's row locked until the end of the transaction (PostgreSQL; on SQLite the
+    write transaction holds the lock already), so that archiving and starting an
+    application cannot cross."""
+    db.session.execute(select(Startup.id).where(Startup.id == startup.id).with_for_update())
+    db.session.refresh(startup)
+    return startup
+
+
+def archive_blocked(startup: Startup) -> str | None:
+    """Why the startup cannot be archived now, or None."""
+    if signals.granted(signals.startup_in_progress, startup):
+        return _(
+            "%(startup)s has an application in progress. It can be archived once no "
+            "application is active (each is withdrawn, not accepted, dropped or graduated).",
+            startup=startup.name,
+        )
+    return None
+
+
+def _archiving(actor: User, startup: Startup) -> Startup:
+    """The startup, locked, when the actor may archive or restore it."""
+    if not may_view_startup(actor, startup):
+        raise NotFound("startup")
+    if not may_archive(actor, startup):
+        raise DomainError(
+            _("Only the lead founder or a manager of a center it applied to can archive it.")
+        )
+    return locked(startup)
+
+
+def archive_startup(actor: User, startup: Startup) -> Startup:
+    """Hide a startup from its founders' lists and pickers; everything is kept."""
+    if _archiving(actor, startup).archived_at is not None:
+        raise DomainError(_("This startup is already archived."))
+    blocked = archive_blocked(startup)
+    if blocked:
+        raise DomainError(blocked)
+    startup.archived_at = utcnow()
+    audit.record(actor, "startup.archived", startup)
+    return startup
+
+
+def restore_startup(actor: User, startup: Startup) -> Startup:
+    if _archiving(actor, startup).archived_at is None:
+        raise DomainError(_("This startup is not archived."))
+    startup.archived_at = None
+    audit.record(actor, "startup.restored", startup)
+    return startup
 
 
 def remove_member(actor: User, startup: Startup, user_id: int) -> None:

@@ -7,10 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
+from incubator.errors import NotFound
+from incubator.forms import Form
 from incubator.security import logged_in, roles
 from incubator.startups import services
 from incubator.startups.forms import MemberForm, NewStartupForm, StartupForm
-from incubator.web import flash_form_errors, perform
+from incubator.startups.models import Startup
+from incubator.web import flash_form_errors, once_address, perform, perform_once
 
 bp = Blueprint("startups", __name__)
 
@@ -18,19 +21,36 @@ bp = Blueprint("startups", __name__)
 @bp.get("/startups")
 @roles(Role.FOUNDER)
 def mine() -> Any:
-    return render_template("startups/mine.html", startups=services.startups_of(current_user))
+    return render_template(
+        "startups/mine.html",
+        startups=services.startups_of(current_user),
+        archived=services.startups_of(current_user, archived=True),
+    )
 
 
 @bp.route("/startups/new", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def create() -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     form = NewStartupForm()
     if form.validate_on_submit():
-        outcome = perform(
-            services.create_startup, current_user, form.to_data(), form.title.data or "", form=form
+        outcome = perform_once(
+            form,
+            Startup,
+            services.create_startup,
+            current_user,
+            form.to_data(),
+            form.title.data or "",
         )
         if outcome.ok:
-            flash(_("The startup profile is created."), "success")
+            if outcome.repeated:
+                flash(
+                    _("This form was already saved: the startup profile exists, here it is."),
+                    "info",
+                )
+            else:
+                flash(_("The startup profile is created."), "success")
             return redirect(url_for("startups.detail", startup_id=outcome.value.id))
     return render_template("startups/edit.html", form=form, startup=None)
 
@@ -44,6 +64,7 @@ def detail(startup_id: int) -> Any:
         "startups/detail.html",
         startup=startup,
         is_member=is_member,
+        may_archive=services.may_archive(current_user, startup),
         invitations=services.open_invitations(startup=startup) if is_member else [],
         member_form=MemberForm(),
     )
@@ -60,6 +81,42 @@ def edit(startup_id: int) -> Any:
             flash(_("The startup profile is saved."), "success")
             return redirect(url_for("startups.detail", startup_id=startup.id))
     return render_template("startups/edit.html", form=form, startup=startup)
+
+
+@bp.route("/startups/<int:startup_id>/archive", methods=["GET", "POST"])
+@logged_in
+def archive(startup_id: int) -> Any:
+    """GET asks for confirmation; POST archives."""
+    startup = services.viewable_startup(current_user, startup_id)
+    if not services.may_archive(current_user, startup):
+        raise NotFound("startup")
+    form = Form()
+    if form.validate_on_submit():
+        if perform(services.archive_startup, current_user, startup).ok:
+            flash(
+                _(
+                    "%(startup)s is archived: hidden from lists, its data kept. "
+                    "You can restore it from its page.",
+                    startup=startup.name,
+                ),
+                "success",
+            )
+        return redirect(url_for("startups.detail", startup_id=startup.id))
+    return render_template(
+        "startups/archive.html",
+        startup=startup,
+        form=form,
+        blocked=services.archive_blocked(startup),
+    )
+
+
+@bp.post("/startups/<int:startup_id>/restore")
+@logged_in
+def restore(startup_id: int) -> Any:
+    startup = services.viewable_startup(current_user, startup_id)
+    if perform(services.restore_startup, current_user, startup).ok:
+        flash(_("%(startup)s is restored.", startup=startup.name), "success")
+    return redirect(url_for("startups.detail", startup_id=startup.id))
 
 
 @bp.post("/startups/<int:startup_id>/members")

@@ -668,8 +668,18 @@ def test_inviting_an_existing_user_only_adds_the_role(
     admin = make_user(Role.ADMIN)
     user = make_user(Role.FOUNDER, email="known@example.test", locale="en")
     old_hash = user.password_hash
+    # first the admin is told the account exists, and nothing changes
+    with pytest.raises(services.AccountExists) as exists, db.transaction():
+        services.invite_user(admin, "KNOWN@example.test", "Ignored", Role.JUDGE)
+    assert exists.value.user.id == user.id
+    assert exists.value.message.startswith("known@example.test")
+    assert reload(user).roles == {Role.FOUNDER}
+    assert count(OutboxMessage) == 0
+    # then, confirmed, the role is added
     with db.transaction():
-        invited = services.invite_user(admin, "KNOWN@example.test", "Ignored", Role.JUDGE)
+        invited = services.invite_user(
+            admin, "KNOWN@example.test", "Ignored", Role.JUDGE, grant_existing=True
+        )
     assert invited.id == user.id
     stored = reload(user)
     assert stored.roles == {Role.FOUNDER, Role.JUDGE}

@@ -937,7 +937,7 @@ def test_an_unknown_user_id_is_404(admin_client: tuple[FlaskClient, User]) -> No
 
 
 def _row_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<td><a href="/admin/users/(\d+)">', html)]
+    return [int(i) for i in re.findall(r'<td[^>]*><a href="/admin/users/(\d+)">', html)]
 
 
 def test_users_list_paginates_by_per_page(
@@ -1120,7 +1120,7 @@ def test_an_invitation_link_expires(
     assert user_by_email(app, "new@example.test").password_hash is None
 
 
-def test_inviting_an_existing_user_just_gives_the_role(
+def test_inviting_an_existing_user_asks_to_confirm_then_gives_the_role(
     app: Flask,
     admin_client: tuple[FlaskClient, User],
     make_user: Callable[..., User],
@@ -1128,8 +1128,28 @@ def test_inviting_an_existing_user_just_gives_the_role(
 ) -> None:
     admin, _ = admin_client
     user = make_user(Role.FOUNDER, email="known@example.test", name="Known")
+    # step one: the admin is told the account exists; no role, no email, no "invitation sent"
     response = invite(admin, email="KNOWN@example.test", name="Other Name", role="judge")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert 'id="confirm-grant"' in html
+    assert "known@example.test belongs to Known" in html
+    assert "Invitation sent" not in html
+    assert fresh(app, user).roles == {Role.FOUNDER}
+    assert outbox.sent == []
+    confirm = html.split('id="confirm-grant"')[1]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm))
+    assert hidden["grant_existing"] == "1"
+    assert hidden["role"] == "judge"
+    # step two: the confirm button grants
+    response = invite(
+        admin, email="KNOWN@example.test", name="Other Name", role="judge", grant_existing="1"
+    )
     assert location(response) == f"/admin/users/{user.id}"
+    page = html_of(admin.get(location(response)))
+    assert "known@example.test already had an account: the role Judge is added to it." in flashes(
+        page
+    )
     stored = fresh(app, user)
     assert stored.roles == {Role.FOUNDER, Role.JUDGE}
     assert stored.name == "Known"

@@ -298,13 +298,22 @@ def log_in(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD)
     return navigation.value
 
 
+def open_menu(page: Page) -> None:
+    """On a phone the header menu is folded: unfold it (a no-op where it shows open)."""
+    summary = page.locator("#site-menu > summary")
+    if summary.count() and summary.is_visible() and not page.locator("#site-menu[open]").count():
+        summary.click()
+
+
 def log_out(page: Page) -> None:
+    open_menu(page)
     with page.expect_navigation():
         page.click("#logout")
 
 
 def switch_language(page: Page, code: str) -> None:
     """Press the header's language button; the page comes back in that language."""
+    open_menu(page)
     with page.expect_navigation():
         page.click(f"form.lang-switch button[value={code}]")
 

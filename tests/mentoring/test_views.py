@@ -256,3 +256,32 @@ def test_pages_run_a_bounded_number_of_queries(
     assert few == many
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(MentoringSession)) == 14
+
+
+def test_back_and_save_again_makes_one_milestone(app: Any, assigned: Any, login: Any) -> None:
+    """Issue 7 item 11: a new milestone's form runs once per one-time token."""
+    from incubator.mentoring.models import Milestone
+    from tests.startups.test_archive_and_resubmit import form_token
+
+    _assignment_id, _mentor, founder, startup_id = assigned()
+    client = login(founder)
+    path = f"/mentoring/startups/{startup_id}/milestones/new"
+    token = form_token(client, path)
+    data = {
+        "title": "Ra mắt bản thử nghiệm",
+        "due_on": "15/03/2027",
+        "status": "planned",
+        "evidence": "",
+        "once": token,
+    }
+    first = client.post(f"{path}?once={token}", data=data)
+    again = client.post(f"{path}?once={token}", data=data)
+    assert first.status_code == again.status_code == 302
+    with app.app_context():
+        titles = db.session.scalars(select(Milestone.title)).all()
+    assert titles == ["Ra mắt bản thử nghiệm"]
+    # another form (a new token) is another milestone
+    data["once"] = form_token(client, path)
+    assert client.post(path, data=data).status_code == 302
+    with app.app_context():
+        assert len(db.session.scalars(select(Milestone.id)).all()) == 2

@@ -283,3 +283,21 @@ def test_a_search_typed_decomposed_finds_the_composed_name(
     assert typed != "bình dương"
     page = login(manager_of("BIIC")).get("/manage/programs", query_string={"q": typed})
     assert "Ươm tạo Bình Dương" in page.get_data(as_text=True)
+
+
+def test_resubmitting_the_new_program_form_creates_one_program(
+    app: Any, make_user: Any, login: Any
+) -> None:
+    """Issue 7 item 11: Back, then Save again, gives back the program made the first time."""
+    from tests.startups.test_archive_and_resubmit import form_token
+
+    client = login(make_user(Role.MANAGER, center="BIIC", locale="en"))
+    token = form_token(client, "/manage/programs/new")
+    first = client.post("/manage/programs/new", data=program_form(once=token))
+    again = client.post("/manage/programs/new", data=program_form(once=token))
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    with app.app_context():
+        assert len(db.session.scalars(select(Program)).all()) == 1
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "This form was already saved: the program exists, here it is." in page

@@ -156,3 +156,19 @@
     setInterval(tick, 30000);
   });
 })();
+
+// The header menu is a <details> that phones fold. Wider screens show it open through CSS
+// (::details-content); where the browser cannot, it is opened here.
+(function () {
+  "use strict";
+  var menu = document.getElementById("site-menu");
+  if (!menu || !window.matchMedia) return;
+  var styled = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  if (styled) return;
+  var wide = window.matchMedia("(min-width: 577px)");
+  function sync() {
+    if (wide.matches) menu.open = true;
+  }
+  sync();
+  wide.addEventListener("change", sync);
+})();
