@@ -38,3 +38,5 @@ def init_app(app: Flask) -> None:
     )
     signals.may_view_startup.connect(services.manager_sees_applicant)
     signals.call_has_applicants.connect(services.has_applicants)
+    signals.form_in_use.connect(services.form_used)
+    app.jinja_env.globals.update(answer_sections=services.answer_sections)
