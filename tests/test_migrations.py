@@ -191,8 +191,8 @@ def test_call_forms_keep_every_answer(empty_database: str) -> None:
             )
             connection.execute(
                 text(
-                    "INSERT INTO applications (id, startup_id, program_id, stage, problem, solution,"
-                    " market, traction, team, funding_need_vnd, created_at, updated_at,"
+                    "INSERT INTO applications (id, startup_id, program_id, stage, problem,"
+                    " solution, market, traction, team, funding_need_vnd, created_at, updated_at,"
                     " review_count) VALUES (1, 1, 1, 'submitted', :problem, :solution, :market,"
                     " :traction, :team, 1500000000, :at, :at, 0)"
                 ),

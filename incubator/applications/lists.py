@@ -169,9 +169,7 @@ def _answer_column(question: Question, shown: bool) -> Column:
         answer = next((a for a in row[0].answers if a.question_id == question.id), None)
         return services.answer_text(question, answer)
 
-    return Column(
-        f"q_{question.key}", question.label, value=text, only=None if shown else "csv"
-    )
+    return Column(f"q_{question.key}", question.label, value=text, only=None if shown else "csv")
 
 
 def answer_filter_options(form: CallForm) -> list[tuple[str, str]]:

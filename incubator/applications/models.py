@@ -59,6 +59,7 @@ labelled(
     },
 )
 
+
 class Application(Base):
     """A startup's application to a program; its stage carries the startup through the program."""
 
@@ -122,9 +123,7 @@ class Answer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE")
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="CASCADE"), index=True
     )

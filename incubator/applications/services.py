@@ -112,7 +112,9 @@ def form_used(program: Program) -> bool:
     return bool(
         db.session.scalar(
             select(
-                exists().where(Application.program_id == program.id, Application.stage != Stage.DRAFT)
+                exists().where(
+                    Application.program_id == program.id, Application.stage != Stage.DRAFT
+                )
             )
         )
     )
@@ -224,7 +226,7 @@ def _columns(question: Question, value: kinds.Value) -> dict[str, Any]:
     return columns
 
 
-def _store(
+def store_answer(
     application: Application, question: Question, answer: Answer | None, value: Any
 ) -> bool:
     """Write one typed answer; True if anything changed."""
@@ -271,7 +273,9 @@ def save_draft(actor: User, application: Application, raw: RawAnswers) -> Applic
     changed = False
     for question in form.asked():
         if question.id in values:
-            changed |= _store(application, question, stored.get(question.id), values[question.id])
+            changed |= store_answer(
+                application, question, stored.get(question.id), values[question.id]
+            )
     if not changed:
         return application
     application.updated_at = utcnow()

@@ -202,11 +202,15 @@ def upload_answer_file(application_id: int, question_id: int) -> Any:
         if saved.ok:
             flash(_("The file is saved."), "success")
             return redirect(
-                url_for("applications.edit", application_id=application.id, _anchor=f"q-{question.key}")
+                url_for(
+                    "applications.edit", application_id=application.id, _anchor=f"q-{question.key}"
+                )
             )
     if not application.editable:
         return redirect(url_for("applications.view", application_id=application.id))
-    return _edit_page(application, call_form, form, file_errors={question.key: file_form.file.errors})
+    return _edit_page(
+        application, call_form, form, file_errors={question.key: file_form.file.errors}
+    )
 
 
 @bp.get("/applications/<int:application_id>/answers/<int:question_id>/file")

@@ -101,7 +101,9 @@ class QuestionForm(Form):
 
 
 class SectionForm(Form):
-    title_vi = StringField(_l("Section title (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)])
+    title_vi = StringField(
+        _l("Section title (Vietnamese)"), validators=[REQUIRED_TEXT, Length(max=200)]
+    )
     title_en = _label(_l("Section title (English)"), 200)
     help_vi = _help(_l("Introduction (Vietnamese)"))
     help_en = _help(_l("Introduction (English)"))

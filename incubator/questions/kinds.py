@@ -41,7 +41,7 @@ def _text(question: Question, raw: Raw, clean: Callable[[Any], Any]) -> str | No
     if len(text) > limit:
         raise _refuse(
             question,
-            _("At most %(max)s characters (now %(n)s).", max=format_number(limit), n=len(text)),
+            _("At most %(max)s characters (now %(n)s).", max=format_number(limit, 0), n=len(text)),
         )
     return text or None
 

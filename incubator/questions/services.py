@@ -14,6 +14,8 @@ from incubator import audit, signals
 from incubator.accounts.models import User
 from incubator.db import db
 from incubator.errors import DomainError, NotFound
+from incubator.programs.models import Program
+from incubator.programs.services import managed_program, require_manager
 from incubator.questions import kinds
 from incubator.questions.library import DEFAULT_FORM, LIBRARY_BY_KEY, SectionTemplate
 from incubator.questions.models import (
@@ -24,8 +26,6 @@ from incubator.questions.models import (
     Question,
     QuestionChoice,
 )
-from incubator.programs.models import Program
-from incubator.programs.services import managed_program, require_manager
 
 # ------------------------------------------------------------------ reading
 
@@ -88,6 +88,8 @@ def form_of(program: Program) -> CallForm:
         .where(FormSection.program_id == program.id)
         .order_by(FormSection.position, FormSection.id)
         .options(selectinload(FormSection.questions))
+        # fresh within a transaction that has just changed the form
+        .execution_options(populate_existing=True)
     ).all()
     return CallForm(program, list(sections))
 
@@ -269,9 +271,7 @@ def _check_question(form: CallForm, question: Question | None, data: QuestionDat
                 _("A condition names a choice or yes/no question earlier in the form."),
                 field="condition",
             )
-        allowed = (
-            {"yes", "no"} if target.kind is Kind.YES_NO else {c.value for c in target.choices}
-        )
+        allowed = {"yes", "no"} if target.kind is Kind.YES_NO else {c.value for c in target.choices}
         if data.condition_value not in allowed:
             raise DomainError(_("Not a valid choice."), field="condition")
 
@@ -367,8 +367,7 @@ def delete_question(actor: User, question: Question) -> None:
     if dependants:
         raise DomainError(
             _(
-                "%(questions)s show only depending on this question: change their condition "
-                "first.",
+                "%(questions)s show only depending on this question: change their condition first.",
                 questions=", ".join(f"«{q.label}»" for q in dependants),
             )
         )
@@ -495,9 +494,7 @@ def add_library_section(actor: User, program: Program, key: str) -> FormSection:
         raise DomainError(_("Not a valid choice."), field="section")
     form = form_of(program)
     position = max((s.position for s in form.sections), default=-1) + 1
-    (section,) = add_templates(
-        db.session, program, [template], set(form.by_key), position=position
-    )
+    (section,) = add_templates(db.session, program, [template], set(form.by_key), position=position)
     db.session.flush()
     audit.record(actor, "form.library_section_added", program, section=key)
     return section
@@ -543,10 +540,19 @@ def copy_form(actor: User, program: Program, source_id: int) -> CallForm:
                 program=program,
                 **{
                     name: getattr(question, name)
-                    for name in (
-                        "position key kind label_vi label_en help_vi help_en required "
-                        "max_length hidden condition_value"
-                    ).split()
+                    for name in [
+                        "position",
+                        "key",
+                        "kind",
+                        "label_vi",
+                        "label_en",
+                        "help_vi",
+                        "help_en",
+                        "required",
+                        "max_length",
+                        "hidden",
+                        "condition_value",
+                    ]
                 },
                 choices=[
                     QuestionChoice(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -70,10 +71,8 @@ def new_question(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     form = QuestionForm().prepare(services.form_of(program))
     if request.method == "GET":
-        try:
+        with contextlib.suppress(ValueError):
             form.section_id.data = optional_int(request.args.get("section", ""))
-        except ValueError:
-            pass
     if form.validate_on_submit():
         outcome = perform(services.add_question, current_user, program, form.to_data(), form=form)
         if outcome.ok:
@@ -119,9 +118,10 @@ def move_question(program_id: int, question_id: int) -> Any:
 def delete_question(program_id: int, question_id: int) -> Any:
     program = managed_program(current_user, program_id)
     question = services.managed_question(current_user, program, question_id)
-    if DeleteForm().validate_on_submit() and perform(
-        services.delete_question, current_user, question
-    ).ok:
+    if (
+        DeleteForm().validate_on_submit()
+        and perform(services.delete_question, current_user, question).ok
+    ):
         flash(_("The question is deleted."), "success")
     return _back(program.id)
 
@@ -173,9 +173,10 @@ def move_section(program_id: int, section_id: int) -> Any:
 def delete_section(program_id: int, section_id: int) -> Any:
     program = managed_program(current_user, program_id)
     section = services.managed_section(current_user, program, section_id)
-    if DeleteForm().validate_on_submit() and perform(
-        services.delete_section, current_user, section
-    ).ok:
+    if (
+        DeleteForm().validate_on_submit()
+        and perform(services.delete_section, current_user, section).ok
+    ):
         flash(_("The section is deleted."), "success")
     return _back(program.id)
 
