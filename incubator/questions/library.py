@@ -38,35 +38,35 @@ PROBLEM = _long(
     "problem",
     "Vấn đề",
     "Problem",
-    "Bạn giải quyết vấn đề gì, cho ai?",
+    "Bạn giải quyết vấn đề gì, và cho ai?",
     "Which problem do you solve, and for whom?",
 )
 SOLUTION = _long(
     "solution",
     "Giải pháp",
     "Solution",
-    "Sản phẩm hoặc dịch vụ của bạn, và điều gì làm nó tốt hơn những gì đang có.",
+    "Sản phẩm hoặc dịch vụ của bạn, và điểm vượt trội so với các giải pháp hiện có.",
     "Your product or service, and what makes it better than what exists.",
 )
 MARKET = _long(
     "market",
     "Thị trường",
     "Market",
-    "Ai trả tiền, có bao nhiêu khách hàng như vậy, và bạn tiếp cận họ thế nào.",
+    "Ai là người trả tiền, quy mô bao nhiêu và bạn tiếp cận họ bằng cách nào.",
     "Who pays, how many of them, and how you reach them.",
 )
 TRACTION = _long(
     "traction",
     "Kết quả đạt được",
     "Traction",
-    "Khách hàng, doanh thu, thử nghiệm hoặc đối tác cho đến nay.",
+    "Khách hàng, doanh thu, dự án thí điểm hoặc đối tác đã có đến nay.",
     "Customers, revenue, pilots or partnerships so far.",
 )
 TEAM = _long(
     "team",
     "Đội ngũ",
     "Team",
-    "Ai làm gì, và vì sao đội ngũ này làm được.",
+    "Ai đảm nhận việc gì, và vì sao đội ngũ này có thể thực hiện thành công.",
     "Who does what, and why this team can make it happen.",
 )
 FUNDING_NEED = QuestionTemplate(
@@ -74,7 +74,7 @@ FUNDING_NEED = QuestionTemplate(
     Kind.MONEY,
     "Nhu cầu vốn (VND)",
     "Funding need (VND)",
-    "Số vốn bạn cần trong 12 tháng tới, bằng VND.",
+    "Số vốn bạn cần huy động trong 12 tháng tới, tính bằng VND.",
     "How much funding you look for in the next 12 months, in VND.",
 )
 

@@ -65,9 +65,11 @@ def test_valid_input_gives_a_typed_value(app: Any, kind: Kind, raw: str, value: 
 def test_bad_input_is_refused_with_the_questions_key(
     app: Any, kind: Kind, raw: str, message: str
 ) -> None:
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        with pytest.raises(DomainError) as error:
-            kinds.parse(question(kind), raw)
+    with (
+        app.test_request_context(headers={"Accept-Language": "en"}),
+        pytest.raises(DomainError) as error,
+    ):
+        kinds.parse(question(kind), raw)
     assert error.value.field == "q1" and message in error.value.message
 
 
@@ -81,7 +83,10 @@ def test_a_long_text_has_its_own_limit(app: Any) -> None:
 
 def test_choices_are_checked_against_the_question(app: Any) -> None:
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        single, multiple = choice_question(Kind.SINGLE_CHOICE), choice_question(Kind.MULTIPLE_CHOICE)
+        single, multiple = (
+            choice_question(Kind.SINGLE_CHOICE),
+            choice_question(Kind.MULTIPLE_CHOICE),
+        )
         assert [c.id for c in kinds.parse(single, "c2")] == [2]
         assert [c.id for c in kinds.parse(multiple, ["c1", "c2", "c1"])] == [1, 2]
         assert kinds.parse(multiple, []) is None

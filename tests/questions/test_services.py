@@ -127,7 +127,9 @@ def test_after_the_first_submission_questions_are_locked(
     submitted = db.session.scalars(
         select(Application).where(Application.program_id == program.id, Application.id != draft.id)
     ).one()
-    rows = {r.question.key: r.text for _s, rs in applications.answer_sections(submitted) for r in rs}
+    rows = {
+        r.question.key: r.text for _s, rs in applications.answer_sections(submitted) for r in rs
+    }
     assert rows["problem"]
 
 
