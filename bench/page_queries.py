@@ -224,7 +224,7 @@ def seed_answers(session: Session, program_id: int, applications: list[int]) -> 
     found = session.execute(
         select(Question.key, Question.id).where(Question.program_id == program_id)
     )
-    questions = dict(found.tuples().all())
+    questions = dict(found.all())
     rows = [
         {"application_id": application, "question_id": questions[key], "value_text": text}
         for application in applications

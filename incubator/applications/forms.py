@@ -38,6 +38,16 @@ class _Checked:
             raise ValidationError(error.message) from None
 
 
+class _Marked:
+    """Marks a required question's label with * (the requirement is checked at submission:
+    drafts may be incomplete)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, _form: Any, _field: Field) -> None:
+        return None
+
+
 class _Checkboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -50,6 +60,13 @@ def raw_of(question: Question, field: Field) -> str | list[str]:
 
 
 def _field(question: Question) -> Any:
+    field = _unmarked(question)
+    if question.required:
+        field.kwargs["validators"] = [*field.kwargs["validators"], _Marked()]
+    return field
+
+
+def _unmarked(question: Question) -> Any:
     checks = [Optional(strip_whitespace=False), _Checked(question)]
     label = question.label_marked
     kind = question.kind
