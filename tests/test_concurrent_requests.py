@@ -163,3 +163,22 @@ def test_saving_the_first_scores_twice_at_once_scores_once(
     at_once(app, login(mentor), f"/reviews/{review_id}", data)
     scores = select(func.count()).select_from(ReviewScore)
     assert count(app, scores.where(ReviewScore.review_id == review_id)) == len(criteria)
+
+
+def test_adding_the_same_question_twice_at_once_adds_it_once(
+    app: Flask, make_program: Any, manager_of: Any, login: Any
+) -> None:
+    from incubator.questions.models import Question
+
+    program = make_program(published=False)
+    with app.app_context():
+        section_id = db.session.scalar(
+            select(Question.section_id).where(
+                Question.program_id == program.id, Question.key == "team"
+            )
+        )
+    path = f"/manage/programs/{program.id}/form/questions/new"
+    data = {"section_id": str(section_id), "kind": "short_text", "label_vi": "Trường đại học"}
+    at_once(app, login(manager_of("BIIC")), path, {**data, "condition": ""})
+    added = select(func.count()).select_from(Question).where(Question.label_vi == "Trường đại học")
+    assert count(app, added) == 1

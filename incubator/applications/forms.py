@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -42,7 +42,7 @@ class _Marked:
     """Marks a required question's label with * (the requirement is checked at submission:
     drafts may be incomplete)."""
 
-    field_flags = {"required": True}
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
 
     def __call__(self, _form: Any, _field: Field) -> None:
         return None

@@ -116,6 +116,8 @@ class Question(_Labelled, Base):
     __tablename__ = "questions"
     __table_args__ = (
         UniqueConstraint("program_id", "key", name="one_key_per_program"),
+        # the same question twice in a section is a double click, not a form
+        UniqueConstraint("section_id", "label_vi", name="one_label_per_section"),
         CheckConstraint("max_length IS NULL OR max_length > 0", name="max_length_positive"),
         Index("ix_questions_program_position", "program_id", "section_id", "position"),
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from incubator import audit, signals
 from incubator.accounts.models import User
-from incubator.db import db
+from incubator.db import add_unique, db
 from incubator.errors import DomainError, NotFound
 from incubator.programs.models import Program
 from incubator.programs.services import managed_program, require_manager
@@ -222,20 +222,21 @@ def managed_form(actor: User, program_id: int) -> CallForm:
     return form_of(managed_program(actor, program_id))
 
 
-def managed_section(actor: User, program: Program, section_id: int) -> FormSection:
-    section = db.session.get(FormSection, section_id)
-    if section is None or section.program_id != program.id:
-        raise NotFound("section")
+def _part_of(actor: User, program: Program, model: Any, ident: int) -> Any:
+    """A section or question of the program (managed by the actor); others are not found."""
+    item = db.session.get(model, ident)
+    if item is None or item.program_id != program.id:
+        raise NotFound(model.__tablename__)
     require_manager(actor, program.center_id)
-    return section
+    return item
+
+
+def managed_section(actor: User, program: Program, section_id: int) -> FormSection:
+    return _part_of(actor, program, FormSection, section_id)
 
 
 def managed_question(actor: User, program: Program, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.program_id != program.id:
-        raise NotFound("question")
-    require_manager(actor, program.center_id)
-    return question
+    return _part_of(actor, program, Question, question_id)
 
 
 def _next_key(program: Program) -> str:
@@ -246,9 +247,18 @@ def _next_key(program: Program) -> str:
     return f"q{n}"
 
 
+def _same_label() -> DomainError:
+    return DomainError(_("This section already has a question with this label."), field="label_vi")
+
+
 def _check_question(form: CallForm, question: Question | None, data: QuestionData) -> None:
     if not data.label_vi.strip():
         raise DomainError(_("This field is required."), field="label_vi")
+    section = next((s for s in form.sections if s.id == data.section_id), None)
+    if section is not None and any(
+        q.label_vi == data.label_vi.strip() and q is not question for q in section.questions
+    ):
+        raise _same_label()
     if data.section_id not in {s.id for s in form.sections}:
         raise DomainError(_("Not a valid choice."), field="section_id")
     if data.kind.has_limit and data.max_length is not None:
@@ -331,9 +341,8 @@ def add_question(actor: User, program: Program, data: QuestionData) -> Question:
         position=_last_position(data.section_id) + 1,
     )
     _fill_question(question, data)
-    db.session.add(question)
     _apply_choices(question, data.choices, locked=False)
-    db.session.flush()
+    add_unique(question, _same_label())  # the same question sent twice at once
     audit.record(actor, "form.question_added", program, question=question.key)
     return question
 

@@ -91,6 +91,7 @@ def _create_tables() -> None:
         sa.ForeignKeyConstraint(['section_id'], ['form_sections.id'], name=op.f('fk_questions_section_id_form_sections'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_questions')),
         sa.UniqueConstraint('program_id', 'key', name='one_key_per_program'),
+        sa.UniqueConstraint('section_id', 'label_vi', name='one_label_per_section'),
     )
     op.create_index(op.f('ix_questions_condition_question_id'), 'questions', ['condition_question_id'], unique=False)
     op.create_index('ix_questions_program_position', 'questions', ['program_id', 'section_id', 'position'], unique=False)
