@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from incubator import audit, signals
 from incubator.accounts.models import User
@@ -82,15 +82,19 @@ class CallForm:
 
 
 def form_of(program: Program) -> CallForm:
-    """The program's form in three queries (sections, questions, choices)."""
-    sections = db.session.scalars(
-        select(FormSection)
-        .where(FormSection.program_id == program.id)
-        .order_by(FormSection.position, FormSection.id)
-        .options(selectinload(FormSection.questions))
-        # fresh within a transaction that has just changed the form
-        .execution_options(populate_existing=True)
-    ).all()
+    """The program's form in one query (sections, their questions and choices)."""
+    sections = (
+        db.session.scalars(
+            select(FormSection)
+            .where(FormSection.program_id == program.id)
+            .order_by(FormSection.position, FormSection.id)
+            .options(joinedload(FormSection.questions).joinedload(Question.choices))
+            # fresh within a transaction that has just changed the form
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .all()
+    )
     return CallForm(program, list(sections))
 
 
