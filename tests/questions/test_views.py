@@ -182,6 +182,7 @@ def test_the_ranking_filters_by_a_choice_and_exports_every_question(
     assert f"/manage/applications/{without.id}" not in html
     assert "CNC; Laser" in html  # the chosen column
     assert f"cols={machines.key}" in html  # kept in the sort links
+    assert f'type="hidden" name="cols" value="{machines.key}"' in html  # and by the filters
     response = client.get(f"{url}?format=csv")  # the manager reads Vietnamese
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     header = rows[0]
