@@ -46,11 +46,14 @@ from sqlalchemy.orm import Session
 from incubator import create_app, migrate
 from incubator.accounts.models import Role, RoleGrant, User
 from incubator.accounts.services import hash_password
-from incubator.applications.models import Application, StageTransition
+from incubator.applications.models import Answer, Application, StageTransition
 from incubator.applications.stages import Stage
 from incubator.centers.models import Center
 from incubator.db import db, utcnow
 from incubator.programs.models import Program, ProgramKind, ProgramStatus, RubricCriterion
+from incubator.questions.library import DEFAULT_FORM
+from incubator.questions.models import Question
+from incubator.questions.services import add_templates
 from incubator.reviews.models import Conflict, Review, ReviewScore
 from incubator.startups.models import Sector, Startup, StartupMember
 
@@ -150,7 +153,10 @@ def seed_programs(session: Session, center_id: int) -> int:
         "capacity": 100_000,
         "status": ProgramStatus.PUBLISHED,
     }
-    return _insert(session, Program, [row])[0]
+    program_id = _insert(session, Program, [row])[0]
+    add_templates(session, session.get(Program, program_id), DEFAULT_FORM)  # the default form
+    session.flush()
+    return program_id
 
 
 def seed_rubric_criteria(session: Session, program_id: int) -> list[int]:
@@ -196,18 +202,40 @@ def seed_applications(
             "startup_id": startup,
             "program_id": program_id,
             "stage": STAGE_MIX[n % 100],
-            "problem": "Problem text.",
-            "solution": "Solution text.",
-            "market": "Market text.",
-            "traction": "Traction text.",
-            "team": "Team text.",
-            "funding_need_vnd": 500_000_000,
             "submitted_at": now - timedelta(minutes=n),
             "created_by_id": founder,
         }
         for n, (startup, founder) in enumerate(zip(startups, founders, strict=True))
     ]
     return _insert(session, Application, rows)
+
+
+ANSWER_TEXTS = {
+    "problem": "Problem text.",
+    "solution": "Solution text.",
+    "market": "Market text.",
+    "traction": "Traction text.",
+    "team": "Team text.",
+}
+
+
+def seed_answers(session: Session, program_id: int, applications: list[int]) -> None:
+    """The default form's six answers for every application."""
+    found = session.execute(
+        select(Question.key, Question.id).where(Question.program_id == program_id)
+    )
+    questions = dict(found.all())
+    rows = [
+        {"application_id": application, "question_id": questions[key], "value_text": text}
+        for application in applications
+        for key, text in ANSWER_TEXTS.items()
+    ]
+    rows += [
+        {"application_id": a, "question_id": questions["funding_need_vnd"], "value_number": 5e8}
+        for a in applications
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Answer), rows[start : start + 5000])
 
 
 def seed_stage_transitions(
@@ -302,6 +330,7 @@ def seed(app: Flask, applications: int) -> dict[str, Any]:
         startups = seed_startups(session, applications)
         seed_startup_members(session, startups, users["founders"])
         application_ids = seed_applications(session, startups, program_id, users["founders"])
+        seed_answers(session, program_id, application_ids)
         seed_stage_transitions(session, application_ids, users)
         reviews = seed_reviews(session, application_ids, users)
         seed_review_scores(session, reviews, criteria)
@@ -323,6 +352,10 @@ def key_pages(ids: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {
         "board": (MANAGER, f"/manage/programs/{program}/board"),
         "applications + ranking": (MANAGER, f"/manage/programs/{program}/applications"),
+        "ranking + answer columns": (
+            MANAGER,
+            f"/manage/programs/{program}/applications?cols=problem&cols=funding_need_vnd",
+        ),
         "manager's application": (MANAGER, f"/manage/applications/{ids['application']}"),
         "manager home": (MANAGER, "/"),
         "founder home": (FOUNDER, "/"),

@@ -28,6 +28,7 @@ DOMAINS = (
     "site",
     "startups",
     "programs",
+    "questions",
     "applications",
     "reviews",
     "mentoring",

@@ -208,16 +208,21 @@ class _TextParsed(StringField):
         return self.render(self.data) if self.data is not None else ""
 
 
+def parse_date(text: str) -> date:
+    """dd/mm/yyyy, years 1900 to 2999; ValueError otherwise."""
+    day = datetime.strptime(text, "%d/%m/%Y").date()
+    if not 1900 <= day.year <= 2999:
+        raise ValueError(text)
+    return day
+
+
 class DateField(_TextParsed):
     """dd/mm/yyyy."""
 
     error_message = _l("Write the date as dd/mm/yyyy.")
 
     def parse(self, text: str) -> date:
-        day = datetime.strptime(text, "%d/%m/%Y").date()
-        if not 1900 <= day.year <= 2999:
-            raise ValueError(text)
-        return day
+        return parse_date(text)
 
     def render(self, value: date) -> str:
         return format_date(value)
@@ -242,6 +247,17 @@ _CURRENCY = re.compile(r"\s*(₫|đ|vnđ|vnd)$", re.IGNORECASE)
 _WHOLE_VND = re.compile(r"\d+|\d{1,3}(\.\d{3})+|\d{1,3}( \d{3})+")
 
 
+def parse_vnd(text: str) -> int:
+    """Whole VND (see MoneyField); ValueError otherwise."""
+    number = _CURRENCY.sub("", re.sub(r"[\s\u00a0\u202f]+", " ", text))
+    if not _WHOLE_VND.fullmatch(number):
+        raise ValueError(text)
+    value = int(re.sub(r"[. ]", "", number))
+    if value > 10**15:
+        raise ValueError(text)
+    return value
+
+
 class MoneyField(_TextParsed):
     """Whole VND: "1.000.000", "1 000 000", "1000000 ₫" all read as 1000000.
 
@@ -254,13 +270,7 @@ class MoneyField(_TextParsed):
     )
 
     def parse(self, text: str) -> int:
-        number = _CURRENCY.sub("", re.sub(r"[\s\u00a0\u202f]+", " ", text))
-        if not _WHOLE_VND.fullmatch(number):
-            raise ValueError(text)
-        value = int(re.sub(r"[. ]", "", number))
-        if value > 10**15:
-            raise ValueError(text)
-        return value
+        return parse_vnd(text)
 
     def render(self, value: int) -> str:
         return format_vnd(value).removesuffix(" ₫")

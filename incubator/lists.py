@@ -160,6 +160,7 @@ class ListParams:
     filters: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     options: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    kept: dict[str, list[str]] = field(default_factory=dict)  # the spec's `keep` parameters
 
     def sort_url(self, key: str) -> str:
         descending = key == self.sort and not self.descending
@@ -174,6 +175,7 @@ class ListParams:
     def _url(self, **changes: Any) -> str:
         """This list's own parameters only (never anything else from the query string)."""
         args: dict[str, Any] = {k: v for k, v in self.filters.items() if v}
+        args.update({k: v for k, v in self.kept.items() if v})
         args["sort"] = ("-" if self.descending else "") + self.sort
         args["page"] = self.number
         args.update(changes)
@@ -192,7 +194,9 @@ class ListSpec:
 
     `sorts` adds sort keys that no column shows; `tiebreak` is a unique column
     that keeps pages stable when the sort column repeats. `empty` is the text
-    of the empty state; `cells` the template holding the `cell` macros.
+    of the empty state; `cells` the template holding the `cell` macros. `keep`
+    names query parameters of the page's own (repeatable, e.g. the columns
+    chosen) that its sort, page and CSV links carry along.
     """
 
     name: str
@@ -203,6 +207,7 @@ class ListSpec:
     sorts: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
     empty: Any = ""
     cells: str | None = None
+    keep: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.default_sort.lstrip("-") not in self.sort_columns:
@@ -240,6 +245,10 @@ class ListSpec:
         number = str(args.get("page", "1"))
         page = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
         params = ListParams(sort=key, descending=descending, number=max(page, 1))
+        getlist = getattr(args, "getlist", None)
+        for name in self.keep:
+            values = getlist(name) if getlist else [args[name]] if name in args else []
+            params.kept[name] = [clean_text(str(v)) for v in values]
         for item in self.filters:
             params.options[item.key] = item.options(actor)
             text, value = item.read(args.get(item.key, ""), params.options[item.key])

@@ -37,6 +37,9 @@ may_read_deck = _signals.signal("may-read-deck")
 # sender: the program. Whether founders have applied to its call (which cannot then be hidden).
 call_has_applicants = _signals.signal("call-has-applicants")
 
+# sender: the program. Whether an application to it was submitted (its questions are locked).
+form_in_use = _signals.signal("form-in-use")
+
 # sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
 rubric_in_use = _signals.signal("rubric-in-use")
 

@@ -178,3 +178,22 @@ def test_creating_a_startup_twice_at_once_from_one_form_makes_one(
     assert set(statuses) == {302}  # every click lands on the one startup
     startups = select(func.count()).select_from(Startup).where(Startup.name == "Nông Trại Số")
     assert count(app, startups) == 1
+
+
+def test_adding_the_same_question_twice_at_once_adds_it_once(
+    app: Flask, make_program: Any, manager_of: Any, login: Any
+) -> None:
+    from incubator.questions.models import Question
+
+    program = make_program(published=False)
+    with app.app_context():
+        section_id = db.session.scalar(
+            select(Question.section_id).where(
+                Question.program_id == program.id, Question.key == "team"
+            )
+        )
+    path = f"/manage/programs/{program.id}/form/questions/new"
+    data = {"section_id": str(section_id), "kind": "short_text", "label_vi": "Trường đại học"}
+    at_once(app, login(manager_of("BIIC")), path, {**data, "condition": ""})
+    added = select(func.count()).select_from(Question).where(Question.label_vi == "Trường đại học")
+    assert count(app, added) == 1

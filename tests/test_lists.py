@@ -324,6 +324,13 @@ RANKING_HEADER = [
     "Reviews",
     "Spread",
     "Submitted",
+    # then one column per question of the call's form (here the default form)
+    "Problem",
+    "Solution",
+    "Market",
+    "Traction",
+    "Team",
+    "Funding need (VND)",
 ]
 REVIEWS_HEADER = ["Startup", "Program", "Conflict of interest", "Assigned", "Scored"]
 

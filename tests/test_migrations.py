@@ -193,3 +193,86 @@ def test_a_database_with_data_goes_up_and_down(empty_database: str) -> None:
             assert tuple(connection.execute(text(counted)).one()) == (1, 1)
     finally:
         db.engine(app).dispose()
+
+
+OLD_ANSWERS = {
+    "problem": "Nông dân thiếu nước tưới mùa khô.",
+    "solution": "Cảm biến độ ẩm.",
+    "market": "20.000 hộ trồng sầu riêng.",
+    "traction": "",  # left blank: no answer row
+    "team": "3 kỹ sư.",
+}
+
+
+def test_call_forms_keep_every_answer(empty_database: str) -> None:
+    """0009: every program gets the default form, the six answers become answer rows that
+    show under their sections and export in their CSV columns; downgrade restores them."""
+    app = create_app("testing", DATABASE_URL=empty_database)
+    try:
+        migrate.upgrade(app, "0006")
+        with db.engine(app).begin() as connection:
+            center = connection.execute(text("SELECT min(id) FROM centers")).scalar()
+            at = {"at": "2026-01-01 00:00:00+00", "closes": "2026-02-01 00:00:00+00"}
+            connection.execute(
+                text(
+                    "INSERT INTO programs (id, center_id, name_vi, name_en, kind, description_vi,"
+                    " description_en, opens_at, closes_at, capacity, status, created_at) VALUES"
+                    " (1, :center, 'Ươm tạo', 'Incubation', 'incubation', '', '', :at, :closes,"
+                    " 5, 'published', :at)"
+                ),
+                {"center": center, **at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO startups (id, name, sector, description, website, trl, team_size,"
+                    " created_at, updated_at) VALUES (1, 'Nông Trại Số', 'agritech', '', '', 3, 4,"
+                    " :at, :at)"
+                ),
+                at,
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO applications (id, startup_id, program_id, stage, problem,"
+                    " solution, market, traction, team, funding_need_vnd, created_at, updated_at,"
+                    " review_count) VALUES (1, 1, 1, 'submitted', :problem, :solution, :market,"
+                    " :traction, :team, 1500000000, :at, :at, 0)"
+                ),
+                {**OLD_ANSWERS, **at},
+            )
+        migrate.upgrade(app)
+        with app.test_request_context(headers={"Accept-Language": "en"}):
+            from incubator.applications import services
+            from incubator.applications.lists import ranking_for
+            from incubator.applications.models import Application
+            from incubator.questions.services import form_of
+
+            application = db.session.get(Application, 1)
+            shown = {
+                row.question.key: row.text
+                for _section, rows in services.answer_sections(application)
+                for row in rows
+            }
+            assert shown == {**OLD_ANSWERS, "funding_need_vnd": "1.500.000.000 ₫"}
+            form = form_of(application.program)
+            assert [s.title for s in form.sections] == [
+                "Project",
+                "Market and traction",
+                "Team",
+                "Funding",
+            ]
+            spec = ranking_for(form, [])
+            row = dict(zip(spec.csv_header(), spec.csv_row((application, 1)), strict=True))
+            assert row["Problem"] == OLD_ANSWERS["problem"]
+            assert row["Funding need (VND)"] == "1.500.000.000 ₫"
+            assert row["Traction"] == ""
+        migrate.downgrade(app, "0006")
+        with db.engine(app).connect() as connection:
+            restored = connection.execute(
+                text(
+                    "SELECT problem, solution, market, traction, team, funding_need_vnd"
+                    " FROM applications"
+                )
+            ).one()
+        assert restored == (*OLD_ANSWERS.values(), 1_500_000_000)
+    finally:
+        db.engine(app).dispose()

@@ -64,6 +64,9 @@ def test_list_pages_are_bounded(app: Any, program_with: Any, manager_of: Any, lo
     pages = [
         (manager, f"/manage/programs/{program.id}/board"),
         (manager, f"/manage/programs/{program.id}/applications"),
+        # answers as columns: the page's answers in one query, not one per row
+        (manager, f"/manage/programs/{program.id}/applications?cols=problem&cols=funding_need_vnd"),
+        (manager, f"/manage/programs/{program.id}/applications?format=csv"),
         (manager, "/manage/programs"),
         (manager, "/"),
         (reviewer, "/reviews"),

@@ -40,3 +40,5 @@ def init_app(app: Flask) -> None:
     signals.call_has_applicants.connect(services.has_applicants)
     signals.may_archive_startup.connect(services.manager_may_archive)
     signals.startup_in_progress.connect(services.in_progress)
+    signals.form_in_use.connect(services.form_used)
+    app.jinja_env.globals.update(answer_sections=services.answer_sections)

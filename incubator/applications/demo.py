@@ -9,10 +9,12 @@ from datetime import timedelta
 from incubator import files
 from incubator.accounts.demo import manager
 from incubator.applications.models import Application, StageTransition
-from incubator.applications.services import DECKS
+from incubator.applications.services import DECKS, store_answer
 from incubator.applications.stages import Capacity, Stage, check, route
 from incubator.demo import Demo, slug
 from incubator.programs.models import Program
+from incubator.questions.models import Kind
+from incubator.questions.services import form_of
 from incubator.startups.models import Startup
 
 REASONS = {
@@ -51,7 +53,14 @@ ANSWERS = {
     "traction": "3 khách hàng trả phí, 12 đơn vị dùng thử, doanh thu 6 tháng gần nhất 180.000.000 ₫.",
     "team": "Nhóm 5 người: kỹ sư phần mềm, kỹ sư tự động hóa và chuyên gia kinh doanh, từng làm "
     "việc tại các doanh nghiệp FDI.",
+    "funding_need_vnd": 1_500_000_000,
+    # the SMIC call's manufacturing questions
+    "factory_partner": True,
+    "factory_partners": "Xưởng cơ khí Tân Uyên gia công khung; nhà máy điện tử ở KCN Mỹ Phước "
+    "lắp ráp bo mạch.",
 }
+# the machines each SMIC applicant needs, in turn (a filter of the ranking shows them)
+MACHINES = [("cnc",), ("cnc", "laser"), ("printer_3d",)]
 
 
 def load(demo: Demo) -> None:
@@ -69,8 +78,6 @@ def make(demo: Demo, startup: Startup, program: Program, final: Stage) -> Applic
         created_by_id=founder.id,
         created_at=started,
         updated_at=started,
-        funding_need_vnd=1_500_000_000,
-        **ANSWERS,
     )
     deck = files.minimal_pdf(f"{startup.name} - Pitch deck")
     stored = files.path_of(DECKS, f"demo-{secrets.token_hex(8)}.pdf")
@@ -80,6 +87,8 @@ def make(demo: Demo, startup: Startup, program: Program, final: Stage) -> Applic
     application.deck_size = len(deck)
     application.deck_uploaded_at = started
     demo.session.add(application)
+    demo.session.flush()
+    answer(application, len(demo.applications))
     application.transitions.append(
         StageTransition(from_stage=None, to_stage=Stage.DRAFT, actor_id=founder.id, at=started)
     )
@@ -105,3 +114,13 @@ def make(demo: Demo, startup: Startup, program: Program, final: Stage) -> Applic
     application.stage = stage
     application.updated_at = at
     return application
+
+
+def answer(application: Application, n: int) -> None:
+    """Every question of the call's form that the demo knows an answer to."""
+    for question in form_of(application.program).questions:
+        value = ANSWERS.get(question.key)
+        if question.kind is Kind.MULTIPLE_CHOICE:
+            value = [c for c in question.choices if c.value in MACHINES[n % len(MACHINES)]]
+        if value is not None:
+            store_answer(application, question, None, value)

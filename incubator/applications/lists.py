@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from incubator.applications import services
@@ -10,6 +14,8 @@ from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.i18n import format_date, format_datetime, format_number
 from incubator.lists import Column, Filter, ListSpec
+from incubator.questions.models import YES_NO_LABELS, Kind, Question
+from incubator.questions.services import CallForm
 from incubator.startups.models import Sector, Startup
 
 
@@ -163,3 +169,46 @@ RANKING = ListSpec(
     empty=_l("No submitted application matches these filters."),
     cells="applications/_macros.html",
 )
+
+
+def _answer_column(question: Question, shown: bool) -> Column:
+    def text(row: Any) -> str:
+        answer = next((a for a in row[0].answers if a.question_id == question.id), None)
+        return services.answer_text(question, answer)
+
+    return Column(f"q_{question.key}", question.label, value=text, only=None if shown else "csv")
+
+
+def answer_filter_options(form: CallForm) -> list[tuple[str, str]]:
+    """The answers the ranking can filter by: each choice of a choice question, yes or no."""
+    pairs = []
+    for question in form.questions:
+        if question.kind.has_choices:
+            pairs += [(f"c{c.id}", f"{question.label}: {c.label}") for c in question.choices]
+        elif question.kind is Kind.YES_NO:
+            pairs += [
+                (f"{value[0]}{question.id}", f"{question.label}: {label}")
+                for value, label in YES_NO_LABELS.items()
+            ]
+    return pairs
+
+
+def ranking_for(form: CallForm, shown: list[str]) -> ListSpec:
+    """The ranking of one call: its answers as columns (those in `shown` on the page, every
+    question in the CSV) and a filter by a choice or a yes/no answer."""
+    answer_filter = Filter(
+        "answer",
+        _l("Answer"),
+        choices=lambda _actor: answer_filter_options(form),
+        all_label=_("Any answer"),
+        apply=services.applications_with_answer,
+    )
+    return replace(
+        RANKING,
+        columns=(
+            *RANKING.columns,
+            *(_answer_column(q, q.key in shown) for q in form.questions),
+        ),
+        filters=(*RANKING.filters, answer_filter),
+        keep=("cols",),
+    )

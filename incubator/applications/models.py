@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
+    Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -21,6 +23,7 @@ from incubator.applications.stages import Action, Stage
 from incubator.db import Base, UTCDateTime, enum_column, utcnow
 from incubator.enums import labelled
 from incubator.programs.models import Program
+from incubator.questions import models as _questions  # noqa: F401  (answers refer to questions)
 from incubator.startups.models import Startup
 
 labelled(
@@ -56,17 +59,6 @@ labelled(
     },
 )
 
-# The answer sections of an application form, in order.
-ANSWER_FIELDS = ("problem", "solution", "market", "traction", "team")
-ANSWER_LABELS = {
-    "problem": _l("Problem"),
-    "solution": _l("Solution"),
-    "market": _l("Market"),
-    "traction": _l("Traction"),
-    "team": _l("Team"),
-    "funding_need_vnd": _l("Funding need (VND)"),
-}
-
 
 class Application(Base):
     """A startup's application to a program; its stage carries the startup through the program."""
@@ -74,7 +66,6 @@ class Application(Base):
     __tablename__ = "applications"
     __table_args__ = (
         UniqueConstraint("startup_id", "program_id", name="one_per_program"),
-        CheckConstraint("funding_need_vnd IS NULL OR funding_need_vnd >= 0", name="funding_need"),
         # the board's columns and the ranking read these in score order, a page at a time
         Index("ix_applications_program_stage_score", "program_id", "stage", "score_mean"),
         Index("ix_applications_program_score", "program_id", "score_mean"),
@@ -86,12 +77,6 @@ class Application(Base):
     stage: Mapped[Stage] = mapped_column(
         enum_column(Stage, "stage"), default=Stage.DRAFT, index=True
     )
-    problem: Mapped[str] = mapped_column(Text, default="")
-    solution: Mapped[str] = mapped_column(Text, default="")
-    market: Mapped[str] = mapped_column(Text, default="")
-    traction: Mapped[str] = mapped_column(Text, default="")
-    team: Mapped[str] = mapped_column(Text, default="")
-    funding_need_vnd: Mapped[int | None] = mapped_column(BigInteger)
     deck_file: Mapped[str | None] = mapped_column(String(80))
     deck_filename: Mapped[str | None] = mapped_column(String(255))
     deck_size: Mapped[int | None]
@@ -118,10 +103,67 @@ class Application(Base):
     def editable(self) -> bool:
         return self.stage is Stage.DRAFT
 
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(Base):
+    """A founder's answer to one question of the call's form, typed: the column that holds it
+    follows the question's kind (text, URL and email in value_text; number and money in
+    value_number; yes/no in value_bool; a file's stored name in file_name, its original name
+    in value_text). Choices made are rows of AnswerChoice."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("application_id", "question_id", name="one_per_question"),
+        # the ranking's filters on numbers and yes/no answers
+        Index("ix_answers_question_number", "question_id", "value_number"),
+        Index("ix_answers_question_bool", "question_id", "value_bool"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_number: Mapped[float | None] = mapped_column(Numeric(20, 4, asdecimal=False))
+    value_date: Mapped[date | None] = mapped_column(Date)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean)
+    file_name: Mapped[str | None] = mapped_column(String(80))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+    selected: Mapped[list[AnswerChoice]] = relationship(
+        back_populates="answer",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+
     @property
-    def answers(self) -> list[tuple[str, str]]:
-        """(section label, text) in the order of the form."""
-        return [(str(ANSWER_LABELS[name]), getattr(self, name)) for name in ANSWER_FIELDS]
+    def choice_ids(self) -> set[int]:
+        return {s.choice_id for s in self.selected}
+
+
+class AnswerChoice(Base):
+    """A choice made in a choice question; the ranking filters on (choice_id, application_id)."""
+
+    __tablename__ = "answer_choices"
+    __table_args__ = (
+        UniqueConstraint("answer_id", "choice_id", name="one_per_choice"),
+        Index("ix_answer_choices_choice_application", "choice_id", "application_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    choice_id: Mapped[int] = mapped_column(ForeignKey("question_choices.id", ondelete="CASCADE"))
+
+    answer: Mapped[Answer] = relationship(back_populates="selected")
 
 
 class StageTransition(Base):

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, exists, func, select, union_all, update
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from incubator import audit, files, signals
 from incubator.accounts.models import User
-from incubator.applications.models import (
-    ANSWER_FIELDS,
-    ANSWER_LABELS,
-    Application,
-    StageTransition,
-)
+from incubator.applications.models import Answer, AnswerChoice, Application, StageTransition
 from incubator.applications.stages import (
     TERMINAL,
     Capacity,
@@ -32,22 +29,21 @@ from incubator.applications.stages import (
 from incubator.db import add_unique, contains_text, db, on_commit, on_rollback, utcnow
 from incubator.enums import parse_enum
 from incubator.errors import DomainError, NotFound
+from incubator.i18n import format_date, format_vnd
 from incubator.mail import queue_email
 from incubator.programs.models import Program
+from incubator.questions import kinds
+from incubator.questions.models import YES_NO_LABELS, FormSection, Kind, Question
+from incubator.questions.services import CallForm, form_of
 from incubator.startups.models import Sector, Startup, StartupMember
 from incubator.startups.services import locked
 
 DECKS = "pitch_decks"
+ANSWER_FILES = "answer_files"
 
-
-@dataclass
-class Answers:
-    problem: str = ""
-    solution: str = ""
-    market: str = ""
-    traction: str = ""
-    team: str = ""
-    funding_need_vnd: int | None = None
+# What a form sends for each question, by the question's key: the text typed or the value
+# chosen, a list of values for a multiple choice. Questions left out count as blank.
+RawAnswers = Mapping[str, str | list[str]]
 
 
 @dataclass
@@ -111,6 +107,19 @@ def may_read_deck(actor: Any, application: Application) -> bool:
 def has_applicants(program: Program) -> bool:
     """Answers `signals.call_has_applicants`."""
     return bool(db.session.scalar(select(exists().where(Application.program_id == program.id))))
+
+
+def form_used(program: Program) -> bool:
+    """Answers `signals.form_in_use`: an application to the call was submitted."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Application.program_id == program.id, Application.stage != Stage.DRAFT
+                )
+            )
+        )
+    )
 
 
 def manager_sees_applicant(startup: Startup, *, actor: Any) -> bool:
@@ -207,20 +216,93 @@ def _editable_by(actor: User, application: Application) -> None:
         raise DomainError(_("A submitted application can no longer be changed."))
 
 
-def save_draft(actor: User, application: Application, answers: Answers) -> Application:
+def stored_value(question: Question, answer: Answer | None) -> kinds.Value | None:
+    """The typed value an answer row holds, as the question's validator gives it."""
+    if answer is None:
+        return None
+    kind = question.kind
+    if kind.has_choices:
+        ids = answer.choice_ids
+        return [c for c in question.choices if c.id in ids] or None
+    if kind is Kind.YES_NO:
+        return answer.value_bool
+    if kind is Kind.NUMBER:
+        return answer.value_number
+    if kind is Kind.MONEY:
+        return None if answer.value_number is None else int(answer.value_number)
+    if kind is Kind.DATE:
+        return answer.value_date
+    if kind is Kind.FILE:
+        return answer.value_text if answer.file_name else None
+    return answer.value_text
+
+
+def _columns(question: Question, value: kinds.Value) -> dict[str, Any]:
+    columns: dict[str, Any] = dict.fromkeys(("value_text", "value_number", "value_date"))
+    columns["value_bool"] = None
+    if isinstance(value, bool):
+        columns["value_bool"] = value
+    elif isinstance(value, int | float):
+        columns["value_number"] = value
+    elif isinstance(value, date):
+        columns["value_date"] = value
+    elif isinstance(value, str):
+        columns["value_text"] = value
+    return columns
+
+
+def store_answer(
+    application: Application, question: Question, answer: Answer | None, value: Any
+) -> bool:
+    """Write one typed answer; True if anything changed."""
+    if value is None:
+        if answer is None:
+            return False
+        application.answers.remove(answer)
+        return True
+    if answer is None:
+        answer = Answer(question_id=question.id)
+        application.answers.append(answer)
+    changed = False
+    for name, column_value in _columns(question, value).items():
+        if getattr(answer, name) != column_value:
+            setattr(answer, name, column_value)
+            changed = True
+    if question.kind.has_choices:
+        wanted = {choice.id for choice in value}
+        if wanted != answer.choice_ids:
+            answer.selected[:] = [s for s in answer.selected if s.choice_id in wanted]
+            for choice_id in sorted(wanted - answer.choice_ids):
+                answer.selected.append(
+                    AnswerChoice(application_id=application.id, choice_id=choice_id)
+                )
+            changed = True
+    return changed
+
+
+def save_draft(actor: User, application: Application, raw: RawAnswers) -> Application:
     """Save what the founder typed (the save button, or the page's autosave while typing).
 
-    Saving the same answers again writes nothing, so autosave does not fill the audit log.
+    Every question the form asks is checked by its kind's validator (the first refusal names
+    the question). Answers to conditional questions that do not show are kept in the draft,
+    so that nothing typed is lost when a choice changes back. Saving the same answers again
+    writes nothing, so autosave does not fill the audit log.
     """
     _editable_by(actor, application)
-    if answers.funding_need_vnd is not None and answers.funding_need_vnd < 0:
-        raise DomainError(_("The amount cannot be negative."), field="funding_need_vnd")
-    values = {name: getattr(answers, name).strip() for name in ANSWER_FIELDS}
-    values["funding_need_vnd"] = answers.funding_need_vnd
-    if all(getattr(application, name) == value for name, value in values.items()):
+    form = form_of(application.program)
+    stored = {answer.question_id: answer for answer in application.answers}
+    values = {}
+    for question in form.asked():
+        if question.kind is not Kind.FILE:
+            values[question.id] = kinds.parse(question, raw.get(question.key))
+    changed = False
+    for question in form.asked():
+        if question.id in values:
+            changed |= store_answer(
+                application, question, stored.get(question.id), values[question.id]
+            )
+    if not changed:
         return application
-    for name, value in values.items():
-        setattr(application, name, value)
     application.updated_at = utcnow()
     audit.record(actor, "application.saved", application)
     return application
@@ -234,10 +316,10 @@ class Submission:
     refusal: str = ""
 
 
-def submit_draft(actor: User, application: Application, answers: Answers) -> Submission:
+def submit_draft(actor: User, application: Application, raw: RawAnswers) -> Submission:
     """Save what the founder typed, then submit it, in one transaction. A refused submission
     (incomplete, call closed) keeps the saved draft and says why."""
-    save_draft(actor, application, answers)
+    save_draft(actor, application, raw)
     try:
         with db.session.begin_nested():
             move(actor, application, Stage.SUBMITTED)
@@ -264,16 +346,131 @@ def upload_deck(actor: User, application: Application, deck: Upload) -> Applicat
     return application
 
 
-def missing_parts(application: Application) -> list[str]:
-    """What still has to be filled in before the application can be submitted."""
+def upload_answer_file(
+    actor: User, application: Application, question: Question, upload: Upload
+) -> Application:
+    """The PDF a file question asks for; on its own form, like the deck."""
+    _editable_by(actor, application)
+    if question.program_id != application.program_id or question.kind is not Kind.FILE:
+        raise NotFound("question")
+    stored = files.store_pdf(
+        ANSWER_FILES,
+        upload.stream,
+        upload.filename,
+        current_app.config["ANSWER_FILE_MAX_BYTES"],
+        field="file",
+    )
+    session = db.session
+    on_rollback(session, lambda: files.delete(ANSWER_FILES, stored.name))
+    answer = next((a for a in application.answers if a.question_id == question.id), None)
+    if answer is None:
+        answer = Answer(question_id=question.id)
+        application.answers.append(answer)
+    old = answer.file_name
+    on_commit(session, lambda: files.delete(ANSWER_FILES, old))
+    answer.file_name = stored.name
+    answer.value_text = stored.original_name
+    answer.file_size = stored.size
+    application.updated_at = utcnow()
+    audit.record(actor, "application.file_uploaded", application, question=question.key)
+    return application
+
+
+def readable_answer_file(user: Any, application_id: int, question_id: int) -> tuple[str, Any]:
+    """(original name, path) of a file answer, for those who may read the deck."""
+    application = _get(application_id)
+    answer = next((a for a in application.answers if a.question_id == question_id), None)
+    if not may_read_deck(user, application) or answer is None or not answer.file_name:
+        raise NotFound("file")
+    path = files.path_of(ANSWER_FILES, answer.file_name)
+    if not path.is_file():
+        raise NotFound("file")
+    return answer.value_text or "", path
+
+
+@dataclass
+class Missing:
+    """Something to complete before submitting; `anchor` is its place on the edit page."""
+
+    label: str
+    anchor: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def stored_values(form: CallForm, application: Application) -> dict[int, Any]:
+    stored = {answer.question_id: answer for answer in application.answers}
+    return {q.id: stored_value(q, stored.get(q.id)) for q in form.questions}
+
+
+def missing_parts(application: Application, form: CallForm | None = None) -> list[Missing]:
+    """The required questions that show (their conditions met) and are still unanswered, and
+    the pitch deck, in the order of the form."""
+    form = form or form_of(application.program)
+    values = stored_values(form, application)
+    shown = form.shown(values)
     missing = [
-        str(ANSWER_LABELS[name]) for name in ANSWER_FIELDS if not getattr(application, name).strip()
+        Missing(q.label, f"q-{q.key}")
+        for q in form.questions
+        if q.id in shown and q.required and values[q.id] in (None, "", [])
     ]
-    if application.funding_need_vnd is None:
-        missing.append(str(ANSWER_LABELS["funding_need_vnd"]))
     if not application.deck_file:
-        missing.append(_("Pitch deck (PDF)"))
+        missing.append(Missing(_("Pitch deck (PDF)"), "deck-form"))
     return missing
+
+
+def _drop_unshown(application: Application) -> None:
+    """At submission, answers to questions that do not show are left out of the application."""
+    form = form_of(application.program)
+    shown = form.shown(stored_values(form, application))
+    for answer in list(application.answers):
+        if answer.question_id not in shown:
+            application.answers.remove(answer)
+
+
+@dataclass
+class ShownAnswer:
+    question: Question
+    text: str  # as read on a page or in a CSV cell; "" when unanswered
+    answer: Answer | None
+
+
+def answer_text(question: Question, answer: Answer | None) -> str:
+    """An answer as text in the reader's language: amounts and dates the Vietnamese way,
+    choices by their labels, a file by its name."""
+    value = stored_value(question, answer)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(choice.label for choice in value)
+    if isinstance(value, bool):
+        return str(YES_NO_LABELS["yes" if value else "no"])
+    if question.kind is Kind.MONEY:
+        return format_vnd(value)
+    if isinstance(value, float):
+        return kinds.number_text(value)
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)
+
+
+def answer_sections(application: Application) -> list[tuple[FormSection, list[ShownAnswer]]]:
+    """The answers under the call's section headings: the questions that showed to the founder
+    (conditions met), and hidden ones that were answered before they were hidden."""
+    form = form_of(application.program)
+    stored = {answer.question_id: answer for answer in application.answers}
+    shown = form.shown(stored_values(form, application))
+    sections = []
+    for section in form.sections:
+        rows = [
+            ShownAnswer(q, answer_text(q, stored.get(q.id)), stored.get(q.id))
+            for q in section.questions
+            if q.id in shown or (q.hidden and q.id in stored)
+        ]
+        if rows:
+            sections.append((section, rows))
+    return sections
 
 
 # ------------------------------------------------------------------ stages
@@ -306,8 +503,12 @@ def _guard(application: Application, move: Move) -> None:
         missing = missing_parts(application)
         if missing:
             raise DomainError(
-                _("Please complete before submitting: %(parts)s.", parts=", ".join(missing))
+                _(
+                    "Please complete before submitting: %(parts)s.",
+                    parts=", ".join(m.label for m in missing),
+                )
             )
+        _drop_unshown(application)
     if move.target is Stage.ACCEPTED:
         # lock the program row: two managers accepting at once cannot both take the last place
         db.session.execute(
@@ -475,6 +676,30 @@ def applications_in_sector(statement: Select[Any], sector: Sector) -> Select[Any
 def applications_of_startup_named(statement: Select[Any], search: str) -> Select[Any]:
     """For a statement joined to Startup: the startup's name contains `search`."""
     return statement.where(contains_text(Startup.name, search))
+
+
+def applications_with_answer(statement: Select[Any], value: str) -> Select[Any]:
+    """The ranking's answer filter: "c<choice id>" a choice made, "y<question id>" or
+    "n<question id>" a yes or a no (index scans on answer_choices and answers)."""
+    mark, ident = value[:1], int(value[1:])
+    if mark == "c":
+        return statement.where(
+            exists().where(
+                AnswerChoice.application_id == Application.id, AnswerChoice.choice_id == ident
+            )
+        )
+    return statement.where(
+        exists().where(
+            Answer.application_id == Application.id,
+            Answer.question_id == ident,
+            Answer.value_bool.is_(mark == "y"),
+        )
+    )
+
+
+def with_answers(statement: Select[Any]) -> Select[Any]:
+    """Load the answers of the rows fetched: one query for a page (or the CSV), not one per row."""
+    return statement.options(selectinload(Application.answers))
 
 
 def applications_scored_at_least(statement: Select[Any], min_score: float) -> Select[Any]:

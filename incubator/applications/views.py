@@ -18,13 +18,15 @@ from flask_login import current_user
 from incubator.accounts.models import Role
 from incubator.applications import services
 from incubator.applications.forms import (
-    ANSWER_HINTS,
-    ApplicationForm,
+    AnswerFileForm,
+    AnswersForm,
     DeckForm,
     MoveForm,
     StartForm,
+    answers_form,
+    initial_data,
 )
-from incubator.applications.lists import MINE, RANKING, score_from_text
+from incubator.applications.lists import MINE, ranking_for, score_from_text
 from incubator.applications.models import Application
 from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
@@ -34,6 +36,7 @@ from incubator.forms import options
 from incubator.i18n import format_time
 from incubator.lists import query_filters
 from incubator.programs.services import managed_program, visible_program
+from incubator.questions.services import CallForm, form_of
 from incubator.security import PDF_CSP, logged_in, roles
 from incubator.startups.models import Sector
 from incubator.startups.services import member_startup, startups_of
@@ -88,16 +91,32 @@ def view(application_id: int) -> Any:
     )
 
 
+def _answers_form(application: Application, posted: bool = True) -> tuple[CallForm, AnswersForm]:
+    """The call's form, and the founder's answers in it: what was posted, else what is stored."""
+    call_form = form_of(application.program)
+    form_class = answers_form(call_form.asked())
+    if posted:
+        return call_form, form_class()
+    values = services.stored_values(call_form, application)
+    return call_form, form_class(formdata=None, data=initial_data(call_form.asked(), values))
+
+
 def _edit_page(
-    application: Application, form: ApplicationForm, deck_form: DeckForm | None = None
+    application: Application,
+    call_form: CallForm,
+    form: AnswersForm,
+    deck_form: DeckForm | None = None,
+    file_errors: dict[str, list[str]] | None = None,
 ) -> str:
     return render_template(
         "applications/edit.html",
         application=application,
+        call_form=call_form,
         form=form,
         deck_form=deck_form or DeckForm(formdata=None),
-        hints=ANSWER_HINTS,
-        missing=services.missing_parts(application),
+        answers={a.question_id: a for a in application.answers},
+        file_errors=file_errors or {},
+        missing=services.missing_parts(application, call_form),
     )
 
 
@@ -108,11 +127,11 @@ def edit(application_id: int) -> Any:
     if not application.editable:
         flash(_("A submitted application can no longer be changed."), "info")
         return redirect(url_for("applications.view", application_id=application.id))
-    form = ApplicationForm(obj=application)
+    call_form, form = _answers_form(application, posted=request.method == "POST")
     if form.validate_on_submit():
         submitting = request.form.get("action") == "submit"
         service = services.submit_draft if submitting else services.save_draft
-        saved = perform(service, current_user, application, form.to_answers(), form=form)
+        saved = perform(service, current_user, application, form.raw(), form=form)
         if saved.ok and submitting and saved.value.submitted:
             flash(
                 _("Your application is submitted. We have emailed you a confirmation."), "success"
@@ -125,7 +144,7 @@ def edit(application_id: int) -> Any:
             return redirect(url_for("applications.edit", application_id=application.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields; nothing was saved yet."), "error")
-    return _edit_page(application, form)
+    return _edit_page(application, call_form, form)
 
 
 @bp.post("/applications/<int:application_id>/autosave")
@@ -133,11 +152,11 @@ def edit(application_id: int) -> Any:
 def autosave(application_id: int) -> Any:
     """The edit page saves the answers in the background while the founder types (JSON)."""
     application = services.founder_application(current_user, application_id)
-    form = ApplicationForm()
+    _call_form, form = _answers_form(application)
     outcome = Outcome(False)
     if form.validate_on_submit():
         outcome = perform(
-            services.save_draft, current_user, application, form.to_answers(), form=form, quiet=True
+            services.save_draft, current_user, application, form.raw(), form=form, quiet=True
         )
         if outcome.ok:
             saved_at = format_time(application.updated_at)
@@ -161,7 +180,50 @@ def upload_deck(application_id: int) -> Any:
             return redirect(url_for("applications.edit", application_id=application.id))
     if not application.editable:
         return redirect(url_for("applications.view", application_id=application.id))
-    return _edit_page(application, ApplicationForm(obj=application, formdata=None), deck_form)
+    call_form, form = _answers_form(application, posted=False)
+    return _edit_page(application, call_form, form, deck_form)
+
+
+@bp.post("/applications/<int:application_id>/answers/<int:question_id>/file")
+@roles(Role.FOUNDER)
+def upload_answer_file(application_id: int, question_id: int) -> Any:
+    """A file question's PDF, on its own form like the deck."""
+    application = services.founder_application(current_user, application_id)
+    call_form, form = _answers_form(application, posted=False)
+    question = call_form.by_id.get(question_id)
+    if question is None:
+        return redirect(url_for("applications.edit", application_id=application.id))
+    file_form = AnswerFileForm()
+    if file_form.validate_on_submit():
+        upload = Upload(file_form.file.data.stream, file_form.file.data.filename or "")
+        saved = perform(
+            services.upload_answer_file, current_user, application, question, upload, form=file_form
+        )
+        if saved.ok:
+            flash(_("The file is saved."), "success")
+            return redirect(
+                url_for(
+                    "applications.edit", application_id=application.id, _anchor=f"q-{question.key}"
+                )
+            )
+    if not application.editable:
+        return redirect(url_for("applications.view", application_id=application.id))
+    return _edit_page(
+        application, call_form, form, file_errors={question.key: file_form.file.errors}
+    )
+
+
+@bp.get("/applications/<int:application_id>/answers/<int:question_id>/file")
+@logged_in
+def answer_file(application_id: int, question_id: int) -> Any:
+    name, path = services.readable_answer_file(current_user, application_id, question_id)
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=pdf_name(name, "file"),
+        max_age=0,
+    )
 
 
 def _send_deck(application_id: int, *, inline: bool) -> Any:
@@ -219,11 +281,18 @@ def move(application_id: int) -> Any:
 @roles(Role.MANAGER)
 def program_applications(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
-    return RANKING.render(
+    call_form = form_of(program)
+    shown = [key for key in request.args.getlist("cols") if key in call_form.by_key]
+    statement = services.program_applications_query(program)
+    if shown or request.args.get("format") == "csv":
+        statement = services.with_answers(statement)
+    return ranking_for(call_form, shown).render(
         "applications/program_list.html",
-        services.program_applications_query(program),
+        statement,
         filename=f"program-{program.id}-applications.csv",
         program=program,
+        call_form=call_form,
+        shown=shown,
     )
 
 

@@ -15,6 +15,7 @@ from incubator.applications import services
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.services import DECKS
 from incubator.applications.stages import Capacity, Stage, check, route
+from incubator.questions.services import form_of
 from tests.conftest import app_session
 
 ANSWERS = {
@@ -24,6 +25,15 @@ ANSWERS = {
     "traction": "5 hộ dùng thử, 2 hộ trả phí.",
     "team": "3 kỹ sư, 1 chuyên gia nông nghiệp.",
 }
+FUNDING = 500_000_000
+
+
+def fill_answers(application: Application, answers: dict[str, Any] | None = None) -> None:
+    """Answer the call's questions by key (default: the default form's six answers)."""
+    answers = {**ANSWERS, "funding_need_vnd": FUNDING} if answers is None else answers
+    for question in form_of(application.program).questions:
+        if question.key in answers:
+            services.store_answer(application, question, None, answers[question.key])
 
 
 def write_deck(app: Flask) -> str:
@@ -32,6 +42,16 @@ def write_deck(app: Flask) -> str:
     with app.app_context():
         files.path_of(DECKS, name).write_bytes(files.minimal_pdf("Deck"))
     return name
+
+
+def answer(app: Flask, application_id: int, key: str) -> Any:
+    """The typed answer stored for the question `key` of an application (None if unanswered)."""
+    with app_session(app) as session:
+        application = session.get(Application, application_id)
+        session.refresh(application)
+        question = form_of(application.program).by_key[key]
+        row = next((a for a in application.answers if a.question_id == question.id), None)
+        return services.stored_value(question, row)
 
 
 @pytest.fixture
@@ -64,9 +84,6 @@ def make_application(
             manager = session.merge(manager_of(program.center.code))
             application = Application(startup=startup, program=program, created_by_id=founder.id)
             if complete:
-                for name, text in ANSWERS.items():
-                    setattr(application, name, text)
-                application.funding_need_vnd = 500_000_000
                 application.deck_file = write_deck(app)
                 application.deck_filename = "deck.pdf"
                 application.deck_size = 1000
@@ -74,6 +91,9 @@ def make_application(
             session.add(
                 StageTransition(application=application, from_stage=None, to_stage=Stage.DRAFT)
             )
+            session.flush()
+            if complete:
+                fill_answers(application)
             session.commit()
             for target in route(stage):
                 move = check(application.stage, target, Capacity)

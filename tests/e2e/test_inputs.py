@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from incubator.files import minimal_pdf
+from tests.applications.fixtures import answer
 from tests.e2e.conftest import LiveServer, log_in
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
@@ -38,14 +39,6 @@ def draft_of(live_server: LiveServer, email: str) -> Any:
         ).first()
 
 
-def stored(live_server: LiveServer, application_id: int) -> Any:
-    from incubator.applications.models import Application
-    from incubator.db import db
-
-    with live_server.app.app_context():
-        return db.session.get(Application, application_id)
-
-
 def test_the_application_saves_while_typing_and_refuses_a_deck_too_large(
     live_server: LiveServer, page: Any, screenshot: Callable[..., Path]
 ) -> None:
@@ -66,7 +59,7 @@ def test_the_application_saves_while_typing_and_refuses_a_deck_too_large(
     # ... and after a pause the answers are saved without a click
     saved = page.locator("#last-saved")
     expect(saved).to_have_text(re.compile(r"Đã lưu lúc \d{2}:\d{2}"), timeout=10_000)
-    assert stored(live_server, application.id).problem.endswith("Thêm một câu.")
+    assert answer(live_server.app, application.id, "problem").endswith("Thêm một câu.")
 
     # a mistake is shown next to its field, and nothing is saved until it is fixed
     page.fill("input[name=funding_need_vnd]", "1.5")
@@ -76,7 +69,7 @@ def test_the_application_saves_while_typing_and_refuses_a_deck_too_large(
     page.fill("input[name=funding_need_vnd]", "1.500.000.000")
     expect(saved).to_have_text(re.compile(r"Đã lưu lúc"), timeout=10_000)
     expect(page.locator(".autosave-error")).to_have_count(0)
-    assert stored(live_server, application.id).funding_need_vnd == 1_500_000_000
+    assert answer(live_server.app, application.id, "funding_need_vnd") == 1_500_000_000
 
     # a file over the limit never leaves the browser
     uploads: list[str] = []
@@ -100,5 +93,5 @@ def test_the_application_saves_while_typing_and_refuses_a_deck_too_large(
         page.click("#upload-deck")
     expect(page.locator("main .flash-success")).to_be_visible()
     expect(page.locator("#deck-current")).to_have_text("deck.pdf")
-    assert stored(live_server, application.id).problem.endswith("Gõ trước khi tải tệp.")
+    assert answer(live_server.app, application.id, "problem").endswith("Gõ trước khi tải tệp.")
     screenshot(page, "inputs-03-deck-uploaded")

@@ -7,6 +7,7 @@ from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.reviews import services
 from incubator.reviews.models import Conflict, Review
+from tests.applications.fixtures import ANSWERS
 
 
 def assigned(app: Any, application: Any, mentor: Any, manager: Any) -> int:
@@ -32,12 +33,12 @@ def test_a_reviewer_must_declare_before_seeing_the_application(
     client = login(mentor)
     page = client.get(f"/reviews/{review_id}").get_data(as_text=True)
     assert 'name="conflict"' in page
-    assert application.problem not in page  # answers hidden until declared
+    assert ANSWERS["problem"] not in page  # answers hidden until declared
     assert client.get(f"/applications/{application.id}/deck").status_code == 404
     response = client.post(f"/reviews/{review_id}/conflict", data={"conflict": "none"})
     assert response.status_code == 302
     page = client.get(f"/reviews/{review_id}").get_data(as_text=True)
-    assert application.problem in page and 'id="save-scores"' in page
+    assert ANSWERS["problem"] in page and 'id="save-scores"' in page
     with client.get(f"/applications/{application.id}/deck") as deck:
         assert deck.status_code == 200
 
@@ -80,7 +81,7 @@ def test_declaring_a_conflict_hides_the_application_for_good(
     with app.app_context():
         assert db.session.get(Review, review_id).conflict is Conflict.DECLARED
     page = client.get(f"/reviews/{review_id}").get_data(as_text=True)
-    assert application.problem not in page
+    assert ANSWERS["problem"] not in page
     manager_page = (
         login(manager_of("BIIC"))
         .get(f"/manage/applications/{application.id}")

@@ -151,6 +151,33 @@
     });
   });
 
+  // Conditional questions: <div data-when="key" data-when-value="value"> shows only while the
+  // input named `key` has that value (and shows itself). Hidden inputs keep what was typed and
+  // are still saved; the server ignores them when the application is submitted.
+  function applyConditions(form) {
+    form.querySelectorAll("[data-when]").forEach(function (box) {
+      var wanted = box.getAttribute("data-when-value");
+      var inputs = form.querySelectorAll('[name="' + box.getAttribute("data-when") + '"]');
+      var met = false;
+      inputs.forEach(function (input) {
+        var chosen = (input.type === "radio" || input.type === "checkbox") ? input.checked : true;
+        if (chosen && input.value === wanted) met = true;
+      });
+      var owner = inputs.length ? inputs[0].closest("[data-when]") : null;
+      if (owner && owner.hidden) met = false;
+      box.hidden = !met;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("[data-when]")) return;
+      applyConditions(form);
+      form.addEventListener("change", function () { applyConditions(form); });
+      form.addEventListener("input", function () { applyConditions(form); });
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 30000);
