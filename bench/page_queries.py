@@ -107,6 +107,7 @@ def production_app(url: str, folder: Path) -> Flask:
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
     os.environ["DATABASE_URL"] = url  # ProductionConfig refuses to start without both
     os.environ["UPLOAD_DIR"] = str(folder / "uploads")
+    os.environ.setdefault("SCHEDULER_ENABLED", "0")  # no reminder runs during the measures
     return create_app("production")
 
 

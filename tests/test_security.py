@@ -182,6 +182,8 @@ def production_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
     secret = f"prod-secret-{uuid.uuid4().hex}"
     monkeypatch.setenv("SECRET_KEY", secret)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    # no scheduler thread: it would outlive the test, holding a connection of the app's engine
+    monkeypatch.setenv("SCHEDULER_ENABLED", "0")
     return secret
 
 
