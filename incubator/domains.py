@@ -31,6 +31,7 @@ DOMAINS = (
     "applications",
     "reviews",
     "mentoring",
+    "fablab",
 )
 
 
