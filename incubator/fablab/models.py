@@ -182,9 +182,7 @@ class Certificate(Base):
 
     __tablename__ = "fablab_certificates"
     __table_args__ = (
-        CheckConstraint(
-            "(machine_id IS NULL) <> (category IS NULL)", name="machine_or_category"
-        ),
+        CheckConstraint("(machine_id IS NULL) <> (category IS NULL)", name="machine_or_category"),
         UniqueConstraint("user_id", "machine_id", name="one_per_machine"),
         UniqueConstraint("user_id", "category", name="one_per_category"),
         Index("ix_fablab_certificates_expires_on", "expires_on"),

@@ -1,4 +1,5 @@
-"""The iCalendar feed of a user's mentoring: sessions, action items and milestones due.
+"""The iCalendar feed of a user: mentoring sessions, action items and milestones due, and
+what later domains add through `signals.calendar_events` (fablab bookings...).
 
 Calendar apps cannot log in, so the feed's address carries a signed token naming the
 user; it is shown only to that user.
@@ -13,6 +14,7 @@ from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 
+from incubator import signals
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.errors import NotFound
@@ -85,6 +87,11 @@ def feed(user: User, now: datetime | None = None) -> bytes:
         calendar.add_component(
             _all_day(f"milestone-{milestone.id}", milestone.title, milestone.due_on)
         )
+    for _receiver, events in signals.calendar_events.send(
+        user, since=now - HORIZON, limit=MAX_EVENTS
+    ):
+        for event in events or ():
+            calendar.add_component(event)
     return calendar.to_ical()
 
 
