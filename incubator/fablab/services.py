@@ -992,32 +992,37 @@ def check_in(actor: User, booking: Booking, now: datetime | None = None) -> Book
 
 def release_no_shows(now: datetime | None = None, batch: int = 500) -> int:
     """The scheduled job: bookings not checked in 15 minutes after their start become no-shows
-    and free their machine. Idempotent: each booking changes once (a guarded UPDATE)."""
-    now = now or utcnow()
-    released = 0
+    and free their machine, in one transaction. The number released."""
     with db.transaction():
-        due = db.session.scalars(
-            select(Booking)
-            .where(
-                Booking.status == BookingStatus.CONFIRMED,
-                Booking.starts_at <= now - NO_SHOW_GRACE,
-            )
-            .order_by(Booking.starts_at)
-            .limit(batch)
-        ).all()
-        for booking in due:
-            changed = db.session.execute(
-                update(Booking)
-                .where(Booking.id == booking.id, Booking.status == BookingStatus.CONFIRMED)
-                .values(status=BookingStatus.NO_SHOW)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not changed:
-                continue  # checked in, cancelled or released meanwhile
-            _add_day(booking, booked=-booking.minutes, no_shows=1)
-            if booking.startup_id is not None:
-                _count_no_show(booking.startup_id)
-            released += 1
+        return mark_no_shows(now or utcnow(), batch)
+
+
+def mark_no_shows(now: datetime, batch: int = 500) -> int:
+    """Idempotent: each booking changes once (a guarded UPDATE), so two runs at the same
+    moment (two processes) count each no-show once."""
+    released = 0
+    due = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.starts_at <= now - NO_SHOW_GRACE,
+        )
+        .order_by(Booking.starts_at)
+        .limit(batch)
+    ).all()
+    for booking in due:
+        changed = db.session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status == BookingStatus.CONFIRMED)
+            .values(status=BookingStatus.NO_SHOW)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            continue  # checked in, cancelled or released meanwhile
+        _add_day(booking, booked=-booking.minutes, no_shows=1)
+        if booking.startup_id is not None:
+            _count_no_show(booking.startup_id)
+        released += 1
     return released
 
 
@@ -1044,7 +1049,7 @@ def no_show_counts(limit: int = LIST_LIMIT) -> list[tuple[Startup, LabStartup]]:
             .where(LabStartup.no_shows > 0)
             .order_by(LabStartup.no_shows.desc(), Startup.name)
             .limit(limit)
-        ).tuples()
+        )
     )
 
 
@@ -1307,7 +1312,7 @@ def lab_figures(labs: Sequence[Lab], period: Period) -> list[LabFigures]:
             select(Machine.lab_id, func.count())
             .where(Machine.status != MachineStatus.RETIRED)
             .group_by(Machine.lab_id)
-        ).tuples()
+        ).all()
     )
     figures = []
     for lab in labs:
