@@ -105,10 +105,10 @@ def make_founder(
     return make
 
 
-def open_day(lab: Lab, after_days: int = 1, today: date | None = None) -> date:
-    """The first day at least `after_days` from today on which the lab opens."""
+def open_day(lab: Lab | int, after_days: int = 1, today: date | None = None) -> date:
+    """The first day at least `after_days` from today on which the lab (or lab id) opens."""
     day = (today or services.local_day(utcnow())) + timedelta(days=after_days)
-    with_lab = db.session.get(Lab, lab.id)
+    with_lab = db.session.get(Lab, lab if isinstance(lab, int) else lab.id)
     while not services.day_info(with_lab, day).open:
         day += timedelta(days=1)
     return day
