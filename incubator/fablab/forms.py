@@ -6,8 +6,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from incubator.accounts.forms import email_field
 from incubator.fablab.models import Lab, Machine, MachineCategory, MachineStatus
 from incubator.fablab.services import (
     BookingData,
@@ -136,7 +137,7 @@ class StatusForm(Form):
 
 
 class CertificateForm(Form):
-    email = StringField(_l("Email of the person trained"), validators=[REQUIRED, Email()])
+    email = email_field(_l("Email of the person trained"))
     target = SelectField(_l("Certificate for"), validators=[REQUIRED])
     expires_on = DateField(_l("Valid until (optional)"), validators=[Optional()])
 
@@ -161,11 +162,13 @@ class DayForm(Form):
     state = SelectField(
         _l("The lab is"),
         validators=[REQUIRED],
-        choices=[
-            ("closed", _l("Closed")),
-            ("open", _l("Open (with that weekday's hours)")),
-            ("default", _l("As usual (weekly hours and public holidays)")),
-        ],
+        choices=options(
+            [
+                ("closed", _l("Closed")),
+                ("open", _l("Open (with that weekday's hours)")),
+                ("default", _l("As usual (weekly hours and public holidays)")),
+            ]
+        ),
     )
     note = StringField(_l("Note shown on the calendar"), validators=[Optional(), Length(max=200)])
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, literal_column
+from sqlalchemy import Select
 
 from incubator.db import utcnow
 from incubator.fablab.models import Booking, BookingStatus, Machine, MachineCategory
-from incubator.fablab.services import local_day, percent
+from incubator.fablab.services import BOOKED, NO_SHOWS, local_day, percent
 from incubator.i18n import format_datetime, format_number, format_time
 from incubator.lists import Column, Filter, ListSpec
 
@@ -98,7 +98,7 @@ UTILIZATION = ListSpec(
             "booked",
             _l("Booked hours"),
             value=lambda r: _hours(r.booked),
-            sort=literal_column("booked"),
+            sort=BOOKED,
             css="num",
         ),
         Column("used", _l("Used hours"), value=lambda r: _hours(r.used), css="num"),
@@ -106,7 +106,7 @@ UTILIZATION = ListSpec(
             "no_shows",
             _l("No-shows"),
             value=lambda r: r.no_shows,
-            sort=literal_column("no_shows"),
+            sort=NO_SHOWS,
             css="num",
         ),
         Column(

@@ -1246,6 +1246,12 @@ def open_minutes(lab: Lab, period: Period) -> int:
     return sum(day.minutes for day in lab_days(lab, period.first, period.last))
 
 
+# the figures of a machine over a period, also the sort keys of lists.UTILIZATION
+BOOKED = func.coalesce(func.sum(MachineDay.booked_minutes), 0).label("booked")
+USED = func.coalesce(func.sum(MachineDay.used_minutes), 0).label("used")
+NO_SHOWS = func.coalesce(func.sum(MachineDay.no_shows), 0).label("no_shows")
+
+
 def utilization_query(labs: Sequence[Lab], period: Period) -> Select[Any]:
     """Rows (machine, booked, used, no-shows, open minutes) from the stored days: the cost
     follows the number of machines and days, never the number of bookings."""
@@ -1260,13 +1266,7 @@ def utilization_query(labs: Sequence[Lab], period: Period) -> Select[Any]:
         MachineDay.day.between(period.first, period.last),
     )
     return (
-        select(
-            Machine,
-            func.coalesce(func.sum(MachineDay.booked_minutes), 0).label("booked"),
-            func.coalesce(func.sum(MachineDay.used_minutes), 0).label("used"),
-            func.coalesce(func.sum(MachineDay.no_shows), 0).label("no_shows"),
-            open_column.label("open_minutes"),
-        )
+        select(Machine, BOOKED, USED, NO_SHOWS, open_column.label("open_minutes"))
         .join(Lab, Lab.id == Machine.lab_id)
         .outerjoin(MachineDay, in_period)
         .where(Machine.lab_id.in_([lab.id for lab in labs]))
