@@ -295,6 +295,23 @@ class MachineDay(Base):
     no_shows: Mapped[int] = mapped_column(default=0)
 
 
+class MachineMonth(Base):
+    """The same figures per machine and month (`month` is its first day): a year of
+    utilization reads twelve of these rows per machine, plus the days of partial months."""
+
+    __tablename__ = "fablab_machine_months"
+    __table_args__ = (Index("ix_fablab_machine_months_lab_month", "lab_id", "month"),)
+
+    machine_id: Mapped[int] = mapped_column(
+        ForeignKey("fablab_machines.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(primary_key=True)
+    lab_id: Mapped[int] = mapped_column(ForeignKey("fablab_labs.id", ondelete="CASCADE"))
+    booked_minutes: Mapped[int] = mapped_column(default=0)
+    used_minutes: Mapped[int] = mapped_column(default=0)
+    no_shows: Mapped[int] = mapped_column(default=0)
+
+
 class QuotaWeek(Base):
     """Minutes a startup holds on a category of machines in a week (Monday, local time); its
     row is locked while a booking is decided, so that two bookings never both fit."""

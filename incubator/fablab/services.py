@@ -22,8 +22,22 @@ from typing import Any
 
 import holidays
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from incubator import audit
 from incubator.accounts.models import Role, User
@@ -40,6 +54,7 @@ from incubator.fablab.models import (
     Machine,
     MachineCategory,
     MachineDay,
+    MachineMonth,
     MachineStatus,
     MaintenanceBlock,
     OpeningHours,
@@ -757,15 +772,20 @@ def _add_to(model: Any, key: dict[str, Any], new: dict[str, Any], **deltas: int)
 
 
 def _add_day(booking: Booking, booked: int = 0, used: int = 0, no_shows: int = 0) -> None:
-    """Add to the stored figures of the booking's machine and day."""
-    _add_to(
-        MachineDay,
-        {"machine_id": booking.machine_id, "day": local_day(booking.starts_at)},
-        {"lab_id": booking.lab_id},
-        booked_minutes=booked,
-        used_minutes=used,
-        no_shows=no_shows,
-    )
+    """Add to the stored figures of the booking's machine: its day and its month."""
+    day = local_day(booking.starts_at)
+    for model, key in (
+        (MachineDay, {"machine_id": booking.machine_id, "day": day}),
+        (MachineMonth, {"machine_id": booking.machine_id, "month": day.replace(day=1)}),
+    ):
+        _add_to(
+            model,
+            key,
+            {"lab_id": booking.lab_id},
+            booked_minutes=booked,
+            used_minutes=used,
+            no_shows=no_shows,
+        )
 
 
 def _save(booking: Booking, starts: datetime | None = None, ends: datetime | None = None) -> None:
@@ -1242,35 +1262,105 @@ def check_period(first: date | None, last: date | None, today: date) -> Period:
 
 
 def open_minutes(lab: Lab, period: Period) -> int:
-    """Minutes the lab is open in the period: its weekly hours less closed days (one query)."""
-    return sum(day.minutes for day in lab_days(lab, period.first, period.last))
+    """Minutes the lab is open in the period, counted from its weekly hours less the holidays,
+    with the staff's decisions (one query): the same cost for a week and for a year."""
+    weekly = {row.weekday: _minutes_between(row.opens, row.closes) for row in lab.hours}
+    weeks, rest = divmod(period.days, 7)
+    total = weeks * sum(weekly.values())
+    for offset in range(rest):
+        total += weekly.get((period.last - timedelta(days=offset)).weekday(), 0)
+    decided = {
+        row.day: row.open
+        for row in db.session.scalars(
+            select(LabDay).where(
+                LabDay.lab_id == lab.id, LabDay.day.between(period.first, period.last)
+            )
+        )
+    }
+    holidays_in = {
+        day
+        for year in range(period.first.year, period.last.year + 1)
+        for day in _holidays(year, "vi")
+        if period.first <= day <= period.last
+    }
+    for day in holidays_in | set(decided):  # counted above as ordinary days
+        if not decided.get(day, day not in holidays_in):
+            total -= weekly.get(day.weekday(), 0)
+    return total
 
 
-# the figures of a machine over a period, also the sort keys of lists.UTILIZATION
-BOOKED = func.coalesce(func.sum(MachineDay.booked_minutes), 0).label("booked")
-USED = func.coalesce(func.sum(MachineDay.used_minutes), 0).label("used")
-NO_SHOWS = func.coalesce(func.sum(MachineDay.no_shows), 0).label("no_shows")
+def _minutes_between(opens: time, closes: time) -> int:
+    return (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _figures_source(period: Period) -> Any:
+    """Rows (machine, lab, booked, used, no-shows) covering the period: the stored months that
+    lie wholly inside it, and the stored days of the partial months at its ends."""
+    first_month = period.first if period.first.day == 1 else _next_month(period.first)
+    after = period.last + timedelta(days=1)
+    end = after if after.day == 1 else period.last.replace(day=1)  # whole months: [first, end)
+    if first_month >= end:
+        first_month = end = period.first  # no whole month: days only
+        edges = [(period.first, period.last)]
+    else:
+        edges = [(period.first, first_month - timedelta(days=1)), (end, period.last)]
+    parts = [
+        select(
+            model.machine_id,
+            model.lab_id,
+            model.booked_minutes.label("booked"),
+            model.used_minutes.label("used"),
+            model.no_shows.label("no_shows"),
+        ).where(condition)
+        for model, condition in (
+            (MachineMonth, and_(MachineMonth.month >= first_month, MachineMonth.month < end)),
+            (MachineDay, or_(false(), *(MachineDay.day.between(a, b) for a, b in edges if a <= b))),
+        )
+    ]
+    return union_all(*parts).subquery("stored")
+
+
+# the sort keys of lists.UTILIZATION: labels of utilization_query's columns
+BOOKED = literal_column("booked")
+NO_SHOWS = literal_column("no_shows")
 
 
 def utilization_query(labs: Sequence[Lab], period: Period) -> Select[Any]:
-    """Rows (machine, booked, used, no-shows, open minutes) from the stored days: the cost
-    follows the number of machines and days, never the number of bookings."""
+    """Rows (machine, booked, used, no-shows, open minutes) from the stored months and days:
+    the cost follows the number of machines, never the number of bookings or of days."""
     opened = {lab.id: open_minutes(lab, period) for lab in labs}
     open_column = (
         case(*((Machine.lab_id == lab_id, literal(m)) for lab_id, m in opened.items()), else_=0)
         if opened
         else literal(0)
     )
-    in_period = and_(
-        MachineDay.machine_id == Machine.id,
-        MachineDay.day.between(period.first, period.last),
+    stored = _figures_source(period)
+    sums = (
+        select(
+            stored.c.machine_id,
+            func.sum(stored.c.booked).label("booked"),
+            func.sum(stored.c.used).label("used"),
+            func.sum(stored.c.no_shows).label("no_shows"),
+        )
+        .group_by(stored.c.machine_id)
+        .subquery("sums")
     )
     return (
-        select(Machine, BOOKED, USED, NO_SHOWS, open_column.label("open_minutes"))
-        .join(Lab, Lab.id == Machine.lab_id)
-        .outerjoin(MachineDay, in_period)
+        select(
+            Machine,
+            func.coalesce(sums.c.booked, 0).label("booked"),
+            func.coalesce(sums.c.used, 0).label("used"),
+            func.coalesce(sums.c.no_shows, 0).label("no_shows"),
+            open_column.label("open_minutes"),
+        )
+        .outerjoin(sums, sums.c.machine_id == Machine.id)
         .where(Machine.lab_id.in_([lab.id for lab in labs]))
-        .group_by(Machine.id, Lab.id)
+        # the labs are in the session already: no join that LIMIT would wrap in a subquery
+        .options(lazyload(Machine.lab))
     )
 
 
@@ -1290,21 +1380,19 @@ class LabFigures:
 
 
 def lab_figures(labs: Sequence[Lab], period: Period) -> list[LabFigures]:
-    """Per lab, from the stored days (one grouped query over the indexed (lab, day) rows)."""
+    """Per lab, from the stored months and days (one grouped query)."""
+    stored = _figures_source(period)
     rows = {
         row.lab_id: row
         for row in db.session.execute(
             select(
-                MachineDay.lab_id,
-                func.sum(MachineDay.booked_minutes).label("booked"),
-                func.sum(MachineDay.used_minutes).label("used"),
-                func.sum(MachineDay.no_shows).label("no_shows"),
+                stored.c.lab_id,
+                func.sum(stored.c.booked).label("booked"),
+                func.sum(stored.c.used).label("used"),
+                func.sum(stored.c.no_shows).label("no_shows"),
             )
-            .where(
-                MachineDay.lab_id.in_([lab.id for lab in labs]),
-                MachineDay.day.between(period.first, period.last),
-            )
-            .group_by(MachineDay.lab_id)
+            .where(stored.c.lab_id.in_([lab.id for lab in labs]))
+            .group_by(stored.c.lab_id)
         )
     }
     machines = dict(

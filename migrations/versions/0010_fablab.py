@@ -1,6 +1,6 @@
 """fablab: labs with opening hours and closed days, machines, training certificates, bookings,
-maintenance blocks, and the stored figures (per machine and day, per startup, category and
-week, no-shows per startup)
+maintenance blocks, and the stored figures (per machine and day, per machine and month, per
+startup, category and week, no-shows per startup)
 
 On PostgreSQL an exclusion constraint (btree_gist) makes two holding bookings of a machine
 that overlap impossible; the extension is created here (it is trusted: the database owner may
@@ -167,6 +167,20 @@ def upgrade() -> None:
     with op.batch_alter_table('fablab_machine_days', schema=None) as batch_op:
         batch_op.create_index('ix_fablab_machine_days_lab_day', ['lab_id', 'day'], unique=False)
 
+    op.create_table('fablab_machine_months',
+    sa.Column('machine_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('lab_id', sa.Integer(), nullable=False),
+    sa.Column('booked_minutes', sa.Integer(), nullable=False),
+    sa.Column('used_minutes', sa.Integer(), nullable=False),
+    sa.Column('no_shows', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['lab_id'], ['fablab_labs.id'], name=op.f('fk_fablab_machine_months_lab_id_fablab_labs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['machine_id'], ['fablab_machines.id'], name=op.f('fk_fablab_machine_months_machine_id_fablab_machines'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('machine_id', 'month', name=op.f('pk_fablab_machine_months'))
+    )
+    with op.batch_alter_table('fablab_machine_months', schema=None) as batch_op:
+        batch_op.create_index('ix_fablab_machine_months_lab_month', ['lab_id', 'month'], unique=False)
+
     op.create_table('fablab_maintenance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('machine_id', sa.Integer(), nullable=False),
@@ -199,6 +213,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_fablab_machine_days_lab_day')
 
     op.drop_table('fablab_machine_days')
+    with op.batch_alter_table('fablab_machine_months', schema=None) as batch_op:
+        batch_op.drop_index('ix_fablab_machine_months_lab_month')
+
+    op.drop_table('fablab_machine_months')
     with op.batch_alter_table('fablab_certificates', schema=None) as batch_op:
         batch_op.drop_index('ix_fablab_certificates_expires_on')
 
