@@ -33,6 +33,20 @@ PRINTER = "Máy in 3D Prusa MK4"
 LASER = "Máy cắt laser CO2 60W"
 BAMBU = "Máy in 3D Bambu Lab X1"
 PURPOSE = "Khung đỡ cảm biến SpO2, PLA"
+REFUSALS = {  # no certificate, outside opening hours, Tết, a taken slot
+    "vi": (
+        "cần chứng nhận đào tạo",
+        "Ngoài giờ mở cửa",
+        "Tết Nguyên Đán",
+        "Khung giờ này đã có người đặt",
+    ),
+    "en": (
+        "needs a training certificate",
+        "Outside opening hours",
+        "Lunar New Year",
+        "This slot is already taken",
+    ),
+}
 
 
 def _machines(live_server: LiveServer) -> dict[str, int]:
@@ -143,27 +157,21 @@ def test_fablab_journey(
         ).all()
     assert statuses == [BookingStatus.CANCELLED]
 
-    # 4. The refusals, each with its message: in Vietnamese...
-    _book(page, machines[LASER], day, "09:00", 60)
-    expect(page.locator("main .flash-error")).to_contain_text("cần chứng nhận đào tạo")
-    _book(page, printer, day, "16:00", 120)
-    expect(page.locator("#start-error")).to_contain_text("Ngoài giờ mở cửa")
-    _book(page, printer, date(2027, 2, 6), "09:00", 60)
-    expect(page.locator("#day-error")).to_contain_text("Tết Nguyên Đán")
+    # 4. The refusals, each with its message, in Vietnamese and in English.
     taken = _someone_elses_booking(live_server, printer)
-    _book(page, printer, services.local_day(taken[0]), taken[1], 60)
-    expect(page.locator("#start-error")).to_contain_text("Khung giờ này đã có người đặt")
-    screenshot(page, "fablab-05-slot-taken")
-    # ... and in English
-    switch_language(page, "en")
-    _book(page, machines[LASER], day, "09:00", 60)
-    expect(page.locator("main .flash-error")).to_contain_text("needs a training certificate")
-    _book(page, printer, day, "16:00", 120)
-    expect(page.locator("#start-error")).to_contain_text("Outside opening hours")
-    _book(page, printer, date(2027, 2, 6), "09:00", 60)
-    expect(page.locator("#day-error")).to_contain_text("Lunar New Year")
-    _book(page, printer, services.local_day(taken[0]), taken[1], 60)
-    expect(page.locator("#start-error")).to_contain_text("This slot is already taken")
+    attempts = [  # machine, day, start, minutes, where the message is
+        (machines[LASER], day, "09:00", 60, "main .flash-error"),
+        (printer, day, "16:00", 120, "#start-error"),
+        (printer, date(2027, 2, 6), "09:00", 60, "#day-error"),  # Tết
+        (printer, services.local_day(taken[0]), taken[1], 60, "#start-error"),
+    ]
+    for language, messages in REFUSALS.items():
+        if language == "en":
+            switch_language(page, "en")
+        for (machine, when, start, minutes, where), message in zip(attempts, messages, strict=True):
+            _book(page, machine, when, start, minutes)
+            expect(page.locator(where)).to_contain_text(message)
+        screenshot(page, f"fablab-05-slot-taken-{language}")
     page.goto("/account")
     expect(page.locator("#certificates")).to_contain_text("3D printer")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from incubator.accounts.models import Role, User
@@ -24,14 +25,19 @@ def _form(founder: Any, day: Any, start: str = "09:00", minutes: int = 120) -> d
     }
 
 
-def test_a_founder_books_moves_and_cancels_from_the_pages(
-    app: Any, make_machine: Any, make_founder: Any, login: Any
-) -> None:
+@pytest.fixture
+def at_machine(app: Any, make_machine: Any, make_founder: Any, login: Any) -> Any:
+    """(machine, founder, the founder's logged-in client, an open day two days ahead)."""
     item = make_machine()
     founder = make_founder()
     client = login(founder.user)
     with app.app_context():
         day = open_day(item.lab_id, 2)
+    return item, founder, client, day
+
+
+def test_a_founder_books_moves_and_cancels_from_the_pages(app: Any, at_machine: Any) -> None:
+    item, founder, client, day = at_machine
     assert "Máy in 3D Prusa" in client.get("/fablab/").get_data(as_text=True)
     week = client.get(f"/fablab/machines/{item.id}?week={day.isoformat()}").get_data(as_text=True)
     assert "book-link" in week and format_date(day) in week
@@ -57,14 +63,8 @@ def test_a_founder_books_moves_and_cancels_from_the_pages(
         assert db.session.get(Booking, made.id).status is BookingStatus.CANCELLED
 
 
-def test_bad_input_gets_messages_not_errors(
-    app: Any, make_machine: Any, make_founder: Any, login: Any
-) -> None:
-    item = make_machine()
-    founder = make_founder()
-    client = login(founder.user)
-    with app.app_context():
-        day = open_day(item.lab_id, 2)
+def test_bad_input_gets_messages_not_errors(at_machine: Any) -> None:
+    item, founder, client, day = at_machine
     for changes in (
         {"day": "31/02/2027"},
         {"day": ""},
