@@ -11,8 +11,10 @@ from incubator.fablab import services
 
 
 def bookings(user: User) -> dict[str, Any] | None:
+    """The user's next bookings; founders whose startup is in incubation see the panel even
+    before their first booking (others may not book: nothing to show them)."""
     upcoming = services.upcoming_bookings(user, utcnow())
-    if not upcoming and not user.has_role(Role.FOUNDER):
+    if not upcoming and not (user.has_role(Role.FOUNDER) and services.bookable_startups(user)):
         return None
     return {"bookings": upcoming}
 
