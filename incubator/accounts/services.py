@@ -112,9 +112,11 @@ def register_founder(
     if existing is None:
         user = User(email=email, name=name.strip(), locale=locale, password_hash=hashed)
         user.grants.append(RoleGrant(role=Role.FOUNDER))
-        db.session.add(user)
         try:
+            # added inside the savepoint: begin_nested flushes what is pending, and an INSERT
+            # refused outside it would abort the whole transaction on PostgreSQL
             with db.session.begin_nested():
+                db.session.add(user)
                 db.session.flush()
         except IntegrityError:  # registered by a request at the same moment
             existing = find_user_by_email(email)
