@@ -32,6 +32,7 @@ DOMAINS = (
     "applications",
     "reviews",
     "mentoring",
+    "fablab",
 )
 
 

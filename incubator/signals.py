@@ -43,6 +43,10 @@ form_in_use = _signals.signal("form-in-use")
 # sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
 rubric_in_use = _signals.signal("rubric-in-use")
 
+# sender: the user whose calendar feed is built; kwargs: since (aware datetime), limit.
+# Each receiver answers with a list of icalendar Events (later domains add to the feed).
+calendar_events = _signals.signal("calendar-events")
+
 
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
     """True when any receiver of `question` answers True."""

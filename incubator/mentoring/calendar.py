@@ -1,5 +1,6 @@
-"""The iCalendar feed of a user's mentoring: sessions held and planned, action items and
-milestones due, in Asia/Ho_Chi_Minh (with its VTIMEZONE, for Outlook and Google Calendar).
+"""The iCalendar feed of a user: mentoring sessions held and planned, action items and
+milestones due, and what later domains add through `signals.calendar_events` (fablab
+bookings...), in Asia/Ho_Chi_Minh (with its VTIMEZONE, for Outlook and Google Calendar).
 
 Calendar apps cannot log in, so the feed's address carries a random secret, stored in
 `calendar_tokens` (one per user) and shown only to its owner on the account page; making a
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
-from incubator import audit
+from incubator import audit, signals
 from incubator.accounts.models import User
 from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
@@ -134,6 +135,11 @@ def feed(user: User, now: datetime | None = None) -> bytes:
         calendar.add_component(
             _all_day(f"milestone-{milestone.id}", milestone.title, milestone.due_on, now)
         )
+    for _receiver, events in signals.calendar_events.send(
+        user, since=now - HORIZON, limit=MAX_EVENTS
+    ):
+        for event in events or ():
+            calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 

@@ -1,0 +1,1422 @@
+"""Fablab: labs and their days, machines, certificates, bookings that never overlap,
+maintenance, check-in and no-shows, and the stored figures behind utilization.
+
+The no-double-booking guarantee
+-------------------------------
+Every change that gives a machine's time to someone (a booking, a move, a maintenance
+block) first locks the machine's row (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the
+write transaction already began with BEGIN IMMEDIATE, so writers queue), then checks that
+the range is free, then writes, all in one transaction. On PostgreSQL the exclusion
+constraint `fablab_bookings_no_overlap` refuses an overlap even from code that skipped the
+check; its violation becomes the same "slot already taken" refusal (`_save`). Ranges are
+half-open: [starts_at, ends_at).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import holidays
+from flask_babel import gettext as _
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
+
+from incubator import audit
+from incubator.accounts.models import Role, User
+from incubator.db import add_unique, db, utcnow
+from incubator.errors import DomainError, NotFound
+from incubator.fablab.models import (
+    HOLDING,
+    Booking,
+    BookingStatus,
+    Certificate,
+    Lab,
+    LabDay,
+    LabStartup,
+    Machine,
+    MachineCategory,
+    MachineDay,
+    MachineMonth,
+    MachineStatus,
+    MaintenanceBlock,
+    OpeningHours,
+    QuotaWeek,
+)
+from incubator.i18n import LOCAL_TZ, current_language, format_date, format_number, to_local
+from incubator.mail import queue_email
+from incubator.mentoring.models import MentoredStartup
+from incubator.scheduler import first_time
+from incubator.startups.models import Startup, StartupMember
+
+NO_SHOW_GRACE = timedelta(minutes=15)
+CHECK_IN_EARLY = timedelta(minutes=15)
+CERTIFICATE_WARNING_DAYS = 14
+MAX_PERIOD_DAYS = 366
+LIST_LIMIT = 20
+
+
+def slot_taken() -> str:
+    return _("This slot is already taken. Please choose another time.")
+
+
+# ------------------------------------------------------------------- time
+
+
+def local_day(moment: datetime) -> date:
+    return to_local(moment).date()
+
+
+def at_local(day: date, clock: time) -> datetime:
+    """A wall-clock time on a day in Asia/Ho_Chi_Minh, in UTC."""
+    return datetime.combine(day, clock, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@functools.lru_cache(maxsize=64)
+def _holidays(year: int, language: str) -> dict[date, str]:
+    """Vietnam's public holidays of a year, the lunar ones included (the `holidays` library)."""
+    table = holidays.country_holidays("VN", years=year, language=language)
+    return dict(table.items())
+
+
+def public_holiday(day: date) -> str | None:
+    """The holiday's name in the current language, or None on a working day."""
+    language = "vi" if current_language() == "vi" else "en_US"
+    return _holidays(day.year, language).get(day)
+
+
+@dataclass
+class DayInfo:
+    day: date
+    opens: time | None = None
+    closes: time | None = None
+    reason: str = ""  # why the lab is closed
+
+    @property
+    def open(self) -> bool:
+        return self.opens is not None
+
+    @property
+    def minutes(self) -> int:
+        if self.opens is None or self.closes is None:
+            return 0
+        start = datetime.combine(self.day, self.opens)
+        return int((datetime.combine(self.day, self.closes) - start).total_seconds() // 60)
+
+
+def lab_days(lab: Lab, first: date, last: date) -> list[DayInfo]:
+    """Each day from `first` to `last`: open with its hours, or closed and why (one query)."""
+    decided = {
+        row.day: row
+        for row in db.session.scalars(
+            select(LabDay).where(LabDay.lab_id == lab.id, LabDay.day.between(first, last))
+        )
+    }
+    hours = {row.weekday: row for row in lab.hours}
+    days = []
+    day = first
+    while day <= last:
+        days.append(_day_info(day, hours.get(day.weekday()), decided.get(day)))
+        day += timedelta(days=1)
+    return days
+
+
+def _day_info(day: date, hours: OpeningHours | None, decided: LabDay | None) -> DayInfo:
+    if decided is not None and not decided.open:
+        return DayInfo(day, reason=decided.note or _("The lab is closed on this day."))
+    holiday = public_holiday(day)
+    if holiday and decided is None:
+        return DayInfo(day, reason=_("Public holiday: %(name)s", name=holiday))
+    if hours is None:
+        return DayInfo(day, reason=_("The lab is closed on this weekday."))
+    return DayInfo(day, hours.opens, hours.closes)
+
+
+def day_info(lab: Lab, day: date) -> DayInfo:
+    return lab_days(lab, day, day)[0]
+
+
+# ------------------------------------------------------------------- access
+
+
+def is_staff(actor: Any, lab: Lab) -> bool:
+    """The lab's staff: its center's managers (and administrators)."""
+    return actor.is_authenticated and actor.manages(lab.center_id)
+
+
+def may_change(actor: Any, booking: Booking) -> bool:
+    """Who cancels or moves a booking: whoever made it, the startup's members, the lab's staff."""
+    return (
+        booking.user_id == actor.id
+        or (booking.startup is not None and booking.startup.has_member(actor))
+        or is_staff(actor, booking.machine.lab)
+    )
+
+
+def viewable_lab(actor: Any, lab_id: int) -> Lab:
+    """Labs are shared by both centers: every logged-in user sees them."""
+    lab = db.session.get(Lab, lab_id)
+    if lab is None:
+        raise NotFound("lab")
+    return lab
+
+
+def managed_lab(actor: Any, lab_id: int) -> Lab:
+    lab = viewable_lab(actor, lab_id)
+    if not is_staff(actor, lab):
+        raise NotFound("lab")
+    return lab
+
+
+def viewable_machine(actor: Any, machine_id: int) -> Machine:
+    machine = db.session.get(Machine, machine_id)
+    if machine is None:
+        raise NotFound("machine")
+    return machine
+
+
+def managed_machine(actor: Any, machine_id: int) -> Machine:
+    machine = viewable_machine(actor, machine_id)
+    if not is_staff(actor, machine.lab):
+        raise NotFound("machine")
+    return machine
+
+
+def changeable_booking(actor: Any, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not may_change(actor, booking):
+        raise NotFound("booking")
+    return booking
+
+
+def managed_booking(actor: Any, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not is_staff(actor, booking.machine.lab):
+        raise NotFound("booking")
+    return booking
+
+
+def managed_certificate(actor: Any, certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise NotFound("certificate")
+    return certificate
+
+
+def _require_staff(actor: Any, lab: Lab) -> None:
+    if not is_staff(actor, lab):
+        raise NotFound("lab")
+
+
+# ------------------------------------------------------------ labs, machines
+
+
+@dataclass
+class LabData:
+    name: str
+    location: str = ""
+    description: str = ""
+    horizon_days: int = 30
+    cancel_notice_hours: int = 2
+    weekly_quota_hours: int = 10
+    no_show_limit: int = 3
+    # weekday -> (opens, closes); a weekday left out is closed
+    hours: dict[int, tuple[time, time]] = field(default_factory=dict)
+
+
+def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab:
+    if not actor.manages(center_id):
+        raise NotFound("center")
+    if not data.name.strip():
+        raise DomainError(_("This field is required."), field="name")
+    for weekday, (opens, closes) in data.hours.items():
+        if opens >= closes:
+            raise DomainError(
+                _("A day's opening time comes before its closing time."), field=f"day_{weekday}"
+            )
+    if lab is None:
+        lab = Lab(center_id=center_id)
+        db.session.add(lab)
+    elif lab.center_id != center_id:
+        raise NotFound("lab")
+    lab.name = data.name.strip()
+    lab.location = data.location.strip()
+    lab.description = data.description.strip()
+    lab.horizon_days = data.horizon_days
+    lab.cancel_notice_hours = data.cancel_notice_hours
+    lab.weekly_quota_hours = data.weekly_quota_hours
+    lab.no_show_limit = data.no_show_limit
+    kept = {row.weekday: row for row in lab.hours}
+    for weekday in range(7):
+        row = kept.get(weekday)
+        if weekday not in data.hours:
+            if row is not None:
+                lab.hours.remove(row)
+            continue
+        opens, closes = data.hours[weekday]
+        if row is None:
+            lab.hours.append(OpeningHours(weekday=weekday, opens=opens, closes=closes))
+        else:
+            row.opens, row.closes = opens, closes
+    db.session.flush()
+    audit.record(actor, "fablab.lab_saved", lab)
+    return lab
+
+
+def set_day(actor: User, lab: Lab, day: date, is_open: bool | None, note: str = "") -> None:
+    """Open or close one day over the weekly hours and holidays; None returns to the default."""
+    _require_staff(actor, lab)
+    db.session.execute(delete(LabDay).where(LabDay.lab_id == lab.id, LabDay.day == day))
+    if is_open is not None:
+        db.session.add(
+            LabDay(lab_id=lab.id, day=day, open=is_open, note=note.strip(), decided_by_id=actor.id)
+        )
+    db.session.flush()
+    audit.record(actor, "fablab.day_set", lab, day=day.isoformat(), open=is_open)
+
+
+def decided_days(lab: Lab, first: date, limit: int = 60) -> list[LabDay]:
+    return list(
+        db.session.scalars(
+            select(LabDay)
+            .where(LabDay.lab_id == lab.id, LabDay.day >= first)
+            .order_by(LabDay.day)
+            .limit(limit)
+        )
+    )
+
+
+def upcoming_holidays(first: date, days: int = 400) -> list[tuple[date, str]]:
+    last = first + timedelta(days=days)
+    found = []
+    for year in range(first.year, last.year + 1):
+        language = "vi" if current_language() == "vi" else "en_US"
+        found += [(d, n) for d, n in _holidays(year, language).items() if first <= d <= last]
+    return sorted(found)
+
+
+@dataclass
+class MachineData:
+    name: str
+    category: MachineCategory
+    description: str = ""
+    slot_minutes: int = 30
+    min_minutes: int = 30
+    max_minutes: int = 240
+    training_required: bool = False
+
+
+def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineData) -> Machine:
+    _require_staff(actor, lab)
+    if not data.name.strip():
+        raise DomainError(_("This field is required."), field="name")
+    if data.min_minutes % data.slot_minutes or data.max_minutes % data.slot_minutes:
+        raise DomainError(
+            _("The minimum and maximum lengths are whole numbers of slots."), field="min_minutes"
+        )
+    if data.min_minutes > data.max_minutes:
+        raise DomainError(
+            _("The minimum length is not longer than the maximum."), field="min_minutes"
+        )
+    if machine is None:
+        machine = Machine(lab_id=lab.id)
+        db.session.add(machine)
+    elif machine.lab_id != lab.id:
+        raise NotFound("machine")
+    machine.name = data.name.strip()
+    machine.category = data.category
+    machine.description = data.description.strip()
+    machine.slot_minutes = data.slot_minutes
+    machine.min_minutes = data.min_minutes
+    machine.max_minutes = data.max_minutes
+    machine.training_required = data.training_required
+    db.session.flush()
+    audit.record(actor, "fablab.machine_saved", machine)
+    return machine
+
+
+def set_status(
+    actor: User, machine: Machine, status: MachineStatus, reason: str, now: datetime | None = None
+) -> int:
+    """Active, under maintenance or retired; leaving `active` cancels the machine's future
+    bookings (their owners are emailed). The number of bookings cancelled."""
+    _require_staff(actor, machine.lab)
+    reason = reason.strip()
+    if status is not MachineStatus.ACTIVE and not reason:
+        raise DomainError(_("Give the reason, for the founders."), field="reason")
+    machine = _locked_machine(machine.id)
+    machine.status = status
+    machine.status_reason = reason if status is not MachineStatus.ACTIVE else ""
+    cancelled = 0
+    if status is not MachineStatus.ACTIVE:
+        now = now or utcnow()
+        future = _holding(machine.id, now, now + timedelta(days=3660))
+        cancelled = _cancel_all(future, reason, now)
+    audit.record(actor, "fablab.status_set", machine, status=status.value, cancelled=cancelled)
+    return cancelled
+
+
+# -------------------------------------------------------------- certificates
+
+
+def valid_certificate(user: User, machine: Machine, day: date) -> Certificate | None:
+    return next((c for c in _certificates_for(user, machine) if c.valid_on(day)), None)
+
+
+def _certificates_for(user: User, machine: Machine) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate).where(
+                Certificate.user_id == user.id,
+                or_(Certificate.machine_id == machine.id, Certificate.category == machine.category),
+            )
+        )
+    )
+
+
+def grant_certificate(
+    actor: User,
+    user: User,
+    machine: Machine | None,
+    category: MachineCategory | None,
+    expires_on: date | None,
+    today: date | None = None,
+) -> Certificate:
+    """Grant (or renew) a user's certificate for a machine or a whole category."""
+    if machine is not None:
+        _require_staff(actor, machine.lab)
+    elif not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise NotFound("certificate")
+    if (machine is None) == (category is None):
+        raise DomainError(_("Choose a machine or a category."), field="target")
+    today = today or local_day(utcnow())
+    if expires_on is not None and expires_on < today:
+        raise DomainError(_("The expiry date is in the past."), field="expires_on")
+    if not user.active:
+        raise DomainError(_("This account is deactivated."), field="email")
+    target = (
+        Certificate.machine_id == machine.id
+        if machine is not None
+        else Certificate.category == category
+    )
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user.id, target)
+    )
+    if certificate is None:
+        certificate = Certificate(
+            user_id=user.id,
+            machine_id=machine.id if machine is not None else None,
+            category=None if machine is not None else category,
+            granted_by_id=actor.id,
+        )
+        add_unique(certificate, DomainError(_("This certificate was just granted.")))
+    certificate.expires_on = expires_on
+    certificate.granted_by_id = actor.id
+    certificate.granted_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "fablab.certificate_granted", certificate, user=user.id)
+    return certificate
+
+
+def revoke_certificate(actor: User, certificate: Certificate) -> None:
+    if certificate.machine is not None:
+        _require_staff(actor, certificate.machine.lab)
+    audit.record(actor, "fablab.certificate_revoked", certificate, user=certificate.user_id)
+    db.session.delete(certificate)
+    db.session.flush()
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.expires_on.asc().nulls_last(), Certificate.id)
+        )
+    )
+
+
+def recent_certificates(limit: int = LIST_LIMIT) -> list[Certificate]:
+    return list(
+        db.session.scalars(select(Certificate).order_by(Certificate.granted_at.desc()).limit(limit))
+    )
+
+
+def user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise DomainError(_("No account has this email address."), field="email")
+    return user
+
+
+# ------------------------------------------------------------------ bookings
+
+
+@dataclass
+class BookingData:
+    starts_at: datetime  # aware
+    minutes: int
+    purpose: str = ""
+    startup_id: int | None = None
+
+
+def bookable_startups(user: User) -> list[Startup]:
+    """The user's startups in incubation, for which they may book."""
+    return list(
+        db.session.scalars(
+            select(Startup)
+            .join(StartupMember, StartupMember.startup_id == Startup.id)
+            .join(MentoredStartup, MentoredStartup.startup_id == Startup.id)
+            .where(StartupMember.user_id == user.id, MentoredStartup.active.is_(True))
+            .order_by(Startup.name)
+        )
+    )
+
+
+def incubating_startups() -> list[Startup]:
+    """Every startup in incubation (a lab's staff book for any of them)."""
+    return list(
+        db.session.scalars(
+            select(Startup)
+            .join(MentoredStartup, MentoredStartup.startup_id == Startup.id)
+            .where(MentoredStartup.active.is_(True))
+            .order_by(Startup.name)
+        )
+    )
+
+
+def _locked_machine(machine_id: int) -> Machine:
+    """The machine's row, locked until the transaction ends (SQLite: BEGIN IMMEDIATE)."""
+    machine = db.session.scalars(
+        select(Machine)
+        .where(Machine.id == machine_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if machine is None:
+        raise NotFound("machine")
+    return machine
+
+
+def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Startup | None:
+    staff = is_staff(actor, machine.lab)
+    if startup_id is None:
+        if staff:
+            return None  # the lab's own use
+        raise DomainError(_("Choose the startup you book for."), field="startup_id")
+    startup = db.session.get(Startup, startup_id)
+    if startup is None:
+        raise DomainError(_("Not a valid choice."), field="startup_id")
+    if staff:
+        return startup
+    if not startup.has_member(actor):
+        raise DomainError(_("You can book only for your own startups."), field="startup_id")
+    mentored = db.session.get(MentoredStartup, startup.id)
+    if mentored is None or not mentored.active:
+        raise DomainError(
+            _(
+                "%(name)s is not in incubation: only startups in incubation book the machines.",
+                name=startup.name,
+            ),
+            field="startup_id",
+        )
+    return startup
+
+
+def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime) -> datetime:
+    """The rules of time, in the order a founder fixes them; the end of the booking."""
+    if machine.status is not MachineStatus.ACTIVE:
+        reason = f" ({machine.status_reason})" if machine.status_reason else ""
+        raise DomainError(
+            _(
+                "%(machine)s cannot be booked: %(status)s.",
+                machine=machine.name,
+                status=machine.status.label,
+            )
+            + reason
+        )
+    lab = machine.lab
+    day = local_day(starts)
+    info = day_info(lab, day)
+    if not info.open:
+        raise DomainError(
+            _(
+                "The lab is closed on %(date)s. %(reason)s",
+                date=format_date(day),
+                reason=info.reason,
+            ),
+            field="day",
+        )
+    ends = starts + timedelta(minutes=minutes)
+    assert info.opens is not None and info.closes is not None
+    if starts < at_local(day, info.opens) or ends > at_local(day, info.closes):
+        raise DomainError(
+            _(
+                "Outside opening hours: on this day the lab is open from %(opens)s to %(closes)s.",
+                opens=info.opens.strftime("%H:%M"),
+                closes=info.closes.strftime("%H:%M"),
+            ),
+            field="start",
+        )
+    offset = (starts - at_local(day, info.opens)).total_seconds() / 60
+    if offset % machine.slot_minutes or starts.second or starts.microsecond:
+        raise DomainError(
+            _(
+                "Bookings start on the %(slot)d-minute slots counted from opening time.",
+                slot=machine.slot_minutes,
+            ),
+            field="start",
+        )
+    if minutes % machine.slot_minutes:
+        raise DomainError(
+            _(
+                "A booking lasts a whole number of %(slot)d-minute slots.",
+                slot=machine.slot_minutes,
+            ),
+            field="minutes",
+        )
+    if not machine.min_minutes <= minutes <= machine.max_minutes:
+        raise DomainError(
+            _(
+                "A booking of this machine lasts from %(min)s to %(max)s.",
+                min=duration(machine.min_minutes),
+                max=duration(machine.max_minutes),
+            ),
+            field="minutes",
+        )
+    if starts < now:
+        raise DomainError(_("This time has passed: choose a time to come."), field="start")
+    if day > local_day(now) + timedelta(days=lab.horizon_days):
+        raise DomainError(
+            _("Bookings open %(days)d days ahead.", days=lab.horizon_days), field="day"
+        )
+    return ends
+
+
+def duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(n)d min", n=rest)
+    if not rest:
+        return _("%(n)d h", n=hours)
+    return _("%(h)d h %(m)d min", h=hours, m=rest)
+
+
+def _check_certificate(user: User, machine: Machine, day: date) -> None:
+    if not machine.training_required:
+        return
+    certificates = _certificates_for(user, machine)
+    if any(c.valid_on(day) for c in certificates):
+        return
+    if certificates:
+        expired = max(c.expires_on for c in certificates if c.expires_on is not None)
+        raise DomainError(
+            _(
+                "Your training certificate for %(machine)s expired on %(date)s: ask the lab's "
+                "staff to renew it.",
+                machine=machine.name,
+                date=format_date(expired),
+            )
+        )
+    raise DomainError(
+        _(
+            "%(machine)s needs a training certificate, and you have none: ask the lab's staff "
+            "for the training.",
+            machine=machine.name,
+        )
+    )
+
+
+def _check_no_shows(startup: Startup, lab: Lab) -> None:
+    record = db.session.get(LabStartup, startup.id)
+    if record is not None and record.no_shows >= lab.no_show_limit:
+        raise DomainError(
+            _(
+                "%(name)s missed %(n)d bookings without cancelling: booking is suspended until "
+                "the lab's staff lift it.",
+                name=startup.name,
+                n=record.no_shows,
+            ),
+            field="startup_id",
+        )
+
+
+def _holding(machine_id: int, starts: datetime, ends: datetime) -> list[Booking]:
+    """The machine's bookings that hold time overlapping [starts, ends)."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.machine_id == machine_id,
+                Booking.status.in_(HOLDING),
+                Booking.starts_at < ends,
+                Booking.ends_at > starts,
+            )
+            .order_by(Booking.starts_at)
+        )
+    )
+
+
+def _check_free(machine_id: int, starts: datetime, ends: datetime, moving: int | None) -> None:
+    block = db.session.scalar(
+        select(MaintenanceBlock)
+        .where(
+            MaintenanceBlock.machine_id == machine_id,
+            MaintenanceBlock.starts_at < ends,
+            MaintenanceBlock.ends_at > starts,
+        )
+        .limit(1)
+    )
+    if block is not None:
+        raise DomainError(
+            _("The machine is under maintenance then: %(reason)s", reason=block.reason),
+            field="start",
+        )
+    if any(b.id != moving for b in _holding(machine_id, starts, ends)):
+        raise DomainError(slot_taken(), field="start")
+
+
+def _quota_row(startup_id: int, category: MachineCategory, week: date) -> QuotaWeek:
+    """The startup's minutes of a category in a week, created if missing, locked."""
+    key = {"startup_id": startup_id, "category": category, "week": week}
+    if db.session.get(QuotaWeek, (startup_id, category, week)) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(QuotaWeek(**key, minutes=0))
+                db.session.flush()
+        except IntegrityError:
+            pass  # made meanwhile by a concurrent booking
+    return db.session.scalars(
+        select(QuotaWeek)
+        .filter_by(**key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _take_quota(startup: Startup, machine: Machine, starts: datetime, minutes: int) -> None:
+    row = _quota_row(startup.id, machine.category, monday_of(local_day(starts)))
+    quota = machine.lab.weekly_quota_hours * 60
+    if row.minutes + minutes > quota:
+        raise DomainError(
+            _(
+                "%(name)s may book %(quota)d hours of %(category)s a week; %(left)s are left "
+                "that week.",
+                name=startup.name,
+                quota=machine.lab.weekly_quota_hours,
+                category=machine.category.label,
+                left=duration(max(0, quota - row.minutes)),
+            ),
+            field="minutes",
+        )
+    row.minutes += minutes
+
+
+def _release_quota(booking: Booking) -> None:
+    if booking.startup_id is None:
+        return
+    db.session.execute(
+        update(QuotaWeek)
+        .where(
+            QuotaWeek.startup_id == booking.startup_id,
+            QuotaWeek.category == booking.category,
+            QuotaWeek.week == monday_of(local_day(booking.starts_at)),
+        )
+        .values(
+            minutes=case(
+                (QuotaWeek.minutes > booking.minutes, QuotaWeek.minutes - booking.minutes), else_=0
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _add_to(model: Any, key: dict[str, Any], new: dict[str, Any], **deltas: int) -> None:
+    """Add `deltas` to a stored tally row, creating it (with `new`) if missing; safe against a
+    concurrent insert of the same row."""
+    statement = (
+        update(model)
+        .filter_by(**key)
+        .values({name: getattr(model, name) + delta for name, delta in deltas.items()})
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(statement).rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(model(**key, **new, **deltas))
+            db.session.flush()
+    except IntegrityError:
+        db.session.execute(statement)
+
+
+def _add_day(booking: Booking, booked: int = 0, used: int = 0, no_shows: int = 0) -> None:
+    """Add to the stored figures of the booking's machine: its day and its month."""
+    day = local_day(booking.starts_at)
+    for model, key in (
+        (MachineDay, {"machine_id": booking.machine_id, "day": day}),
+        (MachineMonth, {"machine_id": booking.machine_id, "month": day.replace(day=1)}),
+    ):
+        _add_to(
+            model,
+            key,
+            {"lab_id": booking.lab_id},
+            booked_minutes=booked,
+            used_minutes=used,
+            no_shows=no_shows,
+        )
+
+
+def _save(booking: Booking, starts: datetime | None = None, ends: datetime | None = None) -> None:
+    """Write the booking (moved to [starts, ends) when given) in a savepoint: the exclusion
+    constraint's refusal (PostgreSQL) is the same answer as the check's, and the transaction
+    stays usable. (The savepoint begins before the change: begin_nested flushes what is
+    pending, and a refusal outside it would abort the whole transaction on PostgreSQL.)"""
+    savepoint = db.session.begin_nested()
+    db.session.add(booking)
+    if starts is not None and ends is not None:
+        booking.starts_at, booking.ends_at = starts, ends
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        savepoint.rollback()
+        raise DomainError(slot_taken(), field="start") from error
+    savepoint.commit()
+
+
+def book(actor: User, machine: Machine, data: BookingData, now: datetime | None = None) -> Booking:
+    """Book a free range of a machine, checking every rule, as one serialized transaction."""
+    now = now or utcnow()
+    machine = _locked_machine(machine.id)
+    startup = _startup_for(actor, machine, data.startup_id)
+    staff = is_staff(actor, machine.lab)
+    starts = data.starts_at.astimezone(UTC)
+    ends = _check_time(machine, starts, data.minutes, now)
+    if not data.purpose.strip():
+        raise DomainError(_("Say what you will make, for the lab's staff."), field="purpose")
+    if not staff:
+        _check_certificate(actor, machine, local_day(starts))
+    if startup is not None and not staff:
+        _check_no_shows(startup, machine.lab)
+    _check_free(machine.id, starts, ends, moving=None)
+    if startup is not None and not staff:
+        _take_quota(startup, machine, starts, data.minutes)
+    booking = Booking(
+        machine_id=machine.id,
+        lab_id=machine.lab_id,
+        category=machine.category,
+        startup_id=startup.id if startup is not None else None,
+        user_id=actor.id,
+        purpose=data.purpose.strip(),
+        starts_at=starts,
+        ends_at=ends,
+        status=BookingStatus.CONFIRMED,
+    )
+    _save(booking)
+    _add_day(booking, booked=booking.minutes)
+    audit.record(actor, "fablab.booked", booking, machine=machine.id)
+    return booking
+
+
+def move_booking(
+    actor: User, booking: Booking, starts_at: datetime, minutes: int, now: datetime | None = None
+) -> Booking:
+    """Move a booking to another range of its machine: one transaction, one UPDATE; if the new
+    range is refused the booking keeps its old one."""
+    now = now or utcnow()
+    if not may_change(actor, booking):
+        raise NotFound("booking")
+    machine = _locked_machine(booking.machine_id)
+    db.session.refresh(booking)
+    staff = is_staff(actor, machine.lab)
+    _check_changeable(booking, staff, now)
+    starts = starts_at.astimezone(UTC)
+    ends = _check_time(machine, starts, minutes, now)
+    if not staff:
+        _check_certificate(booking.user, machine, local_day(starts))
+    _check_free(machine.id, starts, ends, moving=booking.id)
+    _add_day(booking, booked=-booking.minutes)
+    _release_quota(booking)
+    if booking.startup is not None and not staff:
+        _take_quota(booking.startup, machine, starts, minutes)
+    old = booking.starts_at
+    _save(booking, starts, ends)
+    _add_day(booking, booked=booking.minutes)
+    audit.record(actor, "fablab.moved", booking, was=old.isoformat())
+    return booking
+
+
+def _check_changeable(booking: Booking, staff: bool, now: datetime) -> None:
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise DomainError(
+            _("This booking can no longer be changed: %(status)s.", status=booking.status.label)
+        )
+    notice = timedelta(hours=booking.machine.lab.cancel_notice_hours)
+    if not staff and booking.starts_at - now < notice:
+        raise DomainError(
+            _(
+                "A booking can be cancelled or moved until %(hours)d hours before it starts; "
+                "ask the lab's staff.",
+                hours=booking.machine.lab.cancel_notice_hours,
+            )
+        )
+
+
+def cancel_booking(
+    actor: User, booking: Booking, reason: str = "", now: datetime | None = None
+) -> Booking:
+    now = now or utcnow()
+    if not may_change(actor, booking):
+        raise NotFound("booking")
+    _locked_machine(booking.machine_id)
+    db.session.refresh(booking)
+    _check_changeable(booking, is_staff(actor, booking.machine.lab), now)
+    _cancel(booking, reason, now)
+    audit.record(actor, "fablab.cancelled", booking)
+    return booking
+
+
+def _cancel(booking: Booking, reason: str, now: datetime) -> None:
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancel_reason = reason[:300]
+    _add_day(booking, booked=-booking.minutes)
+    _release_quota(booking)
+
+
+def _cancel_all(bookings: Sequence[Booking], reason: str, now: datetime) -> int:
+    """Cancel bookings for the lab's reason and email whoever made them (same transaction)."""
+    for booking in bookings:
+        _cancel(booking, reason, now)
+        if booking.user.active:
+            queue_email(booking.user, "fablab_booking_cancelled", booking=booking, reason=reason)
+    db.session.flush()
+    return len(bookings)
+
+
+# ---------------------------------------------------------------- maintenance
+
+
+def block_machine(
+    actor: User,
+    machine: Machine,
+    starts: datetime,
+    ends: datetime,
+    reason: str,
+    now: datetime | None = None,
+) -> tuple[MaintenanceBlock, int]:
+    """Block a machine for maintenance; the bookings inside are cancelled and their owners
+    emailed in the same transaction. The block and the number of bookings cancelled."""
+    now = now or utcnow()
+    _require_staff(actor, machine.lab)
+    if ends <= starts:
+        raise DomainError(_("The end comes after the start."), field="ends_at")
+    if ends <= now:
+        raise DomainError(_("This period has passed."), field="ends_at")
+    if ends - starts > timedelta(days=180):
+        raise DomainError(_("A maintenance block lasts at most 180 days."), field="ends_at")
+    if not reason.strip():
+        raise DomainError(_("Give the reason, for the founders."), field="reason")
+    machine = _locked_machine(machine.id)
+    block = MaintenanceBlock(
+        machine_id=machine.id,
+        starts_at=starts,
+        ends_at=ends,
+        reason=reason.strip(),
+        created_by_id=actor.id,
+    )
+    db.session.add(block)
+    cancelled = _cancel_all(_holding(machine.id, starts, ends), block.reason, now)
+    audit.record(actor, "fablab.blocked", block, cancelled=cancelled)
+    return block, cancelled
+
+
+def remove_block(actor: User, block: MaintenanceBlock) -> None:
+    machine = db.session.get(Machine, block.machine_id)
+    assert machine is not None
+    _require_staff(actor, machine.lab)
+    audit.record(actor, "fablab.unblocked", block)
+    db.session.delete(block)
+    db.session.flush()
+
+
+def managed_block(actor: User, block_id: int) -> MaintenanceBlock:
+    block = db.session.get(MaintenanceBlock, block_id)
+    if block is None:
+        raise NotFound("block")
+    managed_machine(actor, block.machine_id)
+    return block
+
+
+def upcoming_blocks(machine: Machine, now: datetime, limit: int = LIST_LIMIT) -> list[Any]:
+    return list(
+        db.session.scalars(
+            select(MaintenanceBlock)
+            .where(MaintenanceBlock.machine_id == machine.id, MaintenanceBlock.ends_at > now)
+            .order_by(MaintenanceBlock.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+# ----------------------------------------------------------- check-in, no-show
+
+
+def check_in(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    _require_staff(actor, booking.machine.lab)
+    if booking.status is BookingStatus.CHECKED_IN:
+        raise DomainError(_("This booking is already checked in."))
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise DomainError(
+            _("This booking can no longer be checked in: %(status)s.", status=booking.status.label)
+        )
+    if now < booking.starts_at - CHECK_IN_EARLY:
+        raise DomainError(_("Check-in opens 15 minutes before the booking starts."))
+    if now >= booking.ends_at:
+        raise DomainError(_("This booking has ended."))
+    done = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == BookingStatus.CONFIRMED)
+        .values(status=BookingStatus.CHECKED_IN, checked_in_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        raise DomainError(_("This booking is already checked in."))
+    db.session.refresh(booking)
+    _add_day(booking, used=booking.minutes)
+    audit.record(actor, "fablab.checked_in", booking)
+    return booking
+
+
+def release_no_shows(now: datetime | None = None, batch: int = 500) -> int:
+    """The scheduled job: bookings not checked in 15 minutes after their start become no-shows
+    and free their machine, in one transaction. The number released."""
+    with db.transaction():
+        return mark_no_shows(now or utcnow(), batch)
+
+
+def mark_no_shows(now: datetime, batch: int = 500) -> int:
+    """Idempotent: each booking changes once (a guarded UPDATE), so two runs at the same
+    moment (two processes) count each no-show once."""
+    released = 0
+    due = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.starts_at <= now - NO_SHOW_GRACE,
+        )
+        .order_by(Booking.starts_at)
+        .limit(batch)
+    ).all()
+    for booking in due:
+        changed = db.session.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status == BookingStatus.CONFIRMED)
+            .values(status=BookingStatus.NO_SHOW)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            continue  # checked in, cancelled or released meanwhile
+        _add_day(booking, booked=-booking.minutes, no_shows=1)
+        if booking.startup_id is not None:
+            _count_no_show(booking.startup_id)
+        released += 1
+    return released
+
+
+def _count_no_show(startup_id: int) -> None:
+    _add_to(LabStartup, {"startup_id": startup_id}, {}, no_shows=1)
+
+
+def reset_no_shows(actor: User, startup: Startup) -> None:
+    if not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise NotFound("startup")
+    record = db.session.get(LabStartup, startup.id)
+    if record is None or not record.no_shows:
+        raise DomainError(_("%(name)s has no no-show to reset.", name=startup.name))
+    record.no_shows = 0
+    record.reset_at = utcnow()
+    audit.record(actor, "fablab.no_shows_reset", startup)
+
+
+def no_show_counts(limit: int = LIST_LIMIT) -> list[tuple[Startup, LabStartup]]:
+    return list(
+        db.session.execute(
+            select(Startup, LabStartup)
+            .join(LabStartup, LabStartup.startup_id == Startup.id)
+            .where(LabStartup.no_shows > 0)
+            .order_by(LabStartup.no_shows.desc(), Startup.name)
+            .limit(limit)
+        )
+    )
+
+
+def certificate_reminders(now: datetime | None = None) -> int:
+    """The scheduled job: tell each holder once that their certificate expires within 14 days."""
+    today = local_day(now or utcnow())
+    sent = 0
+    with db.transaction():
+        expiring = db.session.scalars(
+            select(Certificate).where(
+                Certificate.expires_on.between(
+                    today, today + timedelta(days=CERTIFICATE_WARNING_DAYS)
+                )
+            )
+        ).all()
+        for certificate in expiring:
+            period = certificate.expires_on.isoformat() if certificate.expires_on else ""
+            if certificate.user.active and first_time(
+                "fablab.certificate_expiry", certificate.id, period
+            ):
+                queue_email(
+                    certificate.user, "fablab_certificate_expiring", certificate=certificate
+                )
+                sent += 1
+    return sent
+
+
+# ------------------------------------------------------------- what pages show
+
+
+@dataclass
+class Span:
+    """A stretch of a day on the week view: free, yours, busy, maintenance or past."""
+
+    starts_at: datetime
+    ends_at: datetime
+    kind: str
+    label: str = ""
+    booking: Booking | None = None
+
+
+@dataclass
+class DayView:
+    info: DayInfo
+    spans: list[Span] = field(default_factory=list)
+
+
+def week_view(actor: Any, machine: Machine, monday: date, now: datetime) -> list[DayView]:
+    """The machine's week, day by day, in runs of free and taken slots (three queries)."""
+    sunday = monday + timedelta(days=6)
+    start, end = at_local(monday, time(0)), at_local(sunday + timedelta(days=1), time(0))
+    bookings = _holding(machine.id, start, end)
+    blocks = list(
+        db.session.scalars(
+            select(MaintenanceBlock).where(
+                MaintenanceBlock.machine_id == machine.id,
+                MaintenanceBlock.starts_at < end,
+                MaintenanceBlock.ends_at > start,
+            )
+        )
+    )
+    staff = is_staff(actor, machine.lab)
+    step = timedelta(minutes=machine.slot_minutes)
+    days = []
+    for info in lab_days(machine.lab, monday, sunday):
+        view = DayView(info)
+        days.append(view)
+        if not info.open:
+            continue
+        assert info.opens is not None and info.closes is not None
+        moment, closes = at_local(info.day, info.opens), at_local(info.day, info.closes)
+        while moment < closes:
+            slot_end = min(moment + step, closes)
+            span = _slot(actor, staff, moment, slot_end, bookings, blocks, now)
+            last = view.spans[-1] if view.spans else None
+            if (
+                last
+                and last.kind == span.kind
+                and last.label == span.label
+                and (last.booking is span.booking)
+            ):
+                last.ends_at = slot_end
+            else:
+                view.spans.append(span)
+            moment = slot_end
+    return days
+
+
+def _slot(
+    actor: Any,
+    staff: bool,
+    starts: datetime,
+    ends: datetime,
+    bookings: list[Booking],
+    blocks: list[MaintenanceBlock],
+    now: datetime,
+) -> Span:
+    block = next((b for b in blocks if b.starts_at < ends and b.ends_at > starts), None)
+    if block is not None:
+        return Span(starts, ends, "maintenance", block.reason)
+    booking = next((b for b in bookings if b.starts_at < ends and b.ends_at > starts), None)
+    if booking is not None:
+        mine = booking.user_id == actor.id or (
+            booking.startup is not None and booking.startup.has_member(actor)
+        )
+        if staff:
+            owner = booking.startup.name if booking.startup else _("Lab use")
+            label = f"{owner} · {booking.user.name}"
+        else:
+            label = _("Your booking") if mine else _("Busy")
+        return Span(starts, ends, "mine" if mine else "busy", label, booking)
+    if starts < now:
+        return Span(starts, ends, "past")
+    return Span(starts, ends, "free", _("Free"))
+
+
+def bookings_query(actor: User) -> Select[Any]:
+    """The bookings a user made or that their startups hold (the "my bookings" list)."""
+    member_of = select(StartupMember.startup_id).where(StartupMember.user_id == actor.id)
+    return (
+        select(Booking)
+        .join(Machine, Machine.id == Booking.machine_id)
+        .where(or_(Booking.user_id == actor.id, Booking.startup_id.in_(member_of)))
+    )
+
+
+def upcoming_bookings(user: User, now: datetime, limit: int = 5) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            bookings_query(user)
+            .where(Booking.status.in_(HOLDING), Booking.ends_at > now)
+            .order_by(Booking.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def day_bookings(lab: Lab, day: date) -> list[Booking]:
+    """A lab's bookings of a day (the staff's check-in list), bounded by the lab's hours."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.lab_id == lab.id,
+                Booking.starts_at >= at_local(day, time(0)),
+                Booking.starts_at < at_local(day + timedelta(days=1), time(0)),
+                Booking.status != BookingStatus.CANCELLED,
+            )
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(200)
+        )
+    )
+
+
+def labs_of(center_id: int | None = None) -> list[Lab]:
+    statement = select(Lab).order_by(Lab.center_id, Lab.name)
+    if center_id is not None:
+        statement = statement.where(Lab.center_id == center_id)
+    return list(db.session.scalars(statement))
+
+
+def machines_of(lab: Lab, include_retired: bool = False) -> list[Machine]:
+    statement = select(Machine).where(Machine.lab_id == lab.id).order_by(Machine.name)
+    if not include_retired:
+        statement = statement.where(Machine.status != MachineStatus.RETIRED)
+    return list(db.session.scalars(statement))
+
+
+# ---------------------------------------------------------------- utilization
+
+
+@dataclass
+class Period:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def check_period(first: date | None, last: date | None, today: date) -> Period:
+    first = first or today.replace(day=1)
+    last = last or today
+    if last < first:
+        raise DomainError(_("The end comes after the start."), field="last")
+    if (last - first).days >= MAX_PERIOD_DAYS:
+        raise DomainError(_("Choose a period of at most a year."), field="last")
+    return Period(first, last)
+
+
+def open_minutes(lab: Lab, period: Period) -> int:
+    """Minutes the lab is open in the period, counted from its weekly hours less the holidays,
+    with the staff's decisions (one query): the same cost for a week and for a year."""
+    weekly = {row.weekday: _minutes_between(row.opens, row.closes) for row in lab.hours}
+    weeks, rest = divmod(period.days, 7)
+    total = weeks * sum(weekly.values())
+    for offset in range(rest):
+        total += weekly.get((period.last - timedelta(days=offset)).weekday(), 0)
+    decided = {
+        row.day: row.open
+        for row in db.session.scalars(
+            select(LabDay).where(
+                LabDay.lab_id == lab.id, LabDay.day.between(period.first, period.last)
+            )
+        )
+    }
+    holidays_in = {
+        day
+        for year in range(period.first.year, period.last.year + 1)
+        for day in _holidays(year, "vi")
+        if period.first <= day <= period.last
+    }
+    for day in holidays_in | set(decided):  # counted above as ordinary days
+        if not decided.get(day, day not in holidays_in):
+            total -= weekly.get(day.weekday(), 0)
+    return total
+
+
+def _minutes_between(opens: time, closes: time) -> int:
+    return (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _figures_source(period: Period) -> Any:
+    """Rows (machine, lab, booked, used, no-shows) covering the period: the stored months that
+    lie wholly inside it, and the stored days of the partial months at its ends."""
+    first_month = period.first if period.first.day == 1 else _next_month(period.first)
+    after = period.last + timedelta(days=1)
+    end = after if after.day == 1 else period.last.replace(day=1)  # whole months: [first, end)
+    if first_month >= end:
+        first_month = end = period.first  # no whole month: days only
+        edges = [(period.first, period.last)]
+    else:
+        edges = [(period.first, first_month - timedelta(days=1)), (end, period.last)]
+    parts = [
+        select(
+            model.machine_id,
+            model.lab_id,
+            model.booked_minutes.label("booked"),
+            model.used_minutes.label("used"),
+            model.no_shows.label("no_shows"),
+        ).where(condition)
+        for model, condition in (
+            (MachineMonth, and_(MachineMonth.month >= first_month, MachineMonth.month < end)),
+            (MachineDay, or_(false(), *(MachineDay.day.between(a, b) for a, b in edges if a <= b))),
+        )
+    ]
+    return union_all(*parts).subquery("stored")
+
+
+# the sort keys of lists.UTILIZATION: labels of utilization_query's columns
+BOOKED = literal_column("booked")
+NO_SHOWS = literal_column("no_shows")
+
+
+def utilization_query(labs: Sequence[Lab], period: Period) -> Select[Any]:
+    """Rows (machine, booked, used, no-shows, open minutes) from the stored months and days:
+    the cost follows the number of machines, never the number of bookings or of days."""
+    opened = {lab.id: open_minutes(lab, period) for lab in labs}
+    open_column = (
+        case(*((Machine.lab_id == lab_id, literal(m)) for lab_id, m in opened.items()), else_=0)
+        if opened
+        else literal(0)
+    )
+    stored = _figures_source(period)
+    sums = (
+        select(
+            stored.c.machine_id,
+            func.sum(stored.c.booked).label("booked"),
+            func.sum(stored.c.used).label("used"),
+            func.sum(stored.c.no_shows).label("no_shows"),
+        )
+        .group_by(stored.c.machine_id)
+        .subquery("sums")
+    )
+    return (
+        select(
+            Machine,
+            func.coalesce(sums.c.booked, 0).label("booked"),
+            func.coalesce(sums.c.used, 0).label("used"),
+            func.coalesce(sums.c.no_shows, 0).label("no_shows"),
+            open_column.label("open_minutes"),
+        )
+        .outerjoin(sums, sums.c.machine_id == Machine.id)
+        .where(Machine.lab_id.in_([lab.id for lab in labs]))
+        # the labs are in the session already: no join that LIMIT would wrap in a subquery
+        .options(lazyload(Machine.lab))
+    )
+
+
+@dataclass
+class LabFigures:
+    lab: Lab
+    booked: int
+    used: int
+    no_shows: int
+    open_minutes: int
+    machines: int
+
+    @property
+    def utilization(self) -> float | None:
+        capacity = self.open_minutes * self.machines
+        return self.booked / capacity if capacity else None
+
+
+def lab_figures(labs: Sequence[Lab], period: Period) -> list[LabFigures]:
+    """Per lab, from the stored months and days (one grouped query)."""
+    stored = _figures_source(period)
+    rows = {
+        row.lab_id: row
+        for row in db.session.execute(
+            select(
+                stored.c.lab_id,
+                func.sum(stored.c.booked).label("booked"),
+                func.sum(stored.c.used).label("used"),
+                func.sum(stored.c.no_shows).label("no_shows"),
+            )
+            .where(stored.c.lab_id.in_([lab.id for lab in labs]))
+            .group_by(stored.c.lab_id)
+        )
+    }
+    machines = dict(
+        db.session.execute(
+            select(Machine.lab_id, func.count())
+            .where(Machine.status != MachineStatus.RETIRED)
+            .group_by(Machine.lab_id)
+        ).all()
+    )
+    figures = []
+    for lab in labs:
+        row = rows.get(lab.id)
+        figures.append(
+            LabFigures(
+                lab,
+                int(row.booked) if row else 0,
+                int(row.used) if row else 0,
+                int(row.no_shows) if row else 0,
+                open_minutes(lab, period),
+                machines.get(lab.id, 0),
+            )
+        )
+    return figures
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{format_number(value * 100, 0)} %"

@@ -1,0 +1,468 @@
+"""Fablab pages: each parses, authorizes through a loader, calls one service through
+`perform` and redirects or renders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from incubator.accounts.models import Role
+from incubator.centers.services import all_centers
+from incubator.db import db, utcnow
+from incubator.errors import DomainError
+from incubator.fablab import lists, services
+from incubator.fablab.charts import utilization_chart
+from incubator.fablab.forms import (
+    WEEKDAYS,
+    WEEKDAYS_SHORT,
+    BookingForm,
+    CancelForm,
+    CertificateForm,
+    DayForm,
+    LabForm,
+    MachineForm,
+    MaintenanceForm,
+    MoveForm,
+    PeriodForm,
+    StatusForm,
+)
+from incubator.fablab.models import Machine, MachineCategory, MachineStatus
+from incubator.i18n import format_time, local_to_utc, to_local
+from incubator.security import logged_in, roles
+from incubator.startups.models import Startup
+from incubator.web import flash_form_errors, perform
+
+bp = Blueprint("fablab", __name__, url_prefix="/fablab")
+STAFF = (Role.MANAGER, Role.ADMIN)
+
+
+def _day_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _today() -> date:
+    return services.local_day(utcnow())
+
+
+# ------------------------------------------------------------------- labs
+
+
+@bp.get("/")
+@logged_in
+def labs() -> Any:
+    shown = services.labs_of()
+    return render_template(
+        "fablab/labs.html",
+        labs=[(lab, services.machines_of(lab)) for lab in shown],
+        staff_of={lab.id: services.is_staff(current_user, lab) for lab in shown},
+        no_shows=services.no_show_counts() if current_user.has_role(*STAFF) else [],
+    )
+
+
+@bp.route("/labs/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def new_lab() -> Any:
+    center_id = current_user.managed_center_id or all_centers()[0].id
+    return _lab_form(None, center_id)
+
+
+@bp.route("/labs/<int:lab_id>/edit", methods=["GET", "POST"])
+@roles(*STAFF)
+def edit_lab(lab_id: int) -> Any:
+    lab = services.managed_lab(current_user, lab_id)
+    return _lab_form(lab, lab.center_id)
+
+
+def _lab_form(lab: Any, center_id: int) -> Any:
+    form = LabForm(obj=lab)
+    if lab is not None and not form.is_submitted():
+        form.fill_hours(lab)
+    if form.validate_on_submit():
+        outcome = perform(
+            services.save_lab, current_user, center_id, lab, form.data_out(), form=form
+        )
+        if outcome.ok:
+            flash(_("The lab is saved."), "success")
+            return redirect(url_for("fablab.labs"))
+    return render_template("fablab/lab_form.html", form=form, lab=lab)
+
+
+@bp.route("/labs/<int:lab_id>/days", methods=["GET", "POST"])
+@roles(*STAFF)
+def days(lab_id: int) -> Any:
+    lab = services.managed_lab(current_user, lab_id)
+    form = DayForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            services.set_day, current_user, lab, form.day.data, form.is_open(), form.note.data or ""
+        )
+        if outcome.ok:
+            flash(_("The day is saved."), "success")
+            return redirect(url_for("fablab.days", lab_id=lab.id))
+    today = _today()
+    return render_template(
+        "fablab/days.html",
+        lab=lab,
+        form=form,
+        decided=services.decided_days(lab, today),
+        holidays=services.upcoming_holidays(today),
+    )
+
+
+@bp.get("/labs/<int:lab_id>/today")
+@roles(*STAFF)
+def today(lab_id: int) -> Any:
+    lab = services.managed_lab(current_user, lab_id)
+    day = _day_arg("day") or _today()
+    return render_template(
+        "fablab/today.html",
+        lab=lab,
+        day=day,
+        bookings=services.day_bookings(lab, day),
+        now=utcnow(),
+        previous=day - timedelta(days=1),
+        next=day + timedelta(days=1),
+    )
+
+
+# --------------------------------------------------------------- machines
+
+
+@bp.get("/machines/<int:machine_id>")
+@logged_in
+def machine(machine_id: int) -> Any:
+    item = services.viewable_machine(current_user, machine_id)
+    now = utcnow()
+    monday = services.monday_of(_day_arg("week") or services.local_day(now))
+    staff = services.is_staff(current_user, item.lab)
+    return render_template(
+        "fablab/machine.html",
+        machine=item,
+        days=services.week_view(current_user, item, monday, now),
+        monday=monday,
+        sunday=monday + timedelta(days=6),
+        previous=monday - timedelta(days=7),
+        next=monday + timedelta(days=7),
+        staff=staff,
+        blocks=services.upcoming_blocks(item, now) if staff else [],
+        certificate=services.valid_certificate(current_user, item, services.local_day(now)),
+    )
+
+
+@bp.route("/labs/<int:lab_id>/machines/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def new_machine(lab_id: int) -> Any:
+    lab = services.managed_lab(current_user, lab_id)
+    return _machine_form(lab, None)
+
+
+@bp.route("/machines/<int:machine_id>/edit", methods=["GET", "POST"])
+@roles(*STAFF)
+def edit_machine(machine_id: int) -> Any:
+    item = services.managed_machine(current_user, machine_id)
+    return _machine_form(item.lab, item)
+
+
+def _machine_form(lab: Any, item: Machine | None) -> Any:
+    form = MachineForm(obj=item)
+    if form.validate_on_submit():
+        outcome = perform(
+            services.save_machine, current_user, lab, item, form.data_out(), form=form
+        )
+        if outcome.ok:
+            flash(_("The machine is saved."), "success")
+            return redirect(url_for("fablab.machine", machine_id=outcome.value.id))
+    return render_template(
+        "fablab/machine_form.html", form=form, lab=lab, machine=item, status_form=StatusForm()
+    )
+
+
+@bp.post("/machines/<int:machine_id>/status")
+@roles(*STAFF)
+def status(machine_id: int) -> Any:
+    item = services.managed_machine(current_user, machine_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        outcome = perform(
+            services.set_status,
+            current_user,
+            item,
+            MachineStatus(form.status.data),
+            form.reason.data or "",
+        )
+        if outcome.ok:
+            flash(
+                _("The status is saved; %(n)d bookings were cancelled.", n=outcome.value),
+                "success",
+            )
+    return redirect(url_for("fablab.edit_machine", machine_id=item.id))
+
+
+@bp.route("/machines/<int:machine_id>/maintenance", methods=["GET", "POST"])
+@roles(*STAFF)
+def maintenance(machine_id: int) -> Any:
+    item = services.managed_machine(current_user, machine_id)
+    form = MaintenanceForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            services.block_machine,
+            current_user,
+            item,
+            form.starts_at.data,
+            form.ends_at.data,
+            form.reason.data or "",
+            form=form,
+        )
+        if outcome.ok:
+            _block, cancelled = outcome.value
+            flash(
+                _(
+                    "The machine is blocked; %(n)d bookings were cancelled and their owners "
+                    "emailed.",
+                    n=cancelled,
+                ),
+                "success",
+            )
+            return redirect(url_for("fablab.maintenance", machine_id=item.id))
+    return render_template(
+        "fablab/maintenance.html",
+        machine=item,
+        form=form,
+        blocks=services.upcoming_blocks(item, utcnow()),
+    )
+
+
+@bp.post("/blocks/<int:block_id>/delete")
+@roles(*STAFF)
+def delete_block(block_id: int) -> Any:
+    block = services.managed_block(current_user, block_id)
+    machine_id = block.machine_id
+    if perform(services.remove_block, current_user, block).ok:
+        flash(_("The maintenance block is removed."), "success")
+    return redirect(url_for("fablab.maintenance", machine_id=machine_id))
+
+
+# --------------------------------------------------------------- bookings
+
+
+def _start_arg() -> datetime | None:
+    try:
+        return local_to_utc(datetime.fromisoformat(request.args.get("start", "")))
+    except ValueError:
+        return None
+
+
+@bp.route("/machines/<int:machine_id>/book", methods=["GET", "POST"])
+@logged_in
+def book(machine_id: int) -> Any:
+    item = services.viewable_machine(current_user, machine_id)
+    staff = services.is_staff(current_user, item.lab)
+    startups = services.incubating_startups() if staff else services.bookable_startups(current_user)
+    form = BookingForm(machine=item, startups=startups, staff=staff)
+    if not form.is_submitted():
+        start = _start_arg()
+        if start is not None:
+            form.fill(start)
+        form.minutes.data = max(item.min_minutes, min(120, item.max_minutes))
+    if form.validate_on_submit():
+        outcome = perform(services.book, current_user, item, form.data_out(), form=form)
+        if outcome.ok:
+            flash(_("Booked: %(machine)s.", machine=item.name), "success")
+            return redirect(_week_url(outcome.value))
+    return render_template(
+        "fablab/book.html", machine=item, form=form, startups=startups, staff=staff
+    )
+
+
+def _week_url(booking: Any) -> str:
+    week = services.local_day(booking.starts_at).isoformat()
+    return url_for("fablab.machine", machine_id=booking.machine_id, week=week) + "#calendar"
+
+
+@bp.get("/bookings")
+@logged_in
+def bookings() -> Any:
+    return lists.BOOKINGS.render(
+        "fablab/bookings.html",
+        services.bookings_query(current_user),
+        actor=current_user,
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
+@logged_in
+def move(booking_id: int) -> Any:
+    booking = services.changeable_booking(current_user, booking_id)
+    form = MoveForm(machine=booking.machine)
+    if not form.is_submitted():
+        form.fill(booking.starts_at, booking.minutes)
+    if form.validate_on_submit():
+        outcome = perform(
+            services.move_booking,
+            current_user,
+            booking,
+            form.starts_at(),
+            form.minutes.data,
+            form=form,
+        )
+        if outcome.ok:
+            flash(_("The booking is moved."), "success")
+            return redirect(_week_url(outcome.value))
+    return render_template("fablab/move.html", booking=booking, form=form)
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@logged_in
+def cancel(booking_id: int) -> Any:
+    booking = services.changeable_booking(current_user, booking_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(services.cancel_booking, current_user, booking, form.reason.data or "").ok:
+        flash(_("The booking is cancelled."), "success")
+    return redirect(url_for("fablab.bookings"))
+
+
+@bp.post("/bookings/<int:booking_id>/checkin")
+@roles(*STAFF)
+def checkin(booking_id: int) -> Any:
+    booking = services.managed_booking(current_user, booking_id)
+    if perform(services.check_in, current_user, booking).ok:
+        flash(_("Checked in: %(who)s.", who=booking.user.name), "success")
+    day = services.local_day(booking.starts_at).isoformat()
+    return redirect(url_for("fablab.today", lab_id=booking.lab_id, day=day))
+
+
+@bp.post("/startups/<int:startup_id>/no-shows/reset")
+@roles(*STAFF)
+def reset_no_shows(startup_id: int) -> Any:
+    startup = db.session.get(Startup, startup_id)
+    if startup is None:
+        abort(404)
+    if perform(services.reset_no_shows, current_user, startup).ok:
+        flash(_("%(name)s may book again.", name=startup.name), "success")
+    return redirect(url_for("fablab.labs"))
+
+
+# ----------------------------------------------------------- certificates
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+@roles(*STAFF)
+def certificates() -> Any:
+    center_id = current_user.managed_center_id
+    machines = [
+        m
+        for lab in services.labs_of(center_id)
+        for m in services.machines_of(lab)
+        if m.training_required
+    ]
+    form = CertificateForm(machines=machines)
+    if form.validate_on_submit():
+        outcome = perform(_grant, form, form=form)
+        if outcome.ok:
+            flash(_("The certificate is granted."), "success")
+            return redirect(url_for("fablab.certificates"))
+    return render_template(
+        "fablab/certificates.html", form=form, certificates=services.recent_certificates()
+    )
+
+
+def _grant(form: CertificateForm) -> Any:
+    """Inside the transaction: find the person and the machine, then grant."""
+    user = services.user_by_email(form.email.data or "")
+    machine_id, category = form.target_parts()
+    machine = None
+    if machine_id is not None:
+        machine = services.managed_machine(current_user, machine_id)
+    if machine is None and category is None:
+        raise DomainError(_("Choose a machine or a category."), field="target")
+    return services.grant_certificate(current_user, user, machine, category, form.expires_on.data)
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@roles(*STAFF)
+def revoke(certificate_id: int) -> Any:
+    certificate = services.managed_certificate(current_user, certificate_id)
+    if perform(services.revoke_certificate, current_user, certificate).ok:
+        flash(_("The certificate is revoked."), "success")
+    return redirect(url_for("fablab.certificates"))
+
+
+# ------------------------------------------------------------ utilization
+
+
+@bp.get("/utilization")
+@roles(*STAFF)
+def utilization() -> Any:
+    shown = services.labs_of()
+    chosen = request.args.get("lab", "")
+    if chosen.isdigit():
+        shown = [lab for lab in shown if lab.id == int(chosen)] or shown
+    form = PeriodForm(request.args)
+    today = _today()
+    try:
+        if request.args and not form.validate():
+            raise DomainError(_("Write the dates as dd/mm/yyyy."))
+        period = services.check_period(form.first.data, form.last.data, today)
+    except DomainError as error:
+        flash(error.message, "error")
+        period = services.check_period(None, None, today)
+    figures = services.lab_figures(shown, period)
+    return lists.UTILIZATION.render(
+        "fablab/utilization.html",
+        services.utilization_query(shown, period),
+        actor=current_user,
+        filename=f"fablab-utilization-{period.first}-{period.last}.csv",
+        form=form,
+        period=period,
+        figures=figures,
+        labs=services.labs_of(),
+        chosen=chosen,
+        chart=utilization_chart,
+        categories=MachineCategory,
+    )
+
+
+# ---------------------------------------------------------------- filters
+
+
+@bp.app_template_filter("clock")
+def clock(moment: datetime) -> str:
+    """hh:mm in Asia/Ho_Chi_Minh."""
+    return format_time(moment)
+
+
+@bp.app_template_filter("local_iso")
+def local_iso(moment: datetime) -> str:
+    """yyyy-mm-ddThh:mm in Asia/Ho_Chi_Minh (the booking form's ?start=)."""
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@bp.app_template_filter("local_date_iso")
+def local_date_iso(moment: datetime) -> str:
+    return services.local_day(moment).isoformat()
+
+
+@bp.app_template_global("weekday_name")
+def weekday_name(day: date) -> str:
+    return str(WEEKDAYS[day.weekday()])
+
+
+@bp.app_template_global("weekday_short")
+def weekday_short(number: int) -> str:
+    return str(WEEKDAYS_SHORT[number])
+
+
+bp.add_app_template_global(services.duration, "duration")
+bp.add_app_template_global(services.percent, "percent")
