@@ -701,12 +701,7 @@ def _quota_row(startup_id: int, category: MachineCategory, week: date) -> QuotaW
     """The startup's minutes of a category in a week, created if missing, locked."""
     key = {"startup_id": startup_id, "category": category, "week": week}
     if db.session.get(QuotaWeek, (startup_id, category, week)) is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(QuotaWeek(**key, minutes=0))
-                db.session.flush()
-        except IntegrityError:
-            pass  # made meanwhile by a concurrent booking
+        add_unique(QuotaWeek(**key, minutes=0))  # or made meanwhile by a concurrent booking
     return db.session.scalars(
         select(QuotaWeek)
         .filter_by(**key)
@@ -763,12 +758,8 @@ def _add_to(model: Any, key: dict[str, Any], new: dict[str, Any], **deltas: int)
     )
     if db.session.execute(statement).rowcount:
         return
-    try:
-        with db.session.begin_nested():
-            db.session.add(model(**key, **new, **deltas))
-            db.session.flush()
-    except IntegrityError:
-        db.session.execute(statement)
+    if not add_unique(model(**key, **new, **deltas)):
+        db.session.execute(statement)  # the row was made meanwhile: add to it
 
 
 def _add_day(booking: Booking, booked: int = 0, used: int = 0, no_shows: int = 0) -> None:
@@ -1048,6 +1039,14 @@ def mark_no_shows(now: datetime, batch: int = 500) -> int:
 
 def _count_no_show(startup_id: int) -> None:
     _add_to(LabStartup, {"startup_id": startup_id}, {}, no_shows=1)
+
+
+def staffed_startup(actor: User, startup_id: int) -> Startup:
+    """A startup, for the labs' staff (managers and admins)."""
+    startup = db.session.get(Startup, startup_id)
+    if startup is None or not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise NotFound("startup")
+    return startup
 
 
 def reset_no_shows(actor: User, startup: Startup) -> None:

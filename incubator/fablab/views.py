@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
 from incubator.centers.services import all_centers
-from incubator.db import db, utcnow
+from incubator.db import utcnow
 from incubator.errors import DomainError
 from incubator.fablab import lists, services
 from incubator.fablab.charts import utilization_chart
@@ -33,7 +33,6 @@ from incubator.fablab.forms import (
 from incubator.fablab.models import Machine, MachineCategory, MachineStatus
 from incubator.i18n import format_time, local_to_utc, to_local
 from incubator.security import logged_in, roles
-from incubator.startups.models import Startup
 from incubator.web import flash_form_errors, perform
 
 bp = Blueprint("fablab", __name__, url_prefix="/fablab")
@@ -346,9 +345,7 @@ def checkin(booking_id: int) -> Any:
 @bp.post("/startups/<int:startup_id>/no-shows/reset")
 @roles(*STAFF)
 def reset_no_shows(startup_id: int) -> Any:
-    startup = db.session.get(Startup, startup_id)
-    if startup is None:
-        abort(404)
+    startup = services.staffed_startup(current_user, startup_id)
     if perform(services.reset_no_shows, current_user, startup).ok:
         flash(_("%(name)s may book again.", name=startup.name), "success")
     return redirect(url_for("fablab.labs"))
