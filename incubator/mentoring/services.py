@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, func, or_, select, true, update
+from sqlalchemy import Select, delete, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from incubator import audit, signals
@@ -897,6 +897,21 @@ def close_month(actor: User, center_id: int, month: date) -> ClosedMonth:
     center = db.session.get(Center, center_id)
     audit.record(actor, "mentoring.month_closed", center, month=month.isoformat())
     return closed
+
+
+def reopen_month(actor: User, center_id: int, month: date) -> None:
+    """Open a closed month again, so that founders can file or correct its check-ins."""
+    require_manager(actor, center_id)
+    month = month.replace(day=1)
+    removed = db.session.execute(
+        delete(ClosedMonth).where(ClosedMonth.center_id == center_id, ClosedMonth.month == month)
+    ).rowcount
+    if not removed:  # never closed, or reopened by someone else a moment ago
+        raise DomainError(
+            _("%(month)s is not closed.", month=month.strftime("%m/%Y")), field="month"
+        )
+    center = db.session.get(Center, center_id)
+    audit.record(actor, "mentoring.month_reopened", center, month=month.isoformat())
 
 
 @dataclass

@@ -103,6 +103,24 @@ def close_month() -> Any:
     return redirect(url_for("mentoring.dashboard", center=center_id) + "#closed-months")
 
 
+@bp.post("/months/reopen")
+@roles(Role.MANAGER)
+def reopen_month() -> Any:
+    center_id = _center_id()
+    form = CloseMonthForm(months=services.ended_months(24))
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif perform(services.reopen_month, current_user, center_id, form.chosen()).ok:
+        flash(
+            _(
+                "The check-ins of %(month)s are open again.",
+                month=form.chosen().strftime("%m/%Y"),
+            ),
+            "success",
+        )
+    return redirect(url_for("mentoring.dashboard", center=center_id) + "#closed-months")
+
+
 @bp.route("/startups/<int:startup_id>/assign", methods=["GET", "POST"])
 @roles(Role.MANAGER)
 def assign(startup_id: int) -> Any:

@@ -308,6 +308,25 @@ def test_a_closed_month_refuses_check_ins(
     assert [c.month for c in services.closed_months(mentored.center_id)] == [last_month]
 
 
+def test_a_manager_reopens_a_closed_month(
+    ctx: Any, english: None, assigned: Any, manager_of: Any
+) -> None:
+    _assignment_id, _mentor, founder, startup_id = assigned()
+    mentored = db.session.get(MentoredStartup, startup_id)
+    last_month = services.previous_month(services.month_of(utcnow()))
+    manager = _user(manager_of("BIIC"))
+    services.close_month(manager, mentored.center_id, last_month)
+    with pytest.raises(Forbidden):
+        services.reopen_month(_user(manager_of("SMIC")), mentored.center_id, last_month)
+    services.reopen_month(manager, mentored.center_id, last_month)
+    assert services.closed_months(mentored.center_id) == []
+    data = services.CheckInData(last_month, 50_000_000, 10, 0, 4)
+    assert services.file_checkin(founder, mentored, data).month == last_month
+    with pytest.raises(DomainError, match="is not closed") as refused:
+        services.reopen_month(manager, mentored.center_id, last_month)
+    assert refused.value.field == "month"
+
+
 # ---------------------------------------------------------------- dashboards
 
 

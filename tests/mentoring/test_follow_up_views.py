@@ -74,7 +74,10 @@ def test_twenty_identical_tags_or_month_closings_at_once_save_one(
     at_once(app, client, "/mentoring/months/close", {"month": month})
     assert count(app, select(func.count()).select_from(ClosedMonth)) == 1
     page = client.get("/mentoring/").get_data(as_text=True)
-    assert 'id="closed-months"' in page
+    assert 'id="closed-months"' in page and "/mentoring/months/reopen" in page
+    statuses = at_once(app, client, "/mentoring/months/reopen", {"month": month})
+    assert statuses.count(302) == len(statuses)  # one reopens, the others hear "not closed"
+    assert count(app, select(func.count()).select_from(ClosedMonth)) == 0
 
 
 def test_the_founder_declares_needs_and_the_manager_sees_the_reasons(
