@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from incubator.applications import services
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
+from incubator.forms import parse_date, parse_vnd
 from incubator.i18n import format_date, format_datetime, format_number
 from incubator.lists import Column, Filter, ListSpec
 from incubator.questions.models import YES_NO_LABELS, Kind, Question
@@ -193,9 +195,44 @@ def answer_filter_options(form: CallForm) -> list[tuple[str, str]]:
     return pairs
 
 
+def _parsed_or_none(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def read(text: str) -> Any:
+        try:
+            return parse(text.strip())
+        except ValueError:
+            return None  # like the minimum score: a filter that is no value is ignored
+
+    return read
+
+
+AT_LEAST: dict[Kind, tuple[Callable[[Any], str], Callable[[str], Any]]] = {
+    Kind.NUMBER: (lambda q: _("%(question)s: at least", question=q), score_from_text),
+    Kind.MONEY: (lambda q: _("%(question)s: at least (₫)", question=q), _parsed_or_none(parse_vnd)),
+    Kind.DATE: (
+        lambda q: _("%(question)s: on or after (dd/mm/yyyy)", question=q),
+        _parsed_or_none(parse_date),
+    ),
+}
+
+
+def _at_least_filter(question: Question) -> Filter:
+    """A text box per number, money or date question: answers at least the value typed."""
+    label, parse = AT_LEAST[question.kind]
+    return Filter(
+        f"min_{question.key}",
+        label(question.label),
+        parse=parse,
+        inputmode="numeric" if question.kind is not Kind.NUMBER else "decimal",
+        apply=lambda statement, value: services.applications_answered_at_least(
+            statement, question.id, value
+        ),
+    )
+
+
 def ranking_for(form: CallForm, shown: list[str]) -> ListSpec:
     """The ranking of one call: its answers as columns (those in `shown` on the page, every
-    question in the CSV) and a filter by a choice or a yes/no answer."""
+    question in the CSV), a filter by a choice or a yes/no answer, and one by the least
+    value of each number, money or date question."""
     answer_filter = Filter(
         "answer",
         _l("Answer"),
@@ -209,6 +246,10 @@ def ranking_for(form: CallForm, shown: list[str]) -> ListSpec:
             *RANKING.columns,
             *(_answer_column(q, q.key in shown) for q in form.questions),
         ),
-        filters=(*RANKING.filters, answer_filter),
+        filters=(
+            *RANKING.filters,
+            answer_filter,
+            *(_at_least_filter(q) for q in form.questions if q.kind in AT_LEAST),
+        ),
         keep=("cols",),
     )

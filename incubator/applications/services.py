@@ -697,6 +697,20 @@ def applications_with_answer(statement: Select[Any], value: str) -> Select[Any]:
     )
 
 
+def applications_answered_at_least(
+    statement: Select[Any], question_id: int, least: float | date
+) -> Select[Any]:
+    """The ranking's filter by a number, money or date answer of at least `least`."""
+    column = Answer.value_date if isinstance(least, date) else Answer.value_number
+    return statement.where(
+        exists().where(
+            Answer.application_id == Application.id,
+            Answer.question_id == question_id,
+            column >= least,
+        )
+    )
+
+
 def with_answers(statement: Select[Any]) -> Select[Any]:
     """Load the answers of the rows fetched: one query for a page (or the CSV), not one per row."""
     return statement.options(selectinload(Application.answers))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -191,3 +192,45 @@ def test_the_ranking_filters_by_a_choice_and_exports_every_question(
     by_machines = {row[header.index("Thiết bị")] for row in rows[1:]}
     assert by_machines == {"CNC; Laser", "Laser"}
     assert {row[header.index("Nhu cầu vốn (VND)")] for row in rows[1:]} == {"500.000.000 ₫"}
+
+
+def test_the_ranking_filters_by_the_least_number_money_or_date_answered(
+    app: Any,
+    make_program: Any,
+    add_question: Any,
+    make_application: Any,
+    manager_of: Any,
+    login: Any,
+) -> None:
+    program = make_program()
+    staff = add_question(program, Kind.NUMBER, "Số nhân sự", label_en="Staff")
+    started = add_question(program, Kind.DATE, "Ngày thành lập", label_en="Founded")
+    small = make_application(Stage.SUBMITTED, program=program)
+    large = make_application(Stage.SUBMITTED, program=program)
+    with app.app_context():
+        from incubator.applications import services
+
+        for application_id, people, day in (
+            (small.id, 3, date(2020, 5, 1)),
+            (large.id, 12, date(2024, 1, 15)),
+        ):
+            application = db.session.get(Application, application_id)
+            services.store_answer(application, db.session.get(Question, staff.id), None, people)
+            services.store_answer(application, db.session.get(Question, started.id), None, day)
+        db.session.commit()
+    client = login(manager_of("BIIC"))
+    url = f"/manage/programs/{program.id}/applications"
+
+    def shown(query: str) -> set[int]:
+        html = client.get(f"{url}?{query}").get_data(as_text=True)
+        return {a.id for a in (small, large) if f'/manage/applications/{a.id}"' in html}
+
+    assert shown("") == {small.id, large.id}
+    assert shown(f"min_{staff.key}=10") == {large.id}
+    assert shown(f"min_{staff.key}=2,5") == {small.id, large.id}
+    assert shown(f"min_{started.key}=01/01/2023") == {large.id}
+    assert shown("min_funding_need_vnd=600.000.000") == set()  # the call's money question
+    assert shown("min_funding_need_vnd=500.000.000") == {small.id, large.id}
+    assert shown(f"min_{started.key}=31/02/2023") == {small.id, large.id}  # no date: ignored
+    page = client.get(url).get_data(as_text=True)
+    assert f'name="min_{started.key}"' in page and "dd/mm/yyyy" in page
