@@ -40,6 +40,10 @@ call_has_applicants = _signals.signal("call-has-applicants")
 # sender: the program. Whether an application to it was submitted (its questions are locked).
 form_in_use = _signals.signal("form-in-use")
 
+# sender: the question, about to be deleted in the current transaction (drafts' answers go
+# with it; receivers clean up what they keep outside the database once it commits).
+question_deleted = _signals.signal("question-deleted")
+
 # sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
 rubric_in_use = _signals.signal("rubric-in-use")
 

@@ -41,4 +41,5 @@ def init_app(app: Flask) -> None:
     signals.may_archive_startup.connect(services.manager_may_archive)
     signals.startup_in_progress.connect(services.in_progress)
     signals.form_in_use.connect(services.form_used)
+    signals.question_deleted.connect(services.forget_answer_files)
     app.jinja_env.globals.update(answer_sections=services.answer_sections)

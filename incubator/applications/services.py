@@ -109,6 +109,18 @@ def has_applicants(program: Program) -> bool:
     return bool(db.session.scalar(select(exists().where(Application.program_id == program.id))))
 
 
+def forget_answer_files(question: Question) -> None:
+    """Answers `signals.question_deleted`: the files of drafts' answers to it are removed
+    from disk once the deletion commits (kept if it rolls back)."""
+    names = db.session.scalars(
+        select(Answer.file_name).where(
+            Answer.question_id == question.id, Answer.file_name.is_not(None)
+        )
+    ).all()
+    for name in names:
+        on_commit(db.session, lambda name=name: files.delete(ANSWER_FILES, name))
+
+
 def form_used(program: Program) -> bool:
     """Answers `signals.form_in_use`: an application to the call was submitted."""
     return bool(

@@ -385,6 +385,7 @@ def delete_question(actor: User, question: Question) -> None:
             )
         )
     audit.record(actor, "form.question_deleted", program, question=question.key)
+    signals.question_deleted.send(question)
     db.session.delete(question)
 
 

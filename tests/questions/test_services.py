@@ -11,7 +11,7 @@ from incubator.accounts.models import User
 from incubator.applications import services as applications
 from incubator.applications.models import Answer, Application
 from incubator.applications.stages import Stage
-from incubator.db import db
+from incubator.db import db, run
 from incubator.errors import DomainError
 from incubator.programs.models import Program
 from incubator.questions import services
@@ -252,3 +252,34 @@ def test_answers_are_typed_and_choices_are_rows(
     applications.save_draft(founder_of(application), application, {machines.key: values[1:]})
     db.session.commit()
     assert [c.label_vi for c in answer(english_ctx, application.id, machines.key)] == ["Laser"]
+
+
+def test_deleting_a_file_question_removes_the_drafts_files_once_it_commits(
+    english_ctx: Any, make_program: Any, add_question: Any, make_application: Any, manager_of: Any
+) -> None:
+    import io
+
+    from incubator import files
+    from incubator.files import minimal_pdf
+
+    program = make_program()
+    plan = add_question(program, Kind.FILE, "Kế hoạch kinh doanh", label_en="Business plan")
+    draft = fresh(Application, make_application(program=program).id)
+    run(
+        applications.upload_answer_file,
+        founder_of(draft),
+        draft,
+        fresh(Question, plan.id),
+        applications.Upload(io.BytesIO(minimal_pdf("Plan")), "plan.pdf"),
+    )
+    stored = db.session.scalar(select(Answer.file_name).where(Answer.question_id == plan.id))
+    path = files.path_of(applications.ANSWER_FILES, stored)
+    assert path.is_file()
+    boss = db.session.merge(manager_of("BIIC"))
+    with pytest.raises(RuntimeError), db.transaction():  # a deletion that fails keeps the file
+        services.delete_question(boss, fresh(Question, plan.id))
+        raise RuntimeError("the transaction fails after the deletion")
+    assert path.is_file()
+    run(services.delete_question, boss, fresh(Question, plan.id))
+    assert not path.exists()
+    assert db.session.scalar(select(Answer.id).where(Answer.question_id == plan.id)) is None
