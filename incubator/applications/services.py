@@ -178,14 +178,19 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
         raise NotFound("startup")
     if not actor.email_confirmed:
         raise DomainError(
-            _("Please confirm your email address first: open the link we emailed you.")
+            _("Please confirm your email address first: open the link we emailed you."),
+            code="email_not_confirmed",
         )
     if not program.is_open():
-        raise DomainError(_("This call is not open for applications."))
+        raise DomainError(
+            _("This call is not open for applications."), code="call_closed", conflict=True
+        )
     if locked(startup).archived_at is not None:
         raise DomainError(
             _("%(startup)s is archived; restore it first.", startup=startup.name),
             field="startup_id",
+            code="startup_archived",
+            conflict=True,
         )
     existing = db.session.scalar(
         select(Application).where(
@@ -195,6 +200,8 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
     already = DomainError(
         _("%(startup)s has already applied to this program.", startup=startup.name),
         field="startup_id",
+        code="duplicate_application",
+        conflict=True,
     )
     if existing is not None:
         raise already
@@ -213,7 +220,11 @@ def _editable_by(actor: User, application: Application) -> None:
     if Capacity.FOUNDER not in capacities_of(actor, application):
         raise NotFound("application")
     if not application.editable:
-        raise DomainError(_("A submitted application can no longer be changed."))
+        raise DomainError(
+            _("A submitted application can no longer be changed."),
+            code="not_a_draft",
+            conflict=True,
+        )
 
 
 def stored_value(question: Question, answer: Answer | None) -> kinds.Value | None:
@@ -499,14 +510,19 @@ def _guard(application: Application, move: Move) -> None:
     """Rules beyond the table: the deadline and completeness, the capacity."""
     if move.target is Stage.SUBMITTED:
         if not application.program.is_open():
-            raise DomainError(_("The call is closed; applications can no longer be submitted."))
+            raise DomainError(
+                _("The call is closed; applications can no longer be submitted."),
+                code="deadline_passed",
+                conflict=True,
+            )
         missing = missing_parts(application)
         if missing:
             raise DomainError(
                 _(
                     "Please complete before submitting: %(parts)s.",
                     parts=", ".join(m.label for m in missing),
-                )
+                ),
+                code="incomplete",
             )
         _drop_unshown(application)
     if move.target is Stage.ACCEPTED:
@@ -529,7 +545,9 @@ def _guard(application: Application, move: Move) -> None:
                 _(
                     "The program is full (%(capacity)d places): no more startups can be accepted.",
                     capacity=application.program.capacity,
-                )
+                ),
+                code="program_full",
+                conflict=True,
             )
 
 
@@ -543,10 +561,12 @@ def move(actor: User, application: Application, target: Stage, reason: str = "")
     try:
         step = check(source, target, actors)
     except TransitionRefused as error:
-        raise DomainError(_refusal_message(error)) from error
+        raise DomainError(
+            _refusal_message(error), code="transition_not_allowed", conflict=True
+        ) from error
     reason = reason.strip()
     if step.reason_required and not reason:
-        raise DomainError(_("Please give a reason."), field="reason")
+        raise DomainError(_("Please give a reason."), field="reason", code="reason_required")
     _guard(application, step)
     now = utcnow()
     # Conditional on the stage we read, so that two concurrent moves cannot both win.
@@ -561,7 +581,9 @@ def move(actor: User, application: Application, target: Stage, reason: str = "")
     ).rowcount
     if changed != 1:
         raise DomainError(
-            _("Someone else changed this application meanwhile; please reload the page.")
+            _("Someone else changed this application meanwhile; please reload the page."),
+            code="conflict",
+            conflict=True,
         )
     for name, value in values.items():
         set_committed_value(application, name, value)
