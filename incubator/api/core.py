@@ -15,17 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, Flask, current_app, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
 
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from incubator.forms import clean_line, clean_text
 from incubator.i18n import to_local
 from incubator.lists import ListSpec
 
@@ -55,6 +57,18 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _blank_refused(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "blank")
+    return value
+
+
+# Text as the web forms clean it (NFC, no control characters; a line without line breaks).
+Line = Annotated[str, AfterValidator(clean_line)]
+RequiredLine = Annotated[str, AfterValidator(clean_line), AfterValidator(_blank_refused)]
+Text = Annotated[str, AfterValidator(clean_text)]
+
+
 class ErrorBody(BaseModel):
     code: str = Field(description="snake_case code of the error, stable for programs")
     message: str = Field(description="the error in the caller's language")
@@ -77,7 +91,7 @@ class PageOut(BaseModel):
     total: int
 
 
-ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 
 
 def answers(ok: int | None, model: type[BaseModel] | None, *extra: int) -> Response:
@@ -107,7 +121,7 @@ def _before(
 
 def _field_message(item: dict[str, Any]) -> str:
     kind = item.get("type", "")
-    if kind == "missing":
+    if kind in ("missing", "blank"):
         return _("This field is required.")
     if kind == "extra_forbidden":
         return _("This field is not known.")
@@ -203,7 +217,8 @@ def as_api_error(error: BaseException) -> ApiError | None:
         return ApiError(429, "too_many_requests", error.message)
     if isinstance(error, DomainError):
         fields = {error.field: error.message} if error.field else {}
-        return ApiError(409 if error.conflict else 422, error.code, error.message, fields)
+        status = 413 if error.code == "too_large" else 409 if error.conflict else 422
+        return ApiError(status, error.code, error.message, fields)
     if isinstance(error, NotFound):
         return ApiError(404, "not_found", _("Not found."))
     if isinstance(error, Forbidden):
@@ -228,7 +243,12 @@ def as_api_error(error: BaseException) -> ApiError | None:
 
 def body_json() -> Any:
     """The validated JSON body (spectree put it on the request)."""
-    return request.context.json  # type: ignore[attr-defined]
+    data = request.context.json  # type: ignore[attr-defined]
+    if data is None:  # not sent as JSON: spectree did not read it
+        raise ApiError(
+            415, "unsupported_media_type", _("Send a JSON body with Content-Type: application/json.")
+        )
+    return data
 
 
 def query_args() -> Any:

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, exists, func, select, union_all, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -140,6 +140,58 @@ def manager_sees_applicant(startup: Startup, *, actor: Any) -> bool:
             .limit(1)
         )
     )
+
+
+def startups_applied_to_center(actor: Any) -> Any:
+    """Answers `signals.startups_visible_to`: for a center's managers, the startups that
+    submitted an application to one of its programs (as `manager_sees_applicant`)."""
+    center_id = actor.managed_center_id
+    if center_id is None:
+        return None
+    return Startup.id.in_(
+        select(Application.startup_id)
+        .join(Program)
+        .where(Application.stage != Stage.DRAFT, Program.center_id == center_id)
+    )
+
+
+def visible_applications_query(actor: Any) -> Select[Any]:
+    """The applications the actor may act on (`capacities_of`), for a list: their startups'
+    ones, and the submitted ones of the centers they manage (every center for admins)."""
+    own = Startup.members.any(StartupMember.user_id == actor.id)
+    conditions = [own]
+    if actor.is_admin:
+        conditions.append(Application.stage != Stage.DRAFT)
+    elif actor.managed_center_id is not None:
+        conditions.append(
+            and_(
+                Application.stage != Stage.DRAFT,
+                Application.program.has(Program.center_id == actor.managed_center_id),
+            )
+        )
+    return (
+        select(Application)
+        .join(Startup, Application.startup_id == Startup.id)
+        .where(or_(*conditions))
+        .options(*LIST_LOADING)
+    )
+
+
+def applications_of_program(statement: Select[Any], program_id: int) -> Select[Any]:
+    return statement.where(Application.program_id == program_id)
+
+
+def start_with_answers(
+    actor: User, startup: Startup, program: Program, raw: RawAnswers
+) -> Application:
+    """A new draft with its first answers, in one transaction (the API's POST)."""
+    application = start_application(actor, startup, program)
+    db.session.flush()
+    return save_draft(actor, application, raw)
+
+
+def history(application: Application) -> list[StageTransition]:
+    return sorted(application.transitions, key=lambda t: (t.at, t.id))
 
 
 def manager_may_archive(startup: Startup, *, actor: Any) -> bool:
