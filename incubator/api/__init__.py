@@ -107,9 +107,9 @@ def _authenticate() -> None:
     access = access_of(current_app.view_functions[request.endpoint])
     if access is not None and access.login and not header:
         raise ApiError(401, "unauthorized", _("Send a valid token: Authorization: Bearer <token>."))
-    if request.mimetype == "application/json" and request.get_data(cache=True):
-        if request.get_json(silent=True) is None:
-            raise ApiError(400, "bad_request", _("The body is not valid JSON."))
+    sent = request.mimetype == "application/json" and request.get_data(cache=True)
+    if sent and request.get_json(silent=True) is None:
+        raise ApiError(400, "bad_request", _("The body is not valid JSON."))
 
 
 def _api_headers(response: Any) -> Any:

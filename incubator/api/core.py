@@ -245,9 +245,8 @@ def body_json() -> Any:
     """The validated JSON body (spectree put it on the request)."""
     data = request.context.json  # type: ignore[attr-defined]
     if data is None:  # not sent as JSON: spectree did not read it
-        raise ApiError(
-            415, "unsupported_media_type", _("Send a JSON body with Content-Type: application/json.")
-        )
+        message = _("Send a JSON body with Content-Type: application/json.")
+        raise ApiError(415, "unsupported_media_type", message)
     return data
 
 

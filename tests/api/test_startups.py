@@ -43,7 +43,8 @@ def test_validation_names_the_fields(make_user: Any, api: Any) -> None:
     assert "name" in blank.get_json()["error"]["fields"]
     future = client.post("/api/v1/startups", json={**NEW, "founded_on": "2999-01-01"})
     assert future.status_code == 422
-    assert future.get_json()["error"]["fields"] == {"founded_on": future.get_json()["error"]["message"]}
+    error = future.get_json()["error"]
+    assert error["fields"] == {"founded_on": error["message"]}
 
 
 def test_malformed_json_is_a_400(make_user: Any, api: Any) -> None:
