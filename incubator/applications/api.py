@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import request, send_file
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
@@ -251,13 +251,14 @@ def deck_upload(application_id: int) -> Any:
 def deck_download(application_id: int) -> Any:
     """The pitch deck as application/pdf."""
     application, path = run(services.readable_deck, current_user, application_id)
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=pdf_name(application.deck_filename, "pitch-deck"),
-        max_age=0,
+    # the bytes, not a file response: spectree reads the answer's body to check it
+    response = Response(path.read_bytes(), mimetype="application/pdf")
+    response.headers.set(
+        "Content-Disposition",
+        "attachment",
+        filename=pdf_name(application.deck_filename, "pitch-deck"),
     )
+    return response
 
 
 @bp.post("/applications/<int:application_id>/transitions")
