@@ -14,12 +14,12 @@ transaction runner (`run`), answer. Refusals become the one error format:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from flask import Blueprint, Flask, current_app, request
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
@@ -62,6 +62,26 @@ def _blank_refused(value: str) -> str:
         raise PydanticCustomError("blank", "blank")
     return value
 
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        moment = value.astimezone(UTC)
+    except (OverflowError, ValueError) as error:
+        raise PydanticCustomError("date_range", "out of range") from error
+    if not 1900 <= moment.year <= 2999:
+        raise PydanticCustomError("date_range", "out of range")
+    return moment
+
+
+def _sane_day(value: date) -> date:
+    if not 1900 <= value.year <= 2999:
+        raise PydanticCustomError("date_range", "out of range")
+    return value
+
+
+# A moment with its offset (ISO 8601), given to services in UTC; a day, years 1900 to 2999.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+Day = Annotated[date, AfterValidator(_sane_day)]
 
 # Text as the web forms clean it (NFC, no control characters; a line without line breaks).
 Line = Annotated[str, AfterValidator(clean_line)]

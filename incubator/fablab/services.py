@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from incubator import audit
+from incubator import audit, signals
 from incubator.accounts.models import Role, User
 from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
@@ -849,6 +849,7 @@ def book(actor: User, machine: Machine, data: BookingData, now: datetime | None 
     _save(booking)
     _add_day(booking, booked=booking.minutes)
     audit.record(actor, "fablab.booked", booking, machine=machine.id)
+    signals.booking_created.send(booking, actor=actor)
     return booking
 
 
@@ -911,6 +912,7 @@ def cancel_booking(
     _check_changeable(booking, is_staff(actor, booking.machine.lab), now)
     _cancel(booking, reason, now)
     audit.record(actor, "fablab.cancelled", booking)
+    signals.booking_cancelled.send(booking, actor=actor)
     return booking
 
 
@@ -1144,7 +1146,36 @@ class DayView:
 
 def week_view(actor: Any, machine: Machine, monday: date, now: datetime) -> list[DayView]:
     """The machine's week, day by day, in runs of free and taken slots (three queries)."""
-    sunday = monday + timedelta(days=6)
+    return days_view(actor, machine, monday, monday + timedelta(days=6), now)
+
+
+MAX_AVAILABILITY_DAYS = 31
+
+
+def availability(
+    actor: Any, machine: Machine, first: date, last: date, now: datetime
+) -> tuple[list[Span], list[Span]]:
+    """(free, busy) stretches of the machine from `first` to `last` (local days, at most
+    31): free is bookable by the opening hours, closed days, maintenance and the other
+    bookings; busy is taken by a booking or maintenance. The same runs as the week view."""
+    if last < first:
+        raise DomainError(_("The end comes after the start."), field="to", code="bad_period")
+    if (last - first).days >= MAX_AVAILABILITY_DAYS:
+        raise DomainError(
+            _("Choose a period of at most %(days)d days.", days=MAX_AVAILABILITY_DAYS),
+            field="to",
+            code="bad_period",
+        )
+    spans = [span for view in days_view(actor, machine, first, last, now) for span in view.spans]
+    free = [span for span in spans if span.kind == "free"]
+    busy = [span for span in spans if span.kind in ("busy", "mine", "maintenance")]
+    return free, busy
+
+
+def days_view(
+    actor: Any, machine: Machine, monday: date, sunday: date, now: datetime
+) -> list[DayView]:
+    """The machine's days from `monday` to `sunday`, in runs of free and taken slots."""
     start, end = at_local(monday, time(0)), at_local(sunday + timedelta(days=1), time(0))
     bookings = _holding(machine.id, start, end)
     blocks = list(
@@ -1209,6 +1240,34 @@ def _slot(
     if starts < now:
         return Span(starts, ends, "past")
     return Span(starts, ends, "free", _("Free"))
+
+
+def visible_bookings_query(actor: User) -> Select[Any]:
+    """The user's bookings (as `bookings_query`), and for a lab's staff every booking of the
+    labs of the center they manage (every lab for admins)."""
+    statement = select(Booking).join(Machine, Machine.id == Booking.machine_id)
+    if actor.is_admin:
+        return statement
+    member_of = select(StartupMember.startup_id).where(StartupMember.user_id == actor.id)
+    conditions = [Booking.user_id == actor.id, Booking.startup_id.in_(member_of)]
+    if actor.managed_center_id is not None:
+        staffed = select(Lab.id).where(Lab.center_id == actor.managed_center_id)
+        conditions.append(Booking.lab_id.in_(staffed))
+    return statement.where(or_(*conditions))
+
+
+def bookings_of_machine(statement: Select[Any], machine_id: int) -> Select[Any]:
+    return statement.where(Booking.machine_id == machine_id)
+
+
+def bookings_between(
+    statement: Select[Any], starts: datetime | None, ends: datetime | None
+) -> Select[Any]:
+    if starts is not None:
+        statement = statement.where(Booking.ends_at > starts)
+    if ends is not None:
+        statement = statement.where(Booking.starts_at < ends)
+    return statement
 
 
 def bookings_query(actor: User) -> Select[Any]:

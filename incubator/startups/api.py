@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from incubator.api.core import (
     BEARER,
+    Day,
     Line,
     PageOut,
     PageQuery,
@@ -39,7 +40,7 @@ class StartupIn(Schema):
     name: RequiredLine = Field(max_length=200)
     sector: Sector = Field(description="one of the fixed sector codes")
     description: Text = Field("", max_length=5000)
-    founded_on: date | None = None
+    founded_on: Day | None = None
     website: Line = Field("", max_length=300)
     trl: int = Field(ge=1, le=9, description="technology readiness level, 1 to 9")
     team_size: int = Field(ge=1, le=100_000)
@@ -49,7 +50,7 @@ class StartupPatch(Schema):
     name: RequiredLine | None = Field(None, max_length=200)
     sector: Sector | None = None
     description: Text | None = Field(None, max_length=5000)
-    founded_on: date | None = None
+    founded_on: Day | None = None
     website: Line | None = Field(None, max_length=300)
     trl: int | None = Field(None, ge=1, le=9)
     team_size: int | None = Field(None, ge=1, le=100_000)
