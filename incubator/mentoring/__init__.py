@@ -12,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
+    from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, Schedule, Section, contribute
-    from incubator.mentoring import panels, services, views
+    from incubator.mentoring import api, panels, services, views
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     mentors = frozenset({Role.MENTOR})
     founders = frozenset({Role.FOUNDER})
     managers = frozenset({Role.MANAGER})
@@ -35,6 +37,7 @@ def init_app(app: Flask) -> None:
     )
     signals.may_view_startup.connect(services.mentor_sees_startup)
     signals.stage_changed.connect(services.follow_stage)
+    signals.session_confirmed.connect(api.session_confirmed)
     app.cli.add_command(send_reminders)
 
 
