@@ -52,6 +52,11 @@ form_in_use = _signals.signal("form-in-use")
 # sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
 rubric_in_use = _signals.signal("rubric-in-use")
 
+# sender: a center's id; kwargs: first, last (the first and last day of a month). Open data
+# for the province (no personal data): each receiver answers with a dict of figures of that
+# month, read from its stored figures (see incubator/api/stats.py for the keys).
+open_data_figures = _signals.signal("open-data-figures")
+
 # sender: the user whose calendar feed is built; kwargs: since (aware datetime), limit.
 # Each receiver answers with a list of icalendar Events (later domains add to the feed).
 calendar_events = _signals.signal("calendar-events")

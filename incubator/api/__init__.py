@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
             _l("Webhooks"), "api_web.webhook_list", order=90, roles=frozenset({Role.MANAGER})
         ),
         Schedule("webhooks", "incubator.api:deliver_job", timedelta(minutes=1)),
+        Schedule("open-data", "incubator.api:open_data_job", timedelta(hours=1)),
     )
     app.before_request(_authenticate)
     app.after_request(_api_headers)
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
         enabled=app.config["API_RATE_LIMIT_ENABLED"],
     )
     app.cli.add_command(create_token)
+    app.cli.add_command(refresh_open_data)
 
 
 def _is_api() -> bool:
@@ -141,6 +143,43 @@ def deliver_job() -> None:
     from incubator.api.webhooks import deliver_webhooks
 
     deliver_webhooks()
+
+
+def open_data_job() -> None:
+    """The scheduled refresh of the open data's figures (this month and the last)."""
+    from incubator.api.stats import refresh_open_data as refresh
+
+    refresh()
+
+
+@click.command("refresh-open-data")
+@click.option("--since", default="", help="First month to compute (YYYY-MM); default: last.")
+@with_appcontext
+def refresh_open_data(since: str) -> None:
+    """Compute the open data's monthly figures (every center), e.g. after an import."""
+    from datetime import date
+
+    from incubator.api import stats
+    from incubator.db import db, utcnow
+    from incubator.i18n import LOCAL_TZ
+
+    if not since:
+        click.echo(f"{stats.refresh_open_data()} months computed.")
+        return
+    try:
+        month = date.fromisoformat(since + "-01")
+    except ValueError:
+        click.echo("--since is YYYY-MM", err=True)
+        sys.exit(1)
+    today = utcnow().astimezone(LOCAL_TZ).date()
+    count = 0
+    while month <= today:
+        for center in stats.all_center_ids():
+            with db.transaction():
+                stats.store_month(center, month)
+            count += 1
+        month = stats.next_month(month)
+    click.echo(f"{count} months computed.")
 
 
 @click.command("create-token")

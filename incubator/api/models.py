@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
@@ -107,3 +108,25 @@ class WebhookDelivery(Base):
     last_response: Mapped[str | None] = mapped_column(Text)
 
     webhook: Mapped[Webhook] = relationship()
+
+
+class OpenDataSetting(Base):
+    """Whether a center publishes its open data (/api/v1/stats without a token)."""
+
+    __tablename__ = "open_data_settings"
+
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), primary_key=True)
+    public: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpenDataMonth(Base):
+    """A center's open-data figures of a month, computed by a scheduled job from each
+    domain's stored figures (`signals.open_data_figures`); /api/v1/stats only reads these."""
+
+    __tablename__ = "open_data_months"
+
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
-from incubator.api import tokens, webhooks
+from incubator.api import stats, tokens, webhooks
 from incubator.api.forms import EVENT_LABELS, TokenForm, WebhookForm
 from incubator.api.webhooks import WebhookData
 from incubator.db import run
@@ -85,7 +85,22 @@ def webhook_list() -> Any:
         webhooks=run(webhooks.webhooks_of, center_id),
         labels=EVENT_LABELS,
         center_id=center_id,
+        center=run(stats.center_of, center_id),
+        open_data=run(stats.is_public_id, center_id),
     )
+
+
+@bp.post("/webhooks/open-data")
+@roles(Role.MANAGER)
+def open_data_switch() -> Any:
+    center_id = _center_id()
+    on = request.form.get("public") == "1"
+    if perform(stats.set_public, current_user, center_id, on).ok:
+        flash(
+            _("The open data is public.") if on else _("The open data is for managers only."),
+            "success",
+        )
+    return redirect(url_for("api_web.webhook_list", center=center_id))
 
 
 @bp.get("/webhooks/<int:webhook_id>")

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
             order=10,
         ),
     )
+    signals.open_data_figures.connect(api.open_data)
     signals.may_view_startup.connect(services.manager_sees_applicant)
     signals.startups_visible_to.connect(services.startups_applied_to_center)
     signals.stage_changed.connect(api.stage_changed)

@@ -7,13 +7,14 @@ validators; stage moves go through the same stage machine and rights as the web.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 
 from incubator.api import webhooks
 from incubator.api.core import (
@@ -37,12 +38,15 @@ from incubator.applications.forms import initial_data
 from incubator.applications.lists import MINE
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.stages import Stage
-from incubator.db import run
+from incubator.db import db, run
 from incubator.errors import DomainError
 from incubator.files import pdf_name
+from incubator.i18n import LOCAL_TZ
+from incubator.programs.models import Program
 from incubator.programs.services import visible_program
 from incubator.questions.services import form_of
 from incubator.security import logged_in
+from incubator.startups.models import Startup
 from incubator.startups.services import member_startup
 
 bp = api_blueprint("applications_api", __name__)
@@ -303,3 +307,51 @@ def stage_changed(application: Application, *, transition: StageTransition, **_:
     webhooks.emit(center_id, WebhookEvent.STAGE_CHANGED, data)
     if transition.to_stage is Stage.SUBMITTED:
         webhooks.emit(center_id, WebhookEvent.APPLICATION_SUBMITTED, data)
+
+
+def open_data(center_id: int, *, first: date, last: date, **_: Any) -> dict[str, Any]:
+    """Answers `signals.open_data_figures`: applications per program submitted in the month,
+    startups per stage and sector now, graduates of the month (counts only)."""
+    start = datetime.combine(first, time(0), LOCAL_TZ)
+    end = datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ)
+    session = db.session
+    of_center = (Program.center_id == center_id, Application.stage != Stage.DRAFT)
+    per_program = session.execute(
+        select(Program.id, Program.name_vi, func.count(Application.id))
+        .join(Application, Application.program_id == Program.id)
+        .where(*of_center, Application.submitted_at >= start, Application.submitted_at < end)
+        .group_by(Program.id, Program.name_vi)
+    ).all()
+    stages = session.execute(
+        select(Application.stage, func.count(Application.id))
+        .join(Program, Program.id == Application.program_id)
+        .where(*of_center)
+        .group_by(Application.stage)
+    ).all()
+    sectors = session.execute(
+        select(Startup.sector, func.count(func.distinct(Startup.id)))
+        .join(Application, Application.startup_id == Startup.id)
+        .join(Program, Program.id == Application.program_id)
+        .where(*of_center)
+        .group_by(Startup.sector)
+    ).all()
+    graduates = session.scalar(
+        select(func.count(StageTransition.id))
+        .join(Application, Application.id == StageTransition.application_id)
+        .join(Program, Program.id == Application.program_id)
+        .where(
+            Program.center_id == center_id,
+            StageTransition.to_stage == Stage.GRADUATED,
+            StageTransition.at >= start,
+            StageTransition.at < end,
+        )
+    )
+    return {
+        "applications_per_program": {
+            str(program_id): {"name": name, "applications": count}
+            for program_id, name, count in per_program
+        },
+        "startups_per_stage": {stage.value: count for stage, count in stages},
+        "startups_per_sector": {sector.value: count for sector, count in sectors},
+        "graduates": graduates or 0,
+    }

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         Schedule("fablab-no-shows", "incubator.fablab:no_shows_job", timedelta(minutes=5)),
         Schedule("fablab-certificates", "incubator.fablab:certificates_job", timedelta(hours=6)),
     )
+    signals.open_data_figures.connect(api.open_data)
     signals.calendar_events.connect(calendar.booking_events)
     signals.booking_created.connect(api.booking_created)
     signals.booking_cancelled.connect(api.booking_cancelled)

@@ -5,13 +5,13 @@ A booking goes through `services.book`, the same serialized transaction as the w
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from incubator.api import webhooks
 from incubator.api.core import (
@@ -31,15 +31,17 @@ from incubator.api.core import (
     spec,
 )
 from incubator.api.models import WebhookEvent
-from incubator.db import run, utcnow
+from incubator.db import db, run, utcnow
 from incubator.errors import DomainError
 from incubator.fablab import services
 from incubator.fablab.lists import BOOKINGS, EQUIPMENT
 from incubator.fablab.models import (
     Booking,
     BookingStatus,
+    Lab,
     Machine,
     MachineCategory,
+    MachineMonth,
     MachineStatus,
 )
 from incubator.security import logged_in
@@ -258,3 +260,23 @@ def booking_created(booking: Booking, **_: Any) -> None:
 
 def booking_cancelled(booking: Booking, **_: Any) -> None:
     _booking_event(booking, WebhookEvent.BOOKING_CANCELLED)
+
+
+def open_data(center_id: int, *, first: date, last: date, **_: Any) -> dict[str, Any]:
+    """Answers `signals.open_data_figures`: booked and used minutes of the center's machines
+    in the month (stored per machine and month) and the labs' open minutes until today."""
+    booked, used = db.session.execute(
+        select(func.sum(MachineMonth.booked_minutes), func.sum(MachineMonth.used_minutes))
+        .join(Lab, Lab.id == MachineMonth.lab_id)
+        .where(Lab.center_id == center_id, MachineMonth.month == first)
+    ).one()
+    until = min(last, services.local_day(utcnow()))
+    opened = 0
+    if until >= first:
+        period = services.Period(first, until)
+        opened = sum(services.open_minutes(lab, period) for lab in services.labs_of(center_id))
+    return {
+        "equipment_booked_minutes": int(booked or 0),
+        "equipment_used_minutes": int(used or 0),
+        "equipment_open_minutes": opened,
+    }

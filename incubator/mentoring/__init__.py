@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         Section("accounts.account", "mentoring/section_account.html", panels.account_section, 10),
         Schedule("mentoring-reminders", "incubator.mentoring:reminders_job", timedelta(hours=1)),
     )
+    signals.open_data_figures.connect(api.open_data)
     signals.may_view_startup.connect(services.mentor_sees_startup)
     signals.stage_changed.connect(services.follow_stage)
     signals.session_confirmed.connect(api.session_confirmed)

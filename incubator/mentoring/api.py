@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from flask_login import current_user
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 
 from incubator.api import webhooks
 from incubator.api.core import (
@@ -33,10 +35,17 @@ from incubator.api.core import (
     spec,
 )
 from incubator.api.models import WebhookEvent
-from incubator.db import run
+from incubator.db import db, run
 from incubator.mentoring import services
 from incubator.mentoring.lists import SESSIONS
-from incubator.mentoring.models import ActionOwner, CheckIn, MentoringSession, SessionFormat
+from incubator.mentoring.models import (
+    ActionOwner,
+    CenterMonth,
+    CheckIn,
+    MentoredStartup,
+    MentoringSession,
+    SessionFormat,
+)
 from incubator.security import logged_in
 
 bp = api_blueprint("mentoring_api", __name__)
@@ -237,3 +246,22 @@ def session_confirmed(session: MentoringSession, **_: Any) -> None:
         "rating": session.rating,
     }
     webhooks.emit(session.center_id, WebhookEvent.SESSION_CONFIRMED, data)
+
+
+def open_data(center_id: int, *, first: date, last: date, **_: Any) -> dict[str, Any]:
+    """Answers `signals.open_data_figures`: the month's sessions and minutes (stored per
+    center and month), funding raised and headcount in the month's check-ins (sums only)."""
+    tally = db.session.get(CenterMonth, (center_id, first))
+    funding, headcount = db.session.execute(
+        select(func.sum(CheckIn.funding_raised_vnd), func.sum(CheckIn.headcount))
+        .join(MentoredStartup, MentoredStartup.startup_id == CheckIn.startup_id)
+        .where(MentoredStartup.center_id == center_id, CheckIn.month == first)
+    ).one()
+    figures: dict[str, Any] = {
+        "mentoring_sessions": tally.sessions if tally else 0,
+        "mentoring_minutes": tally.minutes if tally else 0,
+        "funding_raised_vnd": int(funding or 0),
+    }
+    if headcount is not None:
+        figures["jobs"] = int(headcount)
+    return figures

@@ -1,4 +1,5 @@
-"""api: tokens (stored as sha256), webhooks and their deliveries (the webhooks' outbox)
+"""api: tokens (stored as sha256), webhooks and their deliveries (the webhooks' outbox),
+open data: the centers' setting and the figures of each month
 
 Revision ID: 0013
 Revises: 0010
@@ -68,9 +69,26 @@ def upgrade() -> None:
     )
     op.create_index('ix_webhook_deliveries_status_next_attempt_at', 'webhook_deliveries', ['status', 'next_attempt_at'], unique=False)
     op.create_index('ix_webhook_deliveries_webhook_id_id', 'webhook_deliveries', ['webhook_id', 'id'], unique=False)
+    op.create_table('open_data_settings',
+    sa.Column('center_id', sa.Integer(), nullable=False),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['center_id'], ['centers.id'], name=op.f('fk_open_data_settings_center_id_centers')),
+    sa.PrimaryKeyConstraint('center_id', name=op.f('pk_open_data_settings'))
+    )
+    op.create_table('open_data_months',
+    sa.Column('center_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('computed_at', UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['center_id'], ['centers.id'], name=op.f('fk_open_data_months_center_id_centers')),
+    sa.PrimaryKeyConstraint('center_id', 'month', name=op.f('pk_open_data_months'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('open_data_months')
+    op.drop_table('open_data_settings')
     op.drop_index('ix_webhook_deliveries_webhook_id_id', table_name='webhook_deliveries')
     op.drop_index('ix_webhook_deliveries_status_next_attempt_at', table_name='webhook_deliveries')
     op.drop_table('webhook_deliveries')
