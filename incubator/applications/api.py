@@ -209,6 +209,7 @@ def _known_keys(program: Any, raw: Answers) -> None:
 @logged_in
 @spec.validate(resp=answers(200, ApplicationOut), tags=TAGS, security=BEARER)
 def application_detail(application_id: int) -> Any:
+    """An application with its answers, its deck and the moves the caller may make."""
     return application_json(run(services.acting_application, current_user, application_id))
 
 
@@ -285,6 +286,7 @@ def _move(application_id: int, target: Stage, reason: str) -> StageTransition:
 @logged_in
 @spec.validate(resp=answers(200, HistoryOut), tags=TAGS, security=BEARER)
 def application_history(application_id: int) -> Any:
+    """The stage transitions, oldest first."""
     application = run(services.acting_application, current_user, application_id)
     return {"items": [transition_json(t) for t in services.history(application)]}
 

@@ -138,6 +138,7 @@ def startup_create() -> Any:
 @logged_in
 @spec.validate(resp=answers(200, StartupOut), tags=TAGS, security=BEARER)
 def startup_detail(startup_id: int) -> Any:
+    """A startup the caller may see (404 for the others)."""
     return startup_json(run(services.viewable_startup, current_user, startup_id))
 
 
