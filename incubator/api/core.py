@@ -13,6 +13,7 @@ transaction runner (`run`), answer. Refusals become the one error format:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -176,7 +177,13 @@ BEARER = {"bearer": []}
 def openapi_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the app's API, generated once per app."""
     if "api_openapi" not in app.extensions:
-        document = spec._generate_spec()  # per app: the instance is shared by every app
+        # spectree moves the nested models' definitions out of the schemas it keeps while
+        # generating: it works on a copy, so that the next app's document has them too
+        kept = copy.deepcopy(spec.models)
+        try:
+            document = spec._generate_spec()
+        finally:
+            spec.models = kept
         document["servers"] = [{"url": "/"}]
         app.extensions["api_openapi"] = document
     return app.extensions["api_openapi"]

@@ -142,6 +142,9 @@ def _touch(token: ApiToken, now: datetime) -> None:
     if engine.dialect.name == "sqlite" and writing:
         token.last_used_at = now
         return
+    # end the read of the token first: a request never holds two connections of the pool
+    # (twenty simultaneous requests would otherwise wait on each other for the second one)
+    db.session.commit()
     try:
         with engine.begin() as connection:
             connection.execute(

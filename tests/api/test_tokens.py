@@ -141,3 +141,16 @@ def test_the_document_is_openapi_3_1(app: Flask) -> None:
     assert "agritech" in sector["enum"]  # the fixed sector codes, as an enum
     docs = app.test_client().get("/api/docs")
     assert docs.status_code == 200 and b"swagger-ui-bundle.js" in docs.data
+
+
+def test_every_app_gets_the_whole_document(app: Flask, database_url: str) -> None:
+    from incubator import create_app
+
+    first = app.test_client().get("/api/v1/openapi.json").get_json()
+    other = create_app("testing", DATABASE_URL=database_url)
+    try:
+        second = other.test_client().get("/api/v1/openapi.json").get_json()
+    finally:
+        db.engine(other).dispose()
+    assert second["components"]["schemas"].keys() == first["components"]["schemas"].keys()
+    assert second == first
