@@ -20,13 +20,13 @@ EVENT_LABELS = {
 
 
 class TokenForm(Form):
-    name = StringField(_l("Name of the token"), validators=[REQUIRED, Length(max=100)])
+    token_name = StringField(_l("Name of the token"), validators=[REQUIRED, Length(max=100)])
     expires_on = DateField(_l("Expires on (dd/mm/yyyy, optional)"))
     read_only = BooleanField(_l("Read only"))
 
     def to_data(self) -> TokenData:
         return TokenData(
-            name=self.name.data or "",
+            name=self.token_name.data or "",
             expires_on=self.expires_on.data,
             read_only=bool(self.read_only.data),
         )

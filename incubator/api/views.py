@@ -21,14 +21,14 @@ bp = Blueprint("api_web", __name__)
 
 def account_section(user: Any, _page_user: Any) -> dict[str, Any]:
     """The user's API tokens on their account page, and the form for a new one."""
-    form = TokenForm(formdata=None, prefix="token")
+    form = TokenForm(formdata=None)
     return {"tokens": tokens.tokens_of(user), "token_form": form}
 
 
 @bp.post("/account/tokens")
 @logged_in
 def create_token() -> Any:
-    form = TokenForm(prefix="token")  # its fields next to the profile's on the page
+    form = TokenForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("accounts.account", _anchor="api-tokens"))

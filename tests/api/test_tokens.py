@@ -36,9 +36,7 @@ def test_the_token_page_shows_it_once_and_stores_a_hash(
 ) -> None:
     user = make_user(Role.FOUNDER)
     client = login(user)
-    page = client.post(
-        "/account/tokens", data={"token-name": "Cổng khởi nghiệp", "token-expires_on": ""}
-    )
+    page = client.post("/account/tokens", data={"token_name": "Cổng khởi nghiệp", "expires_on": ""})
     assert page.status_code == 200
     secret = re.search(r'<code id="new-token">([^<]+)</code>', page.get_data(as_text=True))[1]
     with app.app_context():

@@ -90,7 +90,7 @@ def test_a_script_with_a_token_applies_and_books(
     base = live_server.url
     log_in(page, base, FOUNDER)
     page.goto(f"{base}/account")
-    page.fill("#token-name", "Cổng khởi nghiệp tỉnh")
+    page.fill("#token_name", "Cổng khởi nghiệp tỉnh")
     with page.expect_navigation():
         page.click("#api-tokens button[type=submit]")
     token = page.locator("#new-token").inner_text().strip()
