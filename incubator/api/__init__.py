@@ -82,11 +82,13 @@ def _limit_key() -> str:
     return "ip:" + (get_remote_address() or "")
 
 
-def _authenticate() -> None:
+def _authenticate() -> Any:
     """For /api/v1/: the caller is the token's user, never the browser's session (a
     cookie would let other sites call the API without CSRF tokens)."""
     if not _is_api():
-        return
+        return None
+    if request.method == "OPTIONS":  # a browser's CORS preflight: no token is sent with it
+        return current_app.response_class(status=204)
     from incubator.api import tokens
     from incubator.security import access_of
 
@@ -103,13 +105,14 @@ def _authenticate() -> None:
         if token.read_only and request.method not in SAFE_METHODS:
             raise ApiError(403, "read_only_token", _("This token may only read."))
     if request.endpoint is None:
-        return
+        return None
     access = access_of(current_app.view_functions[request.endpoint])
     if access is not None and access.login and not header:
         raise ApiError(401, "unauthorized", _("Send a valid token: Authorization: Bearer <token>."))
     sent = request.mimetype == "application/json" and request.get_data(cache=True)
     if sent and request.get_json(silent=True) is None:
         raise ApiError(400, "bad_request", _("The body is not valid JSON."))
+    return None
 
 
 def _api_headers(response: Any) -> Any:
@@ -119,7 +122,11 @@ def _api_headers(response: Any) -> Any:
     origin = request.headers.get("Origin")
     if origin and origin in origins:
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Authorization, Content-Type, Accept-Language, Idempotency-Key"
+        )
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
         response.headers["Vary"] = "Origin"
     response.headers.setdefault("Cache-Control", "no-store")
     return response

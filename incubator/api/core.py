@@ -27,10 +27,12 @@ from spectree.models import SecureType, SecuritySchemeData
 from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
 
+from incubator.db import run
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.forms import clean_line, clean_text
 from incubator.i18n import to_local
 from incubator.lists import ListSpec
+from incubator.once import AlreadySubmitted, create_once, submitted, valid_token
 
 PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -115,12 +117,17 @@ class PageOut(BaseModel):
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 
 
-def answers(ok: int | None, model: type[BaseModel] | None, *extra: int) -> Response:
-    """The documented answers of an operation: its success and the error format for each
-    error status (every operation may answer any of them)."""
+def answers(
+    ok: int | None, model: type[BaseModel] | None, *extra: int, repeated: int | None = None
+) -> Response:
+    """The documented answers of an operation: its success (and `repeated`, the status of
+    the same answer to a request sent again), and the error format for each error status
+    (every operation may answer any of them)."""
     codes: dict[str, Any] = {f"HTTP_{status}": ErrorOut for status in ERROR_STATUSES}
     if ok is not None:
         codes[f"HTTP_{ok}"] = model
+    if repeated is not None:
+        codes[f"HTTP_{repeated}"] = model
     for status in extra:
         codes[f"HTTP_{status}"] = None
     return Response(**codes)
@@ -324,3 +331,26 @@ def listed(items: Iterable[Any], serialize: Callable[[Any], dict[str, Any]]) -> 
 
 def config_flag(name: str) -> Any:
     return current_app.config.get(name)
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def create_once_by_key(
+    model: type[Any], service: Callable[..., Any], actor: Any, *args: Any
+) -> Any:
+    """`service(actor, *args)` creating a `model`, at most once per `Idempotency-Key` header
+    (20 to 64 of A-Z a-z 0-9 _ -): a request sent again, or twenty at once, with the same
+    key gives back what the first created. Returns (object, repeated)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not valid_token(key):
+        message = _("Not a valid value.")
+        raise ApiError(400, "bad_idempotency_key", message, {IDEMPOTENCY_HEADER: message})
+    try:
+        created = run(create_once, actor, key, model, service, *args)
+    except AlreadySubmitted:
+        earlier = run(submitted, actor, key, model)
+        if earlier is None:
+            raise
+        return earlier, True
+    return created.value, created.repeated

@@ -152,3 +152,15 @@ def test_every_app_gets_the_whole_document(app: Flask, database_url: str) -> Non
         db.engine(other).dispose()
     assert second["components"]["schemas"].keys() == first["components"]["schemas"].keys()
     assert second == first
+
+
+def test_cors_is_off_unless_the_origin_is_allowed(app: Flask, make_user: Any, api: Any) -> None:
+    client = api(make_user(Role.FOUNDER))
+    origin = {"Origin": "https://ioc.binhduong.gov.vn"}
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/me", headers=origin).headers
+    app.config["API_CORS_ORIGINS"] = ("https://ioc.binhduong.gov.vn",)
+    preflight = app.test_client().options("/api/v1/me", headers=origin)
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin["Origin"]
+    answer = client.get("/api/v1/me", headers=origin)
+    assert answer.headers["Access-Control-Allow-Origin"] == origin["Origin"]
