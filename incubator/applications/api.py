@@ -44,6 +44,7 @@ from incubator.files import pdf_name
 from incubator.i18n import LOCAL_TZ
 from incubator.programs.models import Program
 from incubator.programs.services import visible_program
+from incubator.questions.models import Kind, Question
 from incubator.questions.services import form_of
 from incubator.security import logged_in
 from incubator.startups.models import Startup
@@ -51,7 +52,10 @@ from incubator.startups.services import member_startup
 
 bp = api_blueprint("applications_api", __name__)
 TAGS = ["applications"]
-AnswerValue = str | list[str]
+# An answer as JSON: text; money an integer of VND; a number; a date "YYYY-MM-DD"; yes/no a
+# boolean; a choice its value, a multiple choice a list of values. (The web form's own
+# texts are taken too: "500.000.000", "12,5", "dd/mm/yyyy", "yes".)
+AnswerValue = bool | int | float | str | list[str]
 Answers = dict[str, AnswerValue]
 
 
@@ -128,7 +132,8 @@ def application_json(application: Application, with_answers: bool = True) -> dic
     if with_answers:
         form = form_of(application.program)
         asked = [q for q in form.asked() if q.kind.value != "file"]
-        shown = initial_data(asked, services.stored_values(form, application))
+        stored = services.stored_values(form, application)
+        shown = {q.key: answer_json(q, stored.get(q.id)) for q in asked}
     return {
         "id": application.id,
         "startup_id": application.startup_id,
@@ -141,7 +146,7 @@ def application_json(application: Application, with_answers: bool = True) -> dic
         "created_at": iso(application.created_at),
         "updated_at": iso(application.updated_at),
         "submitted_at": iso(application.submitted_at),
-        "answers": {k: (str(v) if isinstance(v, int | float) else v) for k, v in shown.items()},
+        "answers": shown,
         "pitch_deck": deck,
         "allowed_transitions": [
             m.target.value for m in services.allowed_moves(current_user, application)
@@ -191,18 +196,50 @@ def application_create() -> Any:
 def _start(startup_id: int, program_id: int, raw: Answers) -> Application:
     startup = member_startup(current_user, startup_id)
     program = visible_program(current_user, program_id)
-    _known_keys(program, raw)
-    return services.start_with_answers(current_user, startup, program, raw)
+    typed = _as_form(program, raw)
+    return services.start_with_answers(current_user, startup, program, typed)
 
 
-def _known_keys(program: Any, raw: Answers) -> None:
-    """Answers to questions the form does not ask are refused, not silently dropped."""
-    asked = {q.key for q in form_of(program).asked() if q.kind.value != "file"}
-    for key in raw:
-        if key not in asked:
+def answer_json(question: Question, value: Any) -> Any:
+    """A stored answer as the API gives it (see AnswerValue)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, date):
+        return value.isoformat()
+    values = [choice.value for choice in value]
+    return values if question.kind is Kind.MULTIPLE_CHOICE else (values[0] if values else None)
+
+
+def _as_form(program: Any, raw: Answers) -> dict[str, Any]:
+    """The API's answers as the web form sends them, for the same validators; a key the
+    form does not ask is refused, not silently dropped."""
+    by_key = {q.key: q for q in form_of(program).asked() if q.kind is not Kind.FILE}
+    typed: dict[str, Any] = {}
+    for key, value in raw.items():
+        question = by_key.get(key)
+        if question is None:
             raise DomainError(
                 _("The form has no such question."), field=key, code="unknown_question"
             )
+        typed[key] = _form_text(question, value)
+    return typed
+
+
+def _form_text(question: Question, value: AnswerValue) -> str | list[str]:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value).replace(".", ",") if abs(value) < 1e15 else repr(value)
+    if isinstance(value, str) and question.kind is Kind.DATE:
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value  # the validator says what is wrong
+    return value
 
 
 @bp.get("/applications/<int:application_id>")
@@ -225,13 +262,11 @@ def application_update(application_id: int) -> Any:
 
 def _save(application_id: int, raw: Answers) -> Application:
     application = services.founder_application(current_user, application_id)
-    _known_keys(application.program, raw)
+    typed = _as_form(application.program, raw)
     form = form_of(application.program)
-    answers_now = initial_data(
-        [q for q in form.asked() if q.kind.value != "file"],
-        services.stored_values(form, application),
-    )
-    merged = {k: v for k, v in answers_now.items() if v is not None} | raw
+    asked = [q for q in form.asked() if q.kind is not Kind.FILE]
+    answers_now = initial_data(asked, services.stored_values(form, application))
+    merged = {k: v for k, v in answers_now.items() if v is not None} | typed
     return services.save_draft(current_user, application, merged)
 
 

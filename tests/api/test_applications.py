@@ -14,7 +14,7 @@ ANSWERS = {
     "market": "Hơn 20.000 hộ trồng sầu riêng ở Bình Dương.",
     "traction": "5 hộ dùng thử, 2 hộ trả phí.",
     "team": "3 kỹ sư, 1 chuyên gia nông nghiệp.",
-    "funding_need_vnd": "500.000.000",
+    "funding_need_vnd": 500_000_000,
 }
 
 
@@ -63,7 +63,7 @@ def test_apply_answer_upload_submit_and_history(
     assert error_code(early) == "incomplete"
     saved = client.patch(path, json={"answers": ANSWERS})
     assert saved.status_code == 200, saved.get_json()
-    assert saved.get_json()["answers"]["funding_need_vnd"] == "500.000.000"
+    assert saved.get_json()["answers"]["funding_need_vnd"] == 500_000_000
     with app.app_context():
         pdf = files.minimal_pdf("Deck")
     not_pdf = client.put(
@@ -123,6 +123,8 @@ def test_answers_are_checked_by_the_forms_validators(
     bad = client.patch(path, json={"answers": {"funding_need_vnd": "nhiều tiền"}})
     assert bad.status_code == 422
     assert "funding_need_vnd" in bad.get_json()["error"]["fields"]
+    as_typed = client.patch(path, json={"answers": {"funding_need_vnd": "1.000.000"}})
+    assert as_typed.get_json()["answers"]["funding_need_vnd"] == 1_000_000  # the web's text
     unknown = client.patch(path, json={"answers": {"nope": "x"}})
     assert unknown.status_code == 422
     assert error_code(unknown) == "unknown_question"
