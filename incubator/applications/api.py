@@ -360,7 +360,7 @@ def open_data(center_id: int, *, first: date, last: date, **_: Any) -> dict[str,
         .group_by(Program.id, Program.name_vi)
     ).all()
     stages = session.execute(
-        select(Application.stage, func.count(Application.id))
+        select(Application.stage, func.count(func.distinct(Application.startup_id)))
         .join(Program, Program.id == Application.program_id)
         .where(*of_center)
         .group_by(Application.stage)
