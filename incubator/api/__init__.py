@@ -138,7 +138,7 @@ def _api_error(error: ApiError) -> Any:
 
 def _rate_limited(error: RateLimitExceeded) -> Any:
     if not _is_api():
-        return error
+        return error.get_response()
     body, status = error_json(
         ApiError(429, "too_many_requests", _("Too many requests. Please wait and try again."))
     )

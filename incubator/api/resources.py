@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
@@ -30,8 +30,7 @@ from incubator.i18n import LOCAL_TZ
 from incubator.security import logged_in, public
 
 bp = api_blueprint("api", __name__)
-docs = api_blueprint("api_docs", __name__)
-docs.url_prefix = "/api"
+docs = Blueprint("api_docs", __name__, url_prefix="/api")  # the viewer: an HTML page
 
 
 class RoleOut(BaseModel):
