@@ -66,6 +66,14 @@ class Config:
     MAIL_MAX_ATTEMPTS = 6
     PER_PAGE = 20
 
+    # API v1: requests per token (Flask-Limiter's notation), origins allowed by CORS (none);
+    # webhooks go only to public addresses, and a receiver failing this long is switched off.
+    API_RATE_LIMIT = "120 per minute"
+    API_RATE_LIMIT_ENABLED = True
+    API_CORS_ORIGINS: tuple[str, ...] = ()
+    WEBHOOK_ALLOW_PRIVATE = False
+    WEBHOOK_DISABLE_AFTER_HOURS = 24
+
     def __init__(self) -> None:
         env = os.environ
         self.INSTANCE_DIR = Path(env.get("INCUBATOR_INSTANCE", BASE_DIR / "instance"))
@@ -117,6 +125,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # one test turns it back on and posts to every route
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (fast for tests; scrypt elsewhere)
     PER_PAGE = 5
+    WEBHOOK_ALLOW_PRIVATE = True  # the tests' receivers listen on 127.0.0.1
 
     def __init__(self) -> None:
         super().__init__()

@@ -139,7 +139,8 @@ def _wants_json() -> bool:
 def _render_error(code: int, detail: str | None = None) -> tuple[Any, int]:
     title, text = _error_text(code)
     if _wants_json():
-        return {"error": {"code": ERROR_CODES.get(code, "error"), "message": detail or text}}, code
+        body = {"code": ERROR_CODES.get(code, "error"), "message": detail or text, "fields": {}}
+        return {"error": body}, code
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 
 

@@ -175,7 +175,9 @@ class Database:
             _run_callbacks(session, "on_rollback")
             log.warning("integrity error turned into a refusal: %s", error.orig)
             raise DomainError(
-                _("Someone did the same at the same moment. Please reload the page and check.")
+                _("Someone did the same at the same moment. Please reload the page and check."),
+                code="conflict",
+                conflict=True,
             ) from error
         except BaseException:
             session.rollback()

@@ -25,6 +25,7 @@ from markupsafe import Markup
 DOMAINS = (
     "centers",
     "accounts",
+    "api",
     "site",
     "startups",
     "programs",

@@ -10,12 +10,26 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refusal the user can understand; `field` names the form field it belongs to."""
+    """A refusal the user can understand; `field` names the form field it belongs to.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    `code` names the rule for programs (the API's `error.code`, snake_case); `conflict`
+    marks a refusal caused by the state of things rather than by the input (the slot is
+    taken, the transition is not allowed, the deadline passed): the API answers it 409,
+    the others 422.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        code: str | None = None,
+        conflict: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code or ("invalid" if field else "refused")
+        self.conflict = conflict
 
 
 class TooManyAttempts(DomainError):

@@ -93,12 +93,13 @@ def store_pdf(
                     raise DomainError(
                         _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
                         field=field,
+                        code="too_large",
                     )
                 out.write(chunk)
         if size == 0:
-            raise DomainError(_("The file is empty."), field=field)
+            raise DomainError(_("The file is empty."), field=field, code="empty_file")
         if not looks_like_pdf(target):
-            raise DomainError(_("This file is not a PDF."), field=field)
+            raise DomainError(_("This file is not a PDF."), field=field, code="not_a_pdf")
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -22,6 +22,11 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        # a program asks in the language it names; else its user's profile
+        found = request.accept_languages.best_match(languages)
+        if found:
+            return found
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")

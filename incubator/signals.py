@@ -20,8 +20,17 @@ stage_changed = _signals.signal("stage-changed")
 # sender: the mentoring session; kwargs: actor (the founder). Sent inside the transaction.
 session_confirmed = _signals.signal("session-confirmed")
 
+# sender: the booking; kwargs: actor. Sent inside the transaction that books or cancels it.
+booking_created = _signals.signal("booking-created")
+booking_cancelled = _signals.signal("booking-cancelled")
+
 # sender: the startup; kwargs: actor. Who else may view a startup's profile.
 may_view_startup = _signals.signal("may-view-startup")
+
+# sender: the acting user. Lists of startups (the API's /startups): each receiver answers with
+# a SQL condition on startups.id naming the startups it lets the actor see (as
+# `may_view_startup` does for one), or None; the list shows members' own and these.
+startups_visible_to = _signals.signal("startups-visible-to")
 
 # sender: the startup; kwargs: actor. Who else may archive or restore a startup (besides its
 # lead founder and admins).
@@ -46,6 +55,11 @@ question_deleted = _signals.signal("question-deleted")
 
 # sender: the program. Whether its rubric has been used (scored on), which freezes its weights.
 rubric_in_use = _signals.signal("rubric-in-use")
+
+# sender: a center's id; kwargs: first, last (the first and last day of a month). Open data
+# for the province (no personal data): each receiver answers with a dict of figures of that
+# month, read from its stored figures (see incubator/api/stats.py for the keys).
+open_data_figures = _signals.signal("open-data-figures")
 
 # sender: the user whose calendar feed is built; kwargs: since (aware datetime), limit.
 # Each receiver answers with a list of icalendar Events (later domains add to the feed).

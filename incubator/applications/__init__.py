@@ -8,10 +8,12 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
-    from incubator.applications import panels, services, views
+    from incubator.api.core import register
+    from incubator.applications import api, panels, services, views
     from incubator.domains import MenuEntry, Panel, Section, contribute
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     founders = frozenset({Role.FOUNDER})
     contribute(
         app,
@@ -36,7 +38,10 @@ def init_app(app: Flask) -> None:
             order=10,
         ),
     )
+    signals.open_data_figures.connect(api.open_data)
     signals.may_view_startup.connect(services.manager_sees_applicant)
+    signals.startups_visible_to.connect(services.startups_applied_to_center)
+    signals.stage_changed.connect(api.stage_changed)
     signals.call_has_applicants.connect(services.has_applicants)
     signals.may_archive_startup.connect(services.manager_may_archive)
     signals.startup_in_progress.connect(services.in_progress)

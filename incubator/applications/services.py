@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, exists, func, select, union_all, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -154,6 +154,58 @@ def manager_sees_applicant(startup: Startup, *, actor: Any) -> bool:
     )
 
 
+def startups_applied_to_center(actor: Any) -> Any:
+    """Answers `signals.startups_visible_to`: for a center's managers, the startups that
+    submitted an application to one of its programs (as `manager_sees_applicant`)."""
+    center_id = actor.managed_center_id
+    if center_id is None:
+        return None
+    return Startup.id.in_(
+        select(Application.startup_id)
+        .join(Program)
+        .where(Application.stage != Stage.DRAFT, Program.center_id == center_id)
+    )
+
+
+def visible_applications_query(actor: Any) -> Select[Any]:
+    """The applications the actor may act on (`capacities_of`), for a list: their startups'
+    ones, and the submitted ones of the centers they manage (every center for admins)."""
+    own = Startup.members.any(StartupMember.user_id == actor.id)
+    conditions = [own]
+    if actor.is_admin:
+        conditions.append(Application.stage != Stage.DRAFT)
+    elif actor.managed_center_id is not None:
+        conditions.append(
+            and_(
+                Application.stage != Stage.DRAFT,
+                Application.program.has(Program.center_id == actor.managed_center_id),
+            )
+        )
+    return (
+        select(Application)
+        .join(Startup, Application.startup_id == Startup.id)
+        .where(or_(*conditions))
+        .options(*LIST_LOADING)
+    )
+
+
+def applications_of_program(statement: Select[Any], program_id: int) -> Select[Any]:
+    return statement.where(Application.program_id == program_id)
+
+
+def start_with_answers(
+    actor: User, startup: Startup, program: Program, raw: RawAnswers
+) -> Application:
+    """A new draft with its first answers, in one transaction (the API's POST)."""
+    application = start_application(actor, startup, program)
+    db.session.flush()
+    return save_draft(actor, application, raw)
+
+
+def history(application: Application) -> list[StageTransition]:
+    return sorted(application.transitions, key=lambda t: (t.at, t.id))
+
+
 def manager_may_archive(startup: Startup, *, actor: Any) -> bool:
     """Answers `signals.may_archive_startup`: a manager of a center the startup applied to."""
     return manager_sees_applicant(startup, actor=actor)
@@ -190,14 +242,19 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
         raise NotFound("startup")
     if not actor.email_confirmed:
         raise DomainError(
-            _("Please confirm your email address first: open the link we emailed you.")
+            _("Please confirm your email address first: open the link we emailed you."),
+            code="email_not_confirmed",
         )
     if not program.is_open():
-        raise DomainError(_("This call is not open for applications."))
+        raise DomainError(
+            _("This call is not open for applications."), code="call_closed", conflict=True
+        )
     if locked(startup).archived_at is not None:
         raise DomainError(
             _("%(startup)s is archived; restore it first.", startup=startup.name),
             field="startup_id",
+            code="startup_archived",
+            conflict=True,
         )
     existing = db.session.scalar(
         select(Application).where(
@@ -207,6 +264,8 @@ def start_application(actor: User, startup: Startup, program: Program) -> Applic
     already = DomainError(
         _("%(startup)s has already applied to this program.", startup=startup.name),
         field="startup_id",
+        code="duplicate_application",
+        conflict=True,
     )
     if existing is not None:
         raise already
@@ -225,7 +284,11 @@ def _editable_by(actor: User, application: Application) -> None:
     if Capacity.FOUNDER not in capacities_of(actor, application):
         raise NotFound("application")
     if not application.editable:
-        raise DomainError(_("A submitted application can no longer be changed."))
+        raise DomainError(
+            _("A submitted application can no longer be changed."),
+            code="not_a_draft",
+            conflict=True,
+        )
 
 
 def stored_value(question: Question, answer: Answer | None) -> kinds.Value | None:
@@ -511,14 +574,19 @@ def _guard(application: Application, move: Move) -> None:
     """Rules beyond the table: the deadline and completeness, the capacity."""
     if move.target is Stage.SUBMITTED:
         if not application.program.is_open():
-            raise DomainError(_("The call is closed; applications can no longer be submitted."))
+            raise DomainError(
+                _("The call is closed; applications can no longer be submitted."),
+                code="deadline_passed",
+                conflict=True,
+            )
         missing = missing_parts(application)
         if missing:
             raise DomainError(
                 _(
                     "Please complete before submitting: %(parts)s.",
                     parts=", ".join(m.label for m in missing),
-                )
+                ),
+                code="incomplete",
             )
         _drop_unshown(application)
     if move.target is Stage.ACCEPTED:
@@ -541,7 +609,9 @@ def _guard(application: Application, move: Move) -> None:
                 _(
                     "The program is full (%(capacity)d places): no more startups can be accepted.",
                     capacity=application.program.capacity,
-                )
+                ),
+                code="program_full",
+                conflict=True,
             )
 
 
@@ -555,10 +625,12 @@ def move(actor: User, application: Application, target: Stage, reason: str = "")
     try:
         step = check(source, target, actors)
     except TransitionRefused as error:
-        raise DomainError(_refusal_message(error)) from error
+        raise DomainError(
+            _refusal_message(error), code="transition_not_allowed", conflict=True
+        ) from error
     reason = reason.strip()
     if step.reason_required and not reason:
-        raise DomainError(_("Please give a reason."), field="reason")
+        raise DomainError(_("Please give a reason."), field="reason", code="reason_required")
     _guard(application, step)
     now = utcnow()
     # Conditional on the stage we read, so that two concurrent moves cannot both win.
@@ -573,7 +645,9 @@ def move(actor: User, application: Application, target: Stage, reason: str = "")
     ).rowcount
     if changed != 1:
         raise DomainError(
-            _("Someone else changed this application meanwhile; please reload the page.")
+            _("Someone else changed this application meanwhile; please reload the page."),
+            code="conflict",
+            conflict=True,
         )
     for name, value in values.items():
         set_committed_value(application, name, value)

@@ -12,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
+    from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, Schedule, Section, contribute
-    from incubator.fablab import calendar, panels, views
+    from incubator.fablab import api, calendar, panels, views
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     managers = frozenset({Role.MANAGER, Role.ADMIN})
     users = frozenset({Role.FOUNDER, Role.MANAGER, Role.ADMIN})
     contribute(
@@ -27,7 +29,10 @@ def init_app(app: Flask) -> None:
         Schedule("fablab-no-shows", "incubator.fablab:no_shows_job", timedelta(minutes=5)),
         Schedule("fablab-certificates", "incubator.fablab:certificates_job", timedelta(hours=6)),
     )
+    signals.open_data_figures.connect(api.open_data)
     signals.calendar_events.connect(calendar.booking_events)
+    signals.booking_created.connect(api.booking_created)
+    signals.booking_cancelled.connect(api.booking_cancelled)
     app.cli.add_command(release_no_shows)
 
 

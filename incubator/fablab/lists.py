@@ -8,8 +8,10 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 
+from incubator.centers.models import Center
+from incubator.centers.services import all_centers
 from incubator.db import utcnow
-from incubator.fablab.models import Booking, BookingStatus, Machine, MachineCategory
+from incubator.fablab.models import Booking, BookingStatus, Lab, Machine, MachineCategory
 from incubator.fablab.services import BOOKED, NO_SHOWS, local_day, percent
 from incubator.i18n import format_datetime, format_number, format_time
 from incubator.lists import Column, Filter, ListSpec
@@ -132,4 +134,44 @@ UTILIZATION = ListSpec(
     tiebreak=Machine.id,
     empty=_l("No machine in this lab yet."),
     cells="fablab/_macros.html",
+)
+
+
+def _of_center(statement: Select[Any], code: str) -> Select[Any]:
+    return statement.where(Machine.lab.has(Lab.center.has(Center.code == code)))
+
+
+EQUIPMENT = ListSpec(
+    name="fablab-equipment",
+    columns=(
+        Column("name", _l("Machine"), value=lambda m: m.name, sort=Machine.name, priority="title"),
+        Column("lab", _l("Lab"), value=lambda m: m.lab.name, sort=Machine.lab_id),
+        Column(
+            "category",
+            _l("Category"),
+            value=lambda m: m.category.label,
+            sort=Machine.category,
+            priority="hide-sm",
+        ),
+        Column("status", _l("Status"), value=lambda m: m.status.label, sort=Machine.status),
+    ),
+    filters=(
+        Filter(
+            "center",
+            _l("Center"),
+            choices=lambda _actor: [(c.code, c.code) for c in all_centers()],
+            all_label=_l("Both centers"),
+            apply=_of_center,
+        ),
+        Filter(
+            "category",
+            _l("Category"),
+            choices=MachineCategory,
+            all_label=_l("All categories"),
+            apply=lambda statement, chosen: statement.where(Machine.category == chosen),
+        ),
+    ),
+    default_sort="name",
+    tiebreak=Machine.id,
+    empty=_l("No machine yet."),
 )

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from incubator import audit
+from incubator import audit, signals
 from incubator.accounts.models import Role, User
 from incubator.db import add_unique, db, utcnow
 from incubator.errors import DomainError, NotFound
@@ -524,14 +524,18 @@ def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Start
     if startup_id is None:
         if staff:
             return None  # the lab's own use
-        raise DomainError(_("Choose the startup you book for."), field="startup_id")
+        raise DomainError(
+            _("Choose the startup you book for."), field="startup_id", code="startup_required"
+        )
     startup = db.session.get(Startup, startup_id)
     if startup is None:
-        raise DomainError(_("Not a valid choice."), field="startup_id")
+        raise DomainError(_("Not a valid choice."), field="startup_id", code="unknown_startup")
     if staff:
         return startup
     if not startup.has_member(actor):
-        raise DomainError(_("You can book only for your own startups."), field="startup_id")
+        raise DomainError(
+            _("You can book only for your own startups."), field="startup_id", code="not_a_member"
+        )
     mentored = db.session.get(MentoredStartup, startup.id)
     if mentored is None or not mentored.active:
         raise DomainError(
@@ -540,6 +544,7 @@ def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Start
                 name=startup.name,
             ),
             field="startup_id",
+            code="not_incubating",
         )
     return startup
 
@@ -554,7 +559,9 @@ def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime)
                 machine=machine.name,
                 status=machine.status.label,
             )
-            + reason
+            + reason,
+            code="machine_unavailable",
+            conflict=True,
         )
     lab = machine.lab
     day = local_day(starts)
@@ -567,6 +574,7 @@ def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime)
                 reason=info.reason,
             ),
             field="day",
+            code="closed_day",
         )
     ends = starts + timedelta(minutes=minutes)
     assert info.opens is not None and info.closes is not None
@@ -578,6 +586,7 @@ def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime)
                 closes=info.closes.strftime("%H:%M"),
             ),
             field="start",
+            code="outside_opening_hours",
         )
     offset = (starts - at_local(day, info.opens)).total_seconds() / 60
     if offset % machine.slot_minutes or starts.second or starts.microsecond:
@@ -587,6 +596,7 @@ def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime)
                 slot=machine.slot_minutes,
             ),
             field="start",
+            code="slot_misaligned",
         )
     if minutes % machine.slot_minutes:
         raise DomainError(
@@ -595,6 +605,7 @@ def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime)
                 slot=machine.slot_minutes,
             ),
             field="minutes",
+            code="bad_duration",
         )
     if not machine.min_minutes <= minutes <= machine.max_minutes:
         raise DomainError(
@@ -604,12 +615,17 @@ def _check_time(machine: Machine, starts: datetime, minutes: int, now: datetime)
                 max=duration(machine.max_minutes),
             ),
             field="minutes",
+            code="bad_duration",
         )
     if starts < now:
-        raise DomainError(_("This time has passed: choose a time to come."), field="start")
+        raise DomainError(
+            _("This time has passed: choose a time to come."), field="start", code="in_the_past"
+        )
     if day > local_day(now) + timedelta(days=lab.horizon_days):
         raise DomainError(
-            _("Bookings open %(days)d days ahead.", days=lab.horizon_days), field="day"
+            _("Bookings open %(days)d days ahead.", days=lab.horizon_days),
+            field="day",
+            code="beyond_horizon",
         )
     return ends
 
@@ -637,14 +653,16 @@ def _check_certificate(user: User, machine: Machine, day: date) -> None:
                 "staff to renew it.",
                 machine=machine.name,
                 date=format_date(expired),
-            )
+            ),
+            code="not_certified",
         )
     raise DomainError(
         _(
             "%(machine)s needs a training certificate, and you have none: ask the lab's staff "
             "for the training.",
             machine=machine.name,
-        )
+        ),
+        code="not_certified",
     )
 
 
@@ -659,6 +677,7 @@ def _check_no_shows(startup: Startup, lab: Lab) -> None:
                 n=record.no_shows,
             ),
             field="startup_id",
+            code="no_show_suspended",
         )
 
 
@@ -692,9 +711,11 @@ def _check_free(machine_id: int, starts: datetime, ends: datetime, moving: int |
         raise DomainError(
             _("The machine is under maintenance then: %(reason)s", reason=block.reason),
             field="start",
+            code="under_maintenance",
+            conflict=True,
         )
     if any(b.id != moving for b in _holding(machine_id, starts, ends)):
-        raise DomainError(slot_taken(), field="start")
+        raise DomainError(slot_taken(), field="start", code="slot_taken", conflict=True)
 
 
 def _quota_row(startup_id: int, category: MachineCategory, week: date) -> QuotaWeek:
@@ -724,6 +745,7 @@ def _take_quota(startup: Startup, machine: Machine, starts: datetime, minutes: i
                 left=duration(max(0, quota - row.minutes)),
             ),
             field="minutes",
+            code="quota_exceeded",
         )
     row.minutes += minutes
 
@@ -792,7 +814,7 @@ def _save(booking: Booking, starts: datetime | None = None, ends: datetime | Non
         db.session.flush()
     except IntegrityError as error:
         savepoint.rollback()
-        raise DomainError(slot_taken(), field="start") from error
+        raise DomainError(slot_taken(), field="start", code="slot_taken", conflict=True) from error
     savepoint.commit()
 
 
@@ -827,6 +849,7 @@ def book(actor: User, machine: Machine, data: BookingData, now: datetime | None 
     _save(booking)
     _add_day(booking, booked=booking.minutes)
     audit.record(actor, "fablab.booked", booking, machine=machine.id)
+    signals.booking_created.send(booking, actor=actor)
     return booking
 
 
@@ -861,7 +884,9 @@ def move_booking(
 def _check_changeable(booking: Booking, staff: bool, now: datetime) -> None:
     if booking.status is not BookingStatus.CONFIRMED:
         raise DomainError(
-            _("This booking can no longer be changed: %(status)s.", status=booking.status.label)
+            _("This booking can no longer be changed: %(status)s.", status=booking.status.label),
+            code="not_changeable",
+            conflict=True,
         )
     notice = timedelta(hours=booking.machine.lab.cancel_notice_hours)
     if not staff and booking.starts_at - now < notice:
@@ -870,7 +895,9 @@ def _check_changeable(booking: Booking, staff: bool, now: datetime) -> None:
                 "A booking can be cancelled or moved until %(hours)d hours before it starts; "
                 "ask the lab's staff.",
                 hours=booking.machine.lab.cancel_notice_hours,
-            )
+            ),
+            code="cancel_notice_passed",
+            conflict=True,
         )
 
 
@@ -885,6 +912,7 @@ def cancel_booking(
     _check_changeable(booking, is_staff(actor, booking.machine.lab), now)
     _cancel(booking, reason, now)
     audit.record(actor, "fablab.cancelled", booking)
+    signals.booking_cancelled.send(booking, actor=actor)
     return booking
 
 
@@ -1118,7 +1146,36 @@ class DayView:
 
 def week_view(actor: Any, machine: Machine, monday: date, now: datetime) -> list[DayView]:
     """The machine's week, day by day, in runs of free and taken slots (three queries)."""
-    sunday = monday + timedelta(days=6)
+    return days_view(actor, machine, monday, monday + timedelta(days=6), now)
+
+
+MAX_AVAILABILITY_DAYS = 31
+
+
+def availability(
+    actor: Any, machine: Machine, first: date, last: date, now: datetime
+) -> tuple[list[Span], list[Span]]:
+    """(free, busy) stretches of the machine from `first` to `last` (local days, at most
+    31): free is bookable by the opening hours, closed days, maintenance and the other
+    bookings; busy is taken by a booking or maintenance. The same runs as the week view."""
+    if last < first:
+        raise DomainError(_("The end comes after the start."), field="to", code="bad_period")
+    if (last - first).days >= MAX_AVAILABILITY_DAYS:
+        raise DomainError(
+            _("Choose a period of at most %(days)d days.", days=MAX_AVAILABILITY_DAYS),
+            field="to",
+            code="bad_period",
+        )
+    spans = [span for view in days_view(actor, machine, first, last, now) for span in view.spans]
+    free = [span for span in spans if span.kind == "free"]
+    busy = [span for span in spans if span.kind in ("busy", "mine", "maintenance")]
+    return free, busy
+
+
+def days_view(
+    actor: Any, machine: Machine, monday: date, sunday: date, now: datetime
+) -> list[DayView]:
+    """The machine's days from `monday` to `sunday`, in runs of free and taken slots."""
     start, end = at_local(monday, time(0)), at_local(sunday + timedelta(days=1), time(0))
     bookings = _holding(machine.id, start, end)
     blocks = list(
@@ -1183,6 +1240,34 @@ def _slot(
     if starts < now:
         return Span(starts, ends, "past")
     return Span(starts, ends, "free", _("Free"))
+
+
+def visible_bookings_query(actor: User) -> Select[Any]:
+    """The user's bookings (as `bookings_query`), and for a lab's staff every booking of the
+    labs of the center they manage (every lab for admins)."""
+    statement = select(Booking).join(Machine, Machine.id == Booking.machine_id)
+    if actor.is_admin:
+        return statement
+    member_of = select(StartupMember.startup_id).where(StartupMember.user_id == actor.id)
+    conditions = [Booking.user_id == actor.id, Booking.startup_id.in_(member_of)]
+    if actor.managed_center_id is not None:
+        staffed = select(Lab.id).where(Lab.center_id == actor.managed_center_id)
+        conditions.append(Booking.lab_id.in_(staffed))
+    return statement.where(or_(*conditions))
+
+
+def bookings_of_machine(statement: Select[Any], machine_id: int) -> Select[Any]:
+    return statement.where(Booking.machine_id == machine_id)
+
+
+def bookings_between(
+    statement: Select[Any], starts: datetime | None, ends: datetime | None
+) -> Select[Any]:
+    if starts is not None:
+        statement = statement.where(Booking.ends_at > starts)
+    if ends is not None:
+        statement = statement.where(Booking.starts_at < ends)
+    return statement
 
 
 def bookings_query(actor: User) -> Select[Any]:

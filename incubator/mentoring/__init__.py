@@ -12,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
+    from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, Schedule, Section, contribute
-    from incubator.mentoring import panels, services, views
+    from incubator.mentoring import api, panels, services, views
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     mentors = frozenset({Role.MENTOR})
     founders = frozenset({Role.FOUNDER})
     managers = frozenset({Role.MANAGER})
@@ -33,8 +35,10 @@ def init_app(app: Flask) -> None:
         Section("accounts.account", "mentoring/section_account.html", panels.account_section, 10),
         Schedule("mentoring-reminders", "incubator.mentoring:reminders_job", timedelta(hours=1)),
     )
+    signals.open_data_figures.connect(api.open_data)
     signals.may_view_startup.connect(services.mentor_sees_startup)
     signals.stage_changed.connect(services.follow_stage)
+    signals.session_confirmed.connect(api.session_confirmed)
     app.cli.add_command(send_reminders)
 
 

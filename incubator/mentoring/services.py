@@ -164,6 +164,20 @@ def own_assignment(actor: User, assignment_id: int) -> Assignment:
     return assignment
 
 
+def mentor_assignment(actor: User, startup_id: int) -> Assignment:
+    """The actor's active assignment to a startup (a mentor logs sessions through it)."""
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.mentor_id == actor.id,
+            Assignment.startup_id == startup_id,
+            Assignment.active.is_(True),
+        )
+    )
+    if assignment is None:
+        raise NotFound("assignment")
+    return assignment
+
+
 def managed_assignment(actor: User, assignment_id: int) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or not actor.manages(assignment.mentored.center_id):
@@ -727,7 +741,10 @@ def log_session(actor: User, assignment: Assignment, data: SessionData) -> Mento
                     due_on=item.due_on,
                 )
             )
-    add_unique(session, DomainError(_("This session was already saved.")))
+    add_unique(
+        session,
+        DomainError(_("This session was already saved."), code="already_saved", conflict=True),
+    )
     count_session(assignment, data.held_at, data.minutes)
     if data.next_session_at is not None:
         assignment.next_session_at = data.next_session_at

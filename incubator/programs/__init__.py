@@ -6,10 +6,12 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from incubator.accounts.models import Role
+    from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, contribute
-    from incubator.programs import panels, views
+    from incubator.programs import api, panels, views
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     managers = frozenset({Role.MANAGER, Role.ADMIN})
     contribute(
         app,

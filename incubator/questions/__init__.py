@@ -5,10 +5,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from incubator.api.core import register
     from incubator.domains import Section, contribute
-    from incubator.questions import panels, services, views
+    from incubator.questions import api, panels, services, views
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     services.listen()
     contribute(
         app,

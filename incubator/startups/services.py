@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 
 from incubator import audit, signals
 from incubator.accounts import services as accounts
 from incubator.accounts.models import Role, User
-from incubator.db import add_unique, db, utcnow
+from incubator.db import add_unique, contains_text, db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.mail import queue_email
 from incubator.startups.models import Sector, Startup, StartupMember, TeamInvitation
@@ -51,6 +51,34 @@ def may_view_startup(actor: Any, startup: Startup) -> bool:
     if actor.is_admin or startup.has_member(actor):
         return True
     return signals.granted(signals.may_view_startup, startup, actor=actor)
+
+
+def visible_startups_query(actor: Any) -> Select[Any]:
+    """The startups the actor may view, as a statement for a list: every one for admins,
+    else their own and those later domains let them see (`signals.startups_visible_to`)."""
+    statement = select(Startup)
+    if actor.is_admin:
+        return statement
+    own = select(StartupMember.startup_id).where(StartupMember.user_id == actor.id)
+    conditions = [Startup.id.in_(own)]
+    for _receiver, condition in signals.startups_visible_to.send(actor):
+        if condition is not None:
+            conditions.append(condition)
+    return statement.where(or_(*conditions))
+
+
+def startups_with_sector(statement: Select[Any], sector: Sector) -> Select[Any]:
+    return statement.where(Startup.sector == sector)
+
+
+def startups_named(statement: Select[Any], search: str) -> Select[Any]:
+    return statement.where(contains_text(Startup.name, search))
+
+
+def startups_archived(statement: Select[Any], archived: str) -> Select[Any]:
+    if archived == "yes":
+        return statement.where(Startup.archived_at.is_not(None))
+    return statement.where(Startup.archived_at.is_(None))
 
 
 def viewable_startup(actor: Any, startup_id: int) -> Startup:
