@@ -19,6 +19,7 @@ from incubator.fablab.services import (
 )
 from incubator.forms import REQUIRED, DateField, DateTimeField, Form, optional_int, options
 from incubator.i18n import to_local
+from incubator.once import OnceForm
 
 WEEKDAYS = (
     _l("Monday"),
@@ -176,7 +177,7 @@ class DayForm(Form):
         return {"closed": False, "open": True}.get(self.state.data)
 
 
-class LabForm(Form):
+class LabForm(OnceForm):
     name = StringField(_l("Name"), validators=[REQUIRED, Length(max=200)])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=3000)])
@@ -260,7 +261,7 @@ def _multiple_of_slot(form: Any, field: Any) -> None:
         raise ValidationError(str(_l("A whole number of slots.")))
 
 
-class MachineForm(Form):
+class MachineForm(OnceForm):
     name = StringField(_l("Name"), validators=[REQUIRED, Length(max=200)])
     category = SelectField(_l("Category"), validators=[REQUIRED])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=3000)])

@@ -60,7 +60,14 @@ from incubator.fablab.models import (
     OpeningHours,
     QuotaWeek,
 )
-from incubator.i18n import LOCAL_TZ, current_language, format_date, format_number, to_local
+from incubator.i18n import (
+    LOCAL_TZ,
+    current_language,
+    format_date,
+    format_datetime,
+    format_number,
+    to_local,
+)
 from incubator.mail import queue_email
 from incubator.mentoring.models import MentoredStartup
 from incubator.scheduler import first_time
@@ -255,11 +262,17 @@ def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab
             raise DomainError(
                 _("A day's opening time comes before its closing time."), field=f"day_{weekday}"
             )
+    new = lab is None
     if lab is None:
         lab = Lab(center_id=center_id)
-        db.session.add(lab)
     elif lab.center_id != center_id:
         raise NotFound("lab")
+    name_taken = DomainError(
+        _("This center already has a lab named %(name)s.", name=data.name.strip()), field="name"
+    )
+    same_name = select(Lab.id).where(Lab.center_id == center_id, Lab.name == data.name.strip())
+    if db.session.scalar(same_name.where(Lab.id != lab.id) if not new else same_name):
+        raise name_taken
     lab.name = data.name.strip()
     lab.location = data.location.strip()
     lab.description = data.description.strip()
@@ -279,6 +292,8 @@ def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab
             lab.hours.append(OpeningHours(weekday=weekday, opens=opens, closes=closes))
         else:
             row.opens, row.closes = opens, closes
+    if new:
+        add_unique(lab, name_taken)  # a twin request that saved the same lab meanwhile
     db.session.flush()
     audit.record(actor, "fablab.lab_saved", lab)
     return lab
@@ -287,11 +302,22 @@ def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab
 def set_day(actor: User, lab: Lab, day: date, is_open: bool | None, note: str = "") -> None:
     """Open or close one day over the weekly hours and holidays; None returns to the default."""
     _require_staff(actor, lab)
-    db.session.execute(delete(LabDay).where(LabDay.lab_id == lab.id, LabDay.day == day))
-    if is_open is not None:
-        db.session.add(
-            LabDay(lab_id=lab.id, day=day, open=is_open, note=note.strip(), decided_by_id=actor.id)
-        )
+    if is_open is None:
+        db.session.execute(delete(LabDay).where(LabDay.lab_id == lab.id, LabDay.day == day))
+    else:
+        # the same decision sent twenty times at once is one row, whoever inserts it first
+        decision = {"open": is_open, "note": note.strip(), "decided_by_id": actor.id}
+        row = db.session.get(LabDay, (lab.id, day))
+        inserted = row is None and add_unique(LabDay(lab_id=lab.id, day=day, **decision))
+        if not inserted:
+            db.session.execute(
+                update(LabDay)
+                .where(LabDay.lab_id == lab.id, LabDay.day == day)
+                .values(**decision)
+                .execution_options(synchronize_session=False)
+            )
+            if row is not None:
+                db.session.expire(row)
     db.session.flush()
     audit.record(actor, "fablab.day_set", lab, day=day.isoformat(), open=is_open)
 
@@ -339,11 +365,24 @@ def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineDa
         raise DomainError(
             _("The minimum length is not longer than the maximum."), field="min_minutes"
         )
+    new = machine is None
     if machine is None:
         machine = Machine(lab_id=lab.id)
-        db.session.add(machine)
     elif machine.lab_id != lab.id:
         raise NotFound("machine")
+    name_taken = DomainError(
+        _(
+            "%(lab)s already has a machine named %(name)s: give each machine its own name.",
+            lab=lab.name,
+            name=data.name.strip(),
+        ),
+        field="name",
+    )
+    same_name = select(Machine.id).where(
+        Machine.lab_id == lab.id, Machine.name == data.name.strip()
+    )
+    if db.session.scalar(same_name.where(Machine.id != machine.id) if not new else same_name):
+        raise name_taken
     machine.name = data.name.strip()
     machine.category = data.category
     machine.description = data.description.strip()
@@ -351,6 +390,8 @@ def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineDa
     machine.min_minutes = data.min_minutes
     machine.max_minutes = data.max_minutes
     machine.training_required = data.training_required
+    if new:
+        add_unique(machine, name_taken)  # a twin request that saved the same machine meanwhile
     db.session.flush()
     audit.record(actor, "fablab.machine_saved", machine)
     return machine
@@ -937,7 +978,18 @@ def block_machine(
         reason=reason.strip(),
         created_by_id=actor.id,
     )
-    db.session.add(block)
+    # the same block sent twice (a double click, twenty requests at once) is made once
+    add_unique(
+        block,
+        DomainError(
+            _(
+                "%(machine)s is already blocked from %(start)s to %(end)s.",
+                machine=machine.name,
+                start=format_datetime(starts),
+                end=format_datetime(ends),
+            )
+        ),
+    )
     cancelled = _cancel_all(_holding(machine.id, starts, ends), block.reason, now)
     audit.record(actor, "fablab.blocked", block, cancelled=cancelled)
     return block, cancelled

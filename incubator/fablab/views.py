@@ -30,10 +30,10 @@ from incubator.fablab.forms import (
     PeriodForm,
     StatusForm,
 )
-from incubator.fablab.models import Machine, MachineCategory, MachineStatus
+from incubator.fablab.models import Lab, Machine, MachineCategory, MachineStatus
 from incubator.i18n import format_time, local_to_utc, to_local
 from incubator.security import logged_in, roles
-from incubator.web import flash_form_errors, perform
+from incubator.web import flash_form_errors, once_address, perform, perform_once
 
 bp = Blueprint("fablab", __name__, url_prefix="/fablab")
 STAFF = (Role.MANAGER, Role.ADMIN)
@@ -68,6 +68,8 @@ def labs() -> Any:
 @bp.route("/labs/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_lab() -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     center_id = current_user.managed_center_id or all_centers()[0].id
     return _lab_form(None, center_id)
 
@@ -84,9 +86,14 @@ def _lab_form(lab: Any, center_id: int) -> Any:
     if lab is not None and not form.is_submitted():
         form.fill_hours(lab)
     if form.validate_on_submit():
-        outcome = perform(
-            services.save_lab, current_user, center_id, lab, form.data_out(), form=form
-        )
+        if lab is None:  # created once per form, however often it is sent
+            outcome = perform_once(
+                form, Lab, services.save_lab, current_user, center_id, None, form.data_out()
+            )
+        else:
+            outcome = perform(
+                services.save_lab, current_user, center_id, lab, form.data_out(), form=form
+            )
         if outcome.ok:
             flash(_("The lab is saved."), "success")
             return redirect(url_for("fablab.labs"))
@@ -158,6 +165,8 @@ def machine(machine_id: int) -> Any:
 @bp.route("/labs/<int:lab_id>/machines/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_machine(lab_id: int) -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     lab = services.managed_lab(current_user, lab_id)
     return _machine_form(lab, None)
 
@@ -172,9 +181,14 @@ def edit_machine(machine_id: int) -> Any:
 def _machine_form(lab: Any, item: Machine | None) -> Any:
     form = MachineForm(obj=item)
     if form.validate_on_submit():
-        outcome = perform(
-            services.save_machine, current_user, lab, item, form.data_out(), form=form
-        )
+        if item is None:  # created once per form, however often it is sent
+            outcome = perform_once(
+                form, Machine, services.save_machine, current_user, lab, None, form.data_out()
+            )
+        else:
+            outcome = perform(
+                services.save_machine, current_user, lab, item, form.data_out(), form=form
+            )
         if outcome.ok:
             flash(_("The machine is saved."), "success")
             return redirect(url_for("fablab.machine", machine_id=outcome.value.id))

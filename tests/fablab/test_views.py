@@ -155,7 +155,7 @@ def test_staff_block_check_in_grant_and_read_utilization(
         f"/fablab/labs/{item.lab_id}/days",
         f"/fablab/machines/{item.id}/edit",
     ):
-        assert client.get(path).status_code == 200, path
+        assert client.get(path, follow_redirects=True).status_code == 200, path
     saved = client.post(
         f"/fablab/labs/{item.lab_id}/edit",
         data={
