@@ -94,10 +94,16 @@ class TimeRangeForm(Form):
 
 class BookingForm(TimeRangeForm):
     startup_id = SelectField(_l("For the startup"), coerce=optional_int, validators=[Optional()])
+    # the staff's only: any other startup of the center (not only those in incubation)
+    startup_name = StringField(
+        _l("Or another startup of the center (its name)"),
+        validators=[Optional(), Length(max=200)],
+    )
     purpose = StringField(_l("What you will make"), validators=[REQUIRED, Length(max=300)])
 
     def __init__(self, *args: Any, startups: list[Any], staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.staff = staff
         pairs: list[tuple[Any, str]] = [(s.id, s.name) for s in startups]
         if staff:
             pairs.insert(0, ("", str(_l("The lab's own use"))))
@@ -111,6 +117,7 @@ class BookingForm(TimeRangeForm):
             minutes=self.minutes.data,
             purpose=self.purpose.data or "",
             startup_id=self.startup_id.data,
+            startup_name=(self.startup_name.data or "") if self.staff else "",
         )
 
 

@@ -41,7 +41,9 @@ from sqlalchemy.orm import lazyload
 
 from incubator import audit
 from incubator.accounts.models import Role, User
-from incubator.db import add_unique, db, utcnow
+from incubator.applications.models import Application
+from incubator.applications.stages import Stage
+from incubator.db import add_unique, contains_text, db, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.fablab.models import (
     HOLDING,
@@ -70,6 +72,7 @@ from incubator.i18n import (
 )
 from incubator.mail import queue_email
 from incubator.mentoring.models import MentoredStartup
+from incubator.programs.models import Program
 from incubator.scheduler import first_time
 from incubator.startups.models import Startup, StartupMember
 
@@ -520,6 +523,7 @@ class BookingData:
     minutes: int
     purpose: str = ""
     startup_id: int | None = None
+    startup_name: str = ""  # the staff's: any startup of the center, by its name
 
 
 def bookable_startups(user: User) -> list[Startup]:
@@ -535,15 +539,62 @@ def bookable_startups(user: User) -> list[Startup]:
     )
 
 
-def incubating_startups() -> list[Startup]:
-    """Every startup in incubation (a lab's staff book for any of them)."""
+def incubating_startups(center_id: int) -> list[Startup]:
+    """The center's startups in incubation: the staff's booking form offers them first."""
     return list(
         db.session.scalars(
             select(Startup)
             .join(MentoredStartup, MentoredStartup.startup_id == Startup.id)
-            .where(MentoredStartup.active.is_(True))
+            .where(MentoredStartup.active.is_(True), MentoredStartup.center_id == center_id)
             .order_by(Startup.name)
         )
+    )
+
+
+def _of_center(center_id: int) -> Any:
+    """The condition "the startup belongs to the center": it applied to one of the center's
+    programs (a sent application, whatever became of it) or is mentored there."""
+    applied = (
+        select(Application.id)
+        .join(Program, Program.id == Application.program_id)
+        .where(
+            Application.startup_id == Startup.id,
+            Program.center_id == center_id,
+            Application.stage != Stage.DRAFT,
+        )
+        .exists()
+    )
+    mentored = (
+        select(MentoredStartup.startup_id)
+        .where(MentoredStartup.startup_id == Startup.id, MentoredStartup.center_id == center_id)
+        .exists()
+    )
+    return or_(applied, mentored)
+
+
+def center_startup_named(center_id: int, name: str) -> Startup:
+    """The lab's staff book for any startup of their center, found by its name (the exact
+    name first, otherwise the one startup whose name contains it)."""
+    name = name.strip()
+    of_center = select(Startup).where(_of_center(center_id), Startup.archived_at.is_(None))
+    found = list(db.session.scalars(of_center.where(func.lower(Startup.name) == name.lower())))
+    if not found:
+        found = list(
+            db.session.scalars(of_center.where(contains_text(Startup.name, name)).limit(6))
+        )
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise DomainError(
+            _("No startup of this center is named “%(name)s”.", name=name), field="startup_name"
+        )
+    raise DomainError(
+        _(
+            "Several startups match “%(name)s”: %(names)s. Write the full name.",
+            name=name,
+            names=", ".join(s.name for s in found[:5]),
+        ),
+        field="startup_name",
     )
 
 
@@ -560,8 +611,12 @@ def _locked_machine(machine_id: int) -> Machine:
     return machine
 
 
-def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Startup | None:
+def _startup_for(
+    actor: User, machine: Machine, startup_id: int | None, startup_name: str = ""
+) -> Startup | None:
     staff = is_staff(actor, machine.lab)
+    if staff and startup_name.strip():
+        return center_startup_named(machine.lab.center_id, startup_name)
     if startup_id is None:
         if staff:
             return None  # the lab's own use
@@ -570,6 +625,18 @@ def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Start
     if startup is None:
         raise DomainError(_("Not a valid choice."), field="startup_id")
     if staff:
+        # any startup of the center, in incubation or not
+        center = machine.lab.center_id
+        if (
+            db.session.scalar(
+                select(Startup.id).where(Startup.id == startup.id, _of_center(center))
+            )
+            is None
+        ):
+            raise DomainError(
+                _("%(name)s is not a startup of this center.", name=startup.name),
+                field="startup_id",
+            )
         return startup
     if not startup.has_member(actor):
         raise DomainError(_("You can book only for your own startups."), field="startup_id")
@@ -841,7 +908,7 @@ def book(actor: User, machine: Machine, data: BookingData, now: datetime | None 
     """Book a free range of a machine, checking every rule, as one serialized transaction."""
     now = now or utcnow()
     machine = _locked_machine(machine.id)
-    startup = _startup_for(actor, machine, data.startup_id)
+    startup = _startup_for(actor, machine, data.startup_id, data.startup_name)
     staff = is_staff(actor, machine.lab)
     starts = data.starts_at.astimezone(UTC)
     ends = _check_time(machine, starts, data.minutes, now)

@@ -279,7 +279,10 @@ def _start_arg() -> datetime | None:
 def book(machine_id: int) -> Any:
     item = services.viewable_machine(current_user, machine_id)
     staff = services.is_staff(current_user, item.lab)
-    startups = services.incubating_startups() if staff else services.bookable_startups(current_user)
+    if staff:  # the center's startups in incubation; any other of the center by its name
+        startups = services.incubating_startups(item.lab.center_id)
+    else:
+        startups = services.bookable_startups(current_user)
     form = BookingForm(machine=item, startups=startups, staff=staff)
     if not form.is_submitted():
         start = _start_arg()

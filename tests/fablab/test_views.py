@@ -183,3 +183,32 @@ def test_account_page_lists_certificates(
     page = login(founder.user).get("/account").get_data(as_text=True)
     assert 'id="certificates"' in page and "31/12/2099" in page
     _ = Role
+
+
+def test_the_staff_book_for_a_startup_of_the_center_by_its_name(
+    app: Any, make_machine: Any, make_application: Any, manager_of: Any, login: Any
+) -> None:
+    from incubator.applications.stages import Stage
+    from incubator.startups.models import Startup
+
+    item = make_machine()
+    applicant = make_application(Stage.SUBMITTED).startup_id
+    with app.app_context():
+        day = open_day(item.lab_id, 2)
+        name = db.session.get(Startup, applicant).name
+    client = login(manager_of("BIIC"))
+    page = client.get(f"/fablab/machines/{item.id}/book").get_data(as_text=True)
+    assert 'name="startup_name"' in page
+    data = {"startup_id": "", "startup_name": name, "day": format_date(day), "start": "09:00"}
+    response = client.post(
+        f"/fablab/machines/{item.id}/book", data={**data, "minutes": "60", "purpose": "Mẫu thử"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Booking)).one().startup_id == applicant
+    unknown = client.post(
+        f"/fablab/machines/{item.id}/book",
+        data={**data, "startup_name": "Không có", "minutes": "60", "purpose": "Mẫu thử"},
+        headers={"Accept-Language": "en"},
+    )
+    assert "No startup of this center is named" in unknown.get_data(as_text=True)
