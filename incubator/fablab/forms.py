@@ -74,10 +74,16 @@ class TimeRangeForm(Form):
     start = SelectField(_l("Start"), validators=[REQUIRED])
     minutes = SelectField(_l("Length"), coerce=optional_int, validators=[REQUIRED])
 
-    def __init__(self, *args: Any, machine: Machine, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, machine: Machine, machines: list[Machine] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.start.choices = options(start_choices(machine.lab, machine))
-        self.minutes.choices = options(length_choices(machine))
+        every = machines or [machine]  # the choices of every machine the form may book
+        self.start.choices = options(
+            sorted({pair for m in every for pair in start_choices(m.lab, m)})
+        )
+        lengths = {pair for m in every for pair in length_choices(m)}
+        self.minutes.choices = options(sorted(lengths))
 
     def fill(self, starts_at: datetime, minutes: int | None = None) -> None:
         local = to_local(starts_at)
@@ -122,7 +128,15 @@ class BookingForm(TimeRangeForm):
 
 
 class MoveForm(TimeRangeForm):
-    pass
+    """A new time, on the same machine or another of the same lab and kind."""
+
+    machine_id = SelectField(_l("Machine"), coerce=optional_int, validators=[Optional()])
+
+    def __init__(self, *args: Any, machine: Machine, machines: list[Machine], **kwargs: Any):
+        super().__init__(*args, machine=machine, machines=machines, **kwargs)
+        self.machine_id.choices = options([(m.id, m.name) for m in machines])
+        if not self.is_submitted():
+            self.machine_id.data = machine.id
 
 
 class CancelForm(Form):

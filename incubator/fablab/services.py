@@ -887,8 +887,14 @@ def _add_day(booking: Booking, booked: int = 0, used: int = 0, no_shows: int = 0
         )
 
 
-def _save(booking: Booking, starts: datetime | None = None, ends: datetime | None = None) -> None:
-    """Write the booking (moved to [starts, ends) when given) in a savepoint: the exclusion
+def _save(
+    booking: Booking,
+    starts: datetime | None = None,
+    ends: datetime | None = None,
+    machine: Machine | None = None,
+) -> None:
+    """Write the booking (moved to [starts, ends) of `machine` when given) in a savepoint: the
+    exclusion
     constraint's refusal (PostgreSQL) is the same answer as the check's, and the transaction
     stays usable. (The savepoint begins before the change: begin_nested flushes what is
     pending, and a refusal outside it would abort the whole transaction on PostgreSQL.)"""
@@ -896,6 +902,8 @@ def _save(booking: Booking, starts: datetime | None = None, ends: datetime | Non
     db.session.add(booking)
     if starts is not None and ends is not None:
         booking.starts_at, booking.ends_at = starts, ends
+    if machine is not None:
+        booking.machine = machine
     try:
         db.session.flush()
     except IntegrityError as error:
@@ -938,31 +946,68 @@ def book(actor: User, machine: Machine, data: BookingData, now: datetime | None 
     return booking
 
 
+def sibling_machines(machine: Machine) -> list[Machine]:
+    """The machines a booking of `machine` may move to: the same lab and category, active (the
+    machine itself first)."""
+    others = db.session.scalars(
+        select(Machine)
+        .where(
+            Machine.lab_id == machine.lab_id,
+            Machine.category == machine.category,
+            Machine.status == MachineStatus.ACTIVE,
+            Machine.id != machine.id,
+        )
+        .order_by(Machine.name)
+    )
+    return [machine, *others]
+
+
+def _locked_pair(first_id: int, second_id: int) -> tuple[Machine, Machine]:
+    """Both machines' rows locked, the lower id first (two moves in opposite directions queue
+    rather than deadlock)."""
+    locked = {i: _locked_machine(i) for i in sorted({first_id, second_id})}
+    return locked[first_id], locked[second_id]
+
+
 def move_booking(
-    actor: User, booking: Booking, starts_at: datetime, minutes: int, now: datetime | None = None
+    actor: User,
+    booking: Booking,
+    starts_at: datetime,
+    minutes: int,
+    now: datetime | None = None,
+    machine_id: int | None = None,
 ) -> Booking:
-    """Move a booking to another range of its machine: one transaction, one UPDATE; if the new
-    range is refused the booking keeps its old one."""
+    """Move a booking to another range of its machine, or of another machine of the same lab
+    and category (`machine_id`): one transaction, one UPDATE; if the new range is refused the
+    booking keeps its old one, on its old machine."""
     now = now or utcnow()
     if not may_change(actor, booking):
         raise NotFound("booking")
-    machine = _locked_machine(booking.machine_id)
+    machine, target = _locked_pair(booking.machine_id, machine_id or booking.machine_id)
     db.session.refresh(booking)
     staff = is_staff(actor, machine.lab)
     _check_changeable(booking, staff, now)
+    if target.lab_id != machine.lab_id or target.category is not machine.category:
+        raise DomainError(
+            _(
+                "A booking moves only to a machine of the same lab and kind (%(category)s).",
+                category=machine.category.label,
+            ),
+            field="machine_id",
+        )
     starts = starts_at.astimezone(UTC)
-    ends = _check_time(machine, starts, minutes, now)
+    ends = _check_time(target, starts, minutes, now)
     if not staff:
-        _check_certificate(booking.user, machine, local_day(starts))
-    _check_free(machine.id, starts, ends, moving=booking.id)
+        _check_certificate(booking.user, target, local_day(starts))
+    _check_free(target.id, starts, ends, moving=booking.id)
     _add_day(booking, booked=-booking.minutes)
     _release_quota(booking)
     if booking.startup is not None and not staff:
-        _take_quota(booking.startup, machine, starts, minutes)
-    old = booking.starts_at
-    _save(booking, starts, ends)
+        _take_quota(booking.startup, target, starts, minutes)
+    old, old_machine = booking.starts_at, booking.machine_id
+    _save(booking, starts, ends, target)
     _add_day(booking, booked=booking.minutes)
-    audit.record(actor, "fablab.moved", booking, was=old.isoformat())
+    audit.record(actor, "fablab.moved", booking, was=old.isoformat(), was_machine=old_machine)
     return booking
 
 

@@ -319,7 +319,8 @@ def bookings() -> Any:
 @logged_in
 def move(booking_id: int) -> Any:
     booking = services.changeable_booking(current_user, booking_id)
-    form = MoveForm(machine=booking.machine)
+    machines = services.sibling_machines(booking.machine)
+    form = MoveForm(machine=booking.machine, machines=machines)
     if not form.is_submitted():
         form.fill(booking.starts_at, booking.minutes)
     if form.validate_on_submit():
@@ -329,12 +330,13 @@ def move(booking_id: int) -> Any:
             booking,
             form.starts_at(),
             form.minutes.data,
+            machine_id=form.machine_id.data,
             form=form,
         )
         if outcome.ok:
             flash(_("The booking is moved."), "success")
             return redirect(_week_url(outcome.value))
-    return render_template("fablab/move.html", booking=booking, form=form)
+    return render_template("fablab/move.html", booking=booking, form=form, machines=machines)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

@@ -568,3 +568,48 @@ def test_a_manager_books_for_any_startup_of_the_center_not_only_incubating_ones(
     founder = get(User, get(Startup, applicant).members[0].user_id)
     refusal = _refused(services.book, founder, item, booking(at(day, 15), 60, applicant))
     assert "is not in incubation" in refusal.message
+
+
+def test_a_booking_moves_to_another_machine_of_the_same_lab_and_kind_in_one_step(
+    make_lab: Any, make_machine: Any, make_founder: Any
+) -> None:
+    lab = make_lab()
+    first = make_machine(lab=lab)
+    second = make_machine(lab=lab, name="Máy in 3D Bambu")
+    laser = make_machine(lab=lab, name="Máy cắt laser", category=MachineCategory.LASER_CUTTER)
+    elsewhere = make_machine(lab=make_lab(center="SMIC"), name="Máy in 3D SMIC")
+    founder = make_founder()
+    user = get(User, founder.user.id)
+    day = open_day(lab, 2)
+    made = services.book(user, first, booking(at(day, 9), 120, founder.startup_id))
+    taken = services.book(user, second, booking(at(day, 13), 60, founder.startup_id))
+    db.session.commit()
+    assert [m.id for m in services.sibling_machines(get(type(first), first.id))] == [
+        first.id,
+        second.id,
+    ]
+    # another kind of machine, or another lab: refused, the booking stays where it was
+    for target in (laser, elsewhere):
+        refusal = _refused(
+            services.move_booking, user, get(Booking, made.id), at(day, 9), 120, None, target.id
+        )
+        assert refusal.field == "machine_id" and "same lab and kind" in refusal.message
+    # a taken range on the other machine: refused, nothing changed
+    refusal = _refused(
+        services.move_booking, user, get(Booking, made.id), at(day, 12), 120, None, second.id
+    )
+    assert refusal.message == services.slot_taken()
+    kept = get(Booking, made.id)
+    assert (kept.machine_id, kept.starts_at) == (first.id, at(day, 9))
+    # a free range: moved in one step, the stored figures follow it
+    moved = services.move_booking(user, kept, at(day, 10), 60, None, second.id)
+    db.session.commit()
+    assert (moved.machine_id, moved.starts_at, moved.minutes) == (second.id, at(day, 10), 60)
+    assert get(MachineDay, (first.id, day)).booked_minutes == 0
+    assert get(MachineDay, (second.id, day)).booked_minutes == 60 + taken.minutes
+    week = services.monday_of(day)
+    quota = get(QuotaWeek, (founder.startup_id, MachineCategory.PRINTER_3D, week))
+    assert quota.minutes == 60 + taken.minutes
+    # the first machine's range is free again
+    services.book(user, first, booking(at(day, 9), 120, founder.startup_id))
+    db.session.commit()

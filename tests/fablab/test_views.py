@@ -212,3 +212,33 @@ def test_the_staff_book_for_a_startup_of_the_center_by_its_name(
         headers={"Accept-Language": "en"},
     )
     assert "No startup of this center is named" in unknown.get_data(as_text=True)
+
+
+def test_my_bookings_move_a_booking_to_another_machine(
+    app: Any, make_lab: Any, make_machine: Any, make_founder: Any, login: Any
+) -> None:
+    lab = make_lab()
+    item = make_machine(lab=lab)
+    other = make_machine(lab=lab, name="Máy in 3D Bambu")
+    founder = make_founder()
+    client = login(founder.user)
+    with app.app_context():
+        day = open_day(lab.id, 2)
+    client.post(f"/fablab/machines/{item.id}/book", data=_form(founder, day))
+    with app.app_context():
+        made = db.session.scalars(select(Booking)).one()
+    page = client.get(f"/fablab/bookings/{made.id}/move").get_data(as_text=True)
+    assert 'name="machine_id"' in page and "Máy in 3D Bambu" in page
+    moved = client.post(
+        f"/fablab/bookings/{made.id}/move",
+        data={
+            "machine_id": str(other.id),
+            "day": format_date(day),
+            "start": "13:00",
+            "minutes": "60",
+        },
+    )
+    assert moved.status_code == 302, moved.get_data(as_text=True)
+    assert f"/fablab/machines/{other.id}" in moved.headers["Location"]
+    with app.app_context():
+        assert db.session.get(Booking, made.id).machine_id == other.id
