@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,6 +29,7 @@ from incubator.applications.stages import (
 from incubator.db import add_unique, contains_text, db, on_commit, on_rollback, utcnow
 from incubator.enums import parse_enum
 from incubator.errors import DomainError, NotFound
+from incubator.files import Upload
 from incubator.i18n import format_date, format_vnd
 from incubator.mail import queue_email
 from incubator.programs.models import Program
@@ -44,12 +45,6 @@ ANSWER_FILES = "answer_files"
 # What a form sends for each question, by the question's key: the text typed or the value
 # chosen, a list of values for a multiple choice. Questions left out count as blank.
 RawAnswers = Mapping[str, str | list[str]]
-
-
-@dataclass
-class Upload:
-    stream: IO[bytes]
-    filename: str
 
 
 # ------------------------------------------------------------------ access

@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
@@ -17,6 +19,7 @@ from incubator.fablab.services import (
     at_local,
     duration,
 )
+from incubator.files import Upload
 from incubator.forms import REQUIRED, DateField, DateTimeField, Form, optional_int, options
 from incubator.i18n import to_local
 from incubator.once import OnceForm
@@ -300,12 +303,17 @@ class MachineForm(OnceForm):
         validators=[REQUIRED, NumberRange(5, 1440), _multiple_of_slot],
     )
     training_required = BooleanField(_l("Training certificate required"))
+    photo = FileField(_l("Photo (optional: JPEG, PNG or WebP, at most 5 MB)"))
+    remove_photo = BooleanField(_l("Remove the photo"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.category.choices = options(MachineCategory.choices())
 
     def data_out(self) -> MachineData:
+        upload = self.photo.data if isinstance(self.photo.data, FileStorage) else None
+        if upload is not None and not upload.filename:
+            upload = None  # the file input left empty
         return MachineData(
             name=self.name.data or "",
             category=MachineCategory(self.category.data),
@@ -314,6 +322,8 @@ class MachineForm(OnceForm):
             min_minutes=self.min_minutes.data,
             max_minutes=self.max_minutes.data,
             training_required=bool(self.training_required.data),
+            photo=Upload(upload.stream, upload.filename or "") if upload else None,
+            remove_photo=bool(self.remove_photo.data),
         )
 
 

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import holidays
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
@@ -39,11 +40,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from incubator import audit
+from incubator import audit, files
 from incubator.accounts.models import Role, User
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
-from incubator.db import add_unique, contains_text, db, utcnow
+from incubator.db import add_unique, contains_text, db, on_commit, on_rollback, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.fablab.models import (
     HOLDING,
@@ -354,6 +355,11 @@ class MachineData:
     min_minutes: int = 30
     max_minutes: int = 240
     training_required: bool = False
+    photo: files.Upload | None = None  # a new photo, replacing the one there is
+    remove_photo: bool = False
+
+
+PHOTOS = "machine_photos"
 
 
 def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineData) -> Machine:
@@ -393,11 +399,41 @@ def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineDa
     machine.min_minutes = data.min_minutes
     machine.max_minutes = data.max_minutes
     machine.training_required = data.training_required
+    _set_photo(machine, data)
     if new:
         add_unique(machine, name_taken)  # a twin request that saved the same machine meanwhile
     db.session.flush()
     audit.record(actor, "fablab.machine_saved", machine)
     return machine
+
+
+def _set_photo(machine: Machine, data: MachineData) -> None:
+    """Store the new photo (checked by content) or drop the old one. Files follow the
+    transaction: the new one is deleted if it rolls back, the old one once it commits."""
+    if data.photo is None and not data.remove_photo:
+        return
+    session, old = db.session, machine.photo
+    if data.photo is not None:
+        limit = current_app.config["MACHINE_PHOTO_MAX_BYTES"]
+        stored = files.store_image(PHOTOS, data.photo.stream, limit, field="photo")
+        on_rollback(session, lambda: files.delete(PHOTOS, stored.name))
+        machine.photo = stored.name
+    else:
+        machine.photo = None
+    on_commit(session, lambda: files.delete(PHOTOS, old))
+
+
+def machine_photo(actor: Any, machine_id: int, name: str) -> tuple[Any, str]:
+    """(path, content type) of a machine's photo, for every logged-in user; only the photo
+    the machine has now (its name is random: the address changes with the photo)."""
+    machine = viewable_machine(actor, machine_id)
+    if not machine.photo or machine.photo != name:
+        raise NotFound("photo")
+    path = files.path_of(PHOTOS, machine.photo)
+    extension = path.suffix
+    if not path.is_file() or extension not in files.IMAGE_TYPES:
+        raise NotFound("photo")
+    return path, files.IMAGE_TYPES[extension]
 
 
 def set_status(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -195,6 +195,17 @@ def _machine_form(lab: Any, item: Machine | None) -> Any:
     return render_template(
         "fablab/machine_form.html", form=form, lab=lab, machine=item, status_form=StatusForm()
     )
+
+
+@bp.get("/machines/<int:machine_id>/photo/<name>")
+@logged_in
+def photo(machine_id: int, name: str) -> Any:
+    """The machine's photo; its address names the stored file, so it is cached for long."""
+    path, mimetype = services.machine_photo(current_user, machine_id, name)
+    response = send_file(path, mimetype=mimetype, max_age=365 * 24 * 3600, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    response.cache_control.private = True
+    return response
 
 
 @bp.post("/machines/<int:machine_id>/status")

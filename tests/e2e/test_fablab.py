@@ -21,6 +21,7 @@ from incubator.fablab.models import Booking, BookingStatus, Machine
 from incubator.i18n import format_date, to_local
 from incubator.mail import OutboxMessage
 from tests.e2e.conftest import LiveServer, log_in, switch_language
+from tests.fablab.test_photos import image_bytes
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -210,6 +211,18 @@ def test_fablab_journey(
     assert any(BAMBU in e.subject and "Thay bàn nhiệt" in e.body for e in emails)
     manager.goto(f"/fablab/machines/{machines[BAMBU]}?week={services.local_day(victim)}")
     expect(manager.locator(".span.maintenance").first).to_contain_text("Thay bàn nhiệt")
+
+    # 5a. The manager adds a photo of the Bambu printer: shown above its calendar.
+    manager.goto(f"/fablab/machines/{machines[BAMBU]}/edit")
+    manager.set_input_files(
+        "#photo", {"name": "bambu.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}
+    )
+    _submit(manager, "#machine-form button[type=submit]")
+    expect(manager.locator(".flash-success")).to_be_visible()
+    photo = manager.locator("img.machine-photo")
+    expect(photo).to_be_visible()
+    assert manager.evaluate("el => el.naturalWidth", photo.element_handle()) == 40
+    screenshot(manager, "fablab-05a-machine-photo")
 
     # 5b. The manager books for a startup of the center that is not in incubation, by name.
     manager.goto(f"/fablab/machines/{printer}/book")
