@@ -200,11 +200,10 @@ def _machine_form(lab: Any, item: Machine | None) -> Any:
 @bp.get("/machines/<int:machine_id>/photo/<name>")
 @logged_in
 def photo(machine_id: int, name: str) -> Any:
-    """The machine's photo; its address names the stored file, so it is cached for long."""
+    """The machine's photo (its address names the stored file: a new photo, a new address)."""
     path, mimetype = services.machine_photo(current_user, machine_id, name)
-    response = send_file(path, mimetype=mimetype, max_age=365 * 24 * 3600, conditional=True)
+    response = send_file(path, mimetype=mimetype, conditional=True)
     response.headers["Content-Disposition"] = "inline"
-    response.cache_control.private = True
     return response
 
 

@@ -130,9 +130,9 @@ def test_the_machine_form_uploads_and_pages_show_the_photo(
     founder = login(make_founder().user)
     for shown in (f"/fablab/machines/{machine.id}", "/fablab/"):
         assert photo_url in founder.get(shown).get_data(as_text=True), shown
-    served = founder.get(photo_url)
-    assert served.status_code == 200 and served.mimetype == "image/jpeg"
-    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    with founder.get(photo_url) as served:  # a file response: closed, or a ResourceWarning
+        assert served.status_code == 200 and served.mimetype == "image/jpeg"
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert founder.get(f"/fablab/machines/{machine.id}/photo/other.jpg").status_code == 404
     edit = f"/fablab/machines/{machine.id}/edit"
     assert photo_url in client.get(edit).get_data(as_text=True)
