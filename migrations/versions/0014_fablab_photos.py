@@ -1,5 +1,6 @@
 """fablab: a machine's optional photo; one lab of a name per center, one machine of a name per
-lab, one maintenance block per machine and period (twenty identical requests make one)
+lab, one maintenance block per machine and period (twenty identical requests make one); an index
+for the reviewer's queue (reviews by reviewer, newest first: issue 8)
 
 Existing duplicates are made unique first: a repeated lab or machine name gets its id appended,
 a repeated block (same machine and period) is removed. Unique indexes, not table constraints:
@@ -28,6 +29,9 @@ RENAME_DUPLICATES = (
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_reviews_reviewer_assigned", "reviews", ["reviewer_id", "assigned_at", "id"]
+    )
     op.add_column("fablab_machines", sa.Column("photo", sa.String(length=64), nullable=True))
     op.execute(RENAME_DUPLICATES.format(table="fablab_labs", parent="center_id"))
     op.execute(RENAME_DUPLICATES.format(table="fablab_machines", parent="lab_id"))
@@ -52,6 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reviews_reviewer_assigned", table_name="reviews")
     op.drop_index("uq_fablab_maintenance_machine_period", table_name="fablab_maintenance")
     op.drop_index("uq_fablab_machines_lab_name", table_name="fablab_machines")
     op.drop_index("uq_fablab_labs_center_name", table_name="fablab_labs")
