@@ -1,6 +1,7 @@
 """fablab: a machine's optional photo; one lab of a name per center, one machine of a name per
 lab, one maintenance block per machine and period (twenty identical requests make one); an index
-for the reviewer's queue (reviews by reviewer, newest first: issue 8)
+for the reviewer's queue (reviews by reviewer, newest first: issue 8); on PostgreSQL an index for
+the board's columns in "score_mean DESC NULLS LAST" order
 
 Existing duplicates are made unique first: a repeated lab or machine name gets its id appended,
 a repeated block (same machine and period) is removed. Unique indexes, not table constraints:
@@ -29,6 +30,12 @@ RENAME_DUPLICATES = (
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(
+            "ix_applications_program_stage_best",
+            "applications",
+            ["program_id", "stage", sa.text("score_mean DESC NULLS LAST"), "id"],
+        )
     op.create_index(
         "ix_reviews_reviewer_assigned", "reviews", ["reviewer_id", "assigned_at", "id"]
     )
@@ -57,6 +64,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_reviews_reviewer_assigned", table_name="reviews")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_applications_program_stage_best", table_name="applications")
     op.drop_index("uq_fablab_maintenance_machine_period", table_name="fablab_maintenance")
     op.drop_index("uq_fablab_machines_lab_name", table_name="fablab_machines")
     op.drop_index("uq_fablab_labs_center_name", table_name="fablab_labs")
