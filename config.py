@@ -19,6 +19,7 @@ class Config:
     # form can say "too large" next to the field instead of a bare 413.
     PITCH_DECK_MAX_BYTES = 20 * 1024 * 1024
     ANSWER_FILE_MAX_BYTES = 10 * 1024 * 1024  # a file a call's form asks for (PDF)
+    MACHINE_PHOTO_MAX_BYTES = 5 * 1024 * 1024  # a Fablab machine's photo (JPEG, PNG, WebP)
     MAX_CONTENT_LENGTH = 24 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
 

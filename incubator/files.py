@@ -78,32 +78,101 @@ def minimal_pdf(title: str) -> bytes:
     return bytes(out)
 
 
+@dataclass
+class Upload:
+    """A file a form received, for a service to store."""
+
+    stream: IO[bytes]
+    filename: str
+
+
+def _copy(stream: IO[bytes], target: Path, max_bytes: int, field: str) -> int:
+    """Copy the upload to `target`, refusing an empty or too large one; its size."""
+    size = 0
+    with target.open("wb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise DomainError(
+                    _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
+                    field=field,
+                    code="too_large",
+                )
+            out.write(chunk)
+    if size == 0:
+        raise DomainError(_("The file is empty."), field=field, code="empty_file")
+    return size
+
+
 def store_pdf(
     kind: str, stream: IO[bytes], original_name: str, max_bytes: int, field: str
 ) -> StoredFile:
     """Copy the upload to a new random name; refuse anything not a PDF or too large."""
     name = secrets.token_hex(16) + ".pdf"
     target = path_of(kind, name)
-    size = 0
     try:
-        with target.open("wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise DomainError(
-                        _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
-                        field=field,
-                        code="too_large",
-                    )
-                out.write(chunk)
-        if size == 0:
-            raise DomainError(_("The file is empty."), field=field, code="empty_file")
+        size = _copy(stream, target, max_bytes, field)
         if not looks_like_pdf(target):
             raise DomainError(_("This file is not a PDF."), field=field, code="not_a_pdf")
     except BaseException:
         target.unlink(missing_ok=True)
         raise
     return StoredFile(name=name, original_name=pdf_name(original_name), size=size)
+
+
+# the photos accepted: Pillow's name of the format -> the stored file's extension
+IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+IMAGE_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+MAX_IMAGE_PIXELS = 40_000_000  # 40 megapixels: a photo, not a decompression bomb
+
+
+def image_format(head: bytes) -> str | None:
+    """JPEG, PNG or WEBP from the file's first bytes (its signature), else None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def _check_image(path: Path, field: str) -> str:
+    """The photo's format when its signature and its decoded header agree (Pillow), else a
+    refusal; the pixels are not decoded (cheap), their number is bounded."""
+    from PIL import Image, UnidentifiedImageError
+
+    not_a_photo = DomainError(_("This file is not a JPEG, PNG or WebP photo."), field=field)
+    with path.open("rb") as handle:
+        expected = image_format(handle.read(16))
+    if expected is None:
+        raise not_a_photo
+    try:
+        with Image.open(path, formats=[expected]) as image:
+            width, height = image.size
+            image.verify()  # the structure (chunks, markers) without decoding the pixels
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise not_a_photo from error
+    except Image.DecompressionBombError as error:
+        raise DomainError(_("This photo has too many pixels."), field=field) from error
+    if width * height > MAX_IMAGE_PIXELS:
+        raise DomainError(_("This photo has too many pixels."), field=field)
+    return expected
+
+
+def store_image(kind: str, stream: IO[bytes], max_bytes: int, field: str) -> StoredFile:
+    """Copy an uploaded photo to a new random name ending in its real format's extension;
+    refuse anything not a JPEG, PNG or WebP (by content, not by name) or too large."""
+    token = secrets.token_hex(16)
+    upload = path_of(kind, token + ".upload")
+    try:
+        size = _copy(stream, upload, max_bytes, field)
+        name = token + IMAGE_FORMATS[_check_image(upload, field)]
+        upload.rename(path_of(kind, name))
+    except BaseException:
+        upload.unlink(missing_ok=True)
+        raise
+    return StoredFile(name=name, original_name=name, size=size)
 
 
 def pdf_name(original_name: str | None, default: str = "deck") -> str:

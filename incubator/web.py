@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from incubator.db import run
 from incubator.errors import DomainError, TooManyAttempts
 from incubator.once import (
-    AlreadySubmitted,
     OnceForm,
     create_once,
     new_token,
@@ -77,7 +76,9 @@ def perform_once(
     submission created, with `repeated`; also for the loser of two simultaneous ones."""
     token = form.once_token()
     outcome = perform(create_once, actor, token, model, service, *args, form=form, quiet=True)
-    if isinstance(outcome.error, AlreadySubmitted):
+    if not outcome.ok and token is not None:
+        # lost the race to the same form: on the token's key, or earlier on a unique key of
+        # what it creates (a name taken meanwhile by this very submission's twin)
         earlier = run(submitted, actor, token, model)
         if earlier is not None:
             return Outcome(True, earlier, repeated=True)

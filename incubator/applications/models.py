@@ -108,6 +108,18 @@ class Application(Base):
     )
 
 
+# PostgreSQL sorts NULLs first in a descending scan of an ascending index, so the board's "best
+# first, unscored last" order (score_mean DESC NULLS LAST) needs an index of its own there to be
+# an index range scan with LIMIT per column; SQLite's DESC already puts NULLs last.
+Index(
+    "ix_applications_program_stage_best",
+    Application.program_id,
+    Application.stage,
+    Application.score_mean.desc().nulls_last(),
+    Application.id,
+).ddl_if(dialect="postgresql")
+
+
 class Answer(Base):
     """A founder's answer to one question of the call's form, typed: the column that holds it
     follows the question's kind (text, URL and email in value_text; number and money in

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from incubator.accounts.models import Role
@@ -29,7 +30,7 @@ from incubator.applications.forms import (
 from incubator.applications.lists import MINE, ranking_for, score_from_text
 from incubator.applications.models import Application
 from incubator.applications.services import Upload
-from incubator.applications.stages import Stage
+from incubator.applications.stages import Action, Stage
 from incubator.enums import parse_enum
 from incubator.files import pdf_name
 from incubator.forms import options
@@ -301,18 +302,33 @@ def program_applications(program_id: int) -> Any:
 def board(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     filters = query_filters(("sector", "min_score"))
+    columns = services.board(
+        program, sector=filters["sector"], min_score=score_from_text(filters["min_score"])
+    )
+    # Every label a card shows, translated once per request rather than once per card (the
+    # board's cost is its rendering: see README, Performance).
+    reviews = {card.review_count for column in columns.values() for card in column["cards"]}
     return render_template(
         "applications/board.html",
         program=program,
-        columns=services.board(
-            program, sector=filters["sector"], min_score=score_from_text(filters["min_score"])
-        ),
+        columns=columns,
         stages=Stage,
         sectors=Sector,
         sector=filters["sector"],
         min_score=filters["min_score"],
         moves_for=lambda application: services.allowed_moves(current_user, application),
-        column_limit=services.BOARD_COLUMN_LIMIT,
+        asks_reason=lambda moves: any(
+            m.reason_required or m.action in (Action.ACCEPT, Action.WAITLIST) for m in moves
+        ),
+        sector_labels={value: str(value.label) for value in Sector},
+        action_labels={value: str(value.label) for value in Action},
+        review_labels={n: ngettext("%(num)d review", "%(num)d reviews", n) for n in reviews},
+        texts={
+            "score": _("Score"),
+            "confirm": _("%(startup)s: %(action)s?"),
+            "reason": _("Reason"),
+            "reason_hint": _("The founders read this reason in their email and on their timeline."),
+        },
     )
 
 

@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
@@ -17,8 +19,10 @@ from incubator.fablab.services import (
     at_local,
     duration,
 )
+from incubator.files import Upload
 from incubator.forms import REQUIRED, DateField, DateTimeField, Form, optional_int, options
 from incubator.i18n import to_local
+from incubator.once import OnceForm
 
 WEEKDAYS = (
     _l("Monday"),
@@ -73,10 +77,16 @@ class TimeRangeForm(Form):
     start = SelectField(_l("Start"), validators=[REQUIRED])
     minutes = SelectField(_l("Length"), coerce=optional_int, validators=[REQUIRED])
 
-    def __init__(self, *args: Any, machine: Machine, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, machine: Machine, machines: list[Machine] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.start.choices = options(start_choices(machine.lab, machine))
-        self.minutes.choices = options(length_choices(machine))
+        every = machines or [machine]  # the choices of every machine the form may book
+        self.start.choices = options(
+            sorted({pair for m in every for pair in start_choices(m.lab, m)})
+        )
+        lengths = {pair for m in every for pair in length_choices(m)}
+        self.minutes.choices = options(sorted(lengths))
 
     def fill(self, starts_at: datetime, minutes: int | None = None) -> None:
         local = to_local(starts_at)
@@ -93,10 +103,16 @@ class TimeRangeForm(Form):
 
 class BookingForm(TimeRangeForm):
     startup_id = SelectField(_l("For the startup"), coerce=optional_int, validators=[Optional()])
+    # the staff's only: any other startup of the center (not only those in incubation)
+    startup_name = StringField(
+        _l("Or another startup of the center (its name)"),
+        validators=[Optional(), Length(max=200)],
+    )
     purpose = StringField(_l("What you will make"), validators=[REQUIRED, Length(max=300)])
 
     def __init__(self, *args: Any, startups: list[Any], staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.staff = staff
         pairs: list[tuple[Any, str]] = [(s.id, s.name) for s in startups]
         if staff:
             pairs.insert(0, ("", str(_l("The lab's own use"))))
@@ -110,11 +126,20 @@ class BookingForm(TimeRangeForm):
             minutes=self.minutes.data,
             purpose=self.purpose.data or "",
             startup_id=self.startup_id.data,
+            startup_name=(self.startup_name.data or "") if self.staff else "",
         )
 
 
 class MoveForm(TimeRangeForm):
-    pass
+    """A new time, on the same machine or another of the same lab and kind."""
+
+    machine_id = SelectField(_l("Machine"), coerce=optional_int, validators=[Optional()])
+
+    def __init__(self, *args: Any, machine: Machine, machines: list[Machine], **kwargs: Any):
+        super().__init__(*args, machine=machine, machines=machines, **kwargs)
+        self.machine_id.choices = options([(m.id, m.name) for m in machines])
+        if not self.is_submitted():
+            self.machine_id.data = machine.id
 
 
 class CancelForm(Form):
@@ -176,7 +201,7 @@ class DayForm(Form):
         return {"closed": False, "open": True}.get(self.state.data)
 
 
-class LabForm(Form):
+class LabForm(OnceForm):
     name = StringField(_l("Name"), validators=[REQUIRED, Length(max=200)])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=3000)])
@@ -260,7 +285,7 @@ def _multiple_of_slot(form: Any, field: Any) -> None:
         raise ValidationError(str(_l("A whole number of slots.")))
 
 
-class MachineForm(Form):
+class MachineForm(OnceForm):
     name = StringField(_l("Name"), validators=[REQUIRED, Length(max=200)])
     category = SelectField(_l("Category"), validators=[REQUIRED])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=3000)])
@@ -278,12 +303,17 @@ class MachineForm(Form):
         validators=[REQUIRED, NumberRange(5, 1440), _multiple_of_slot],
     )
     training_required = BooleanField(_l("Training certificate required"))
+    photo = FileField(_l("Photo (optional: JPEG, PNG or WebP, at most 5 MB)"))
+    remove_photo = BooleanField(_l("Remove the photo"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.category.choices = options(MachineCategory.choices())
 
     def data_out(self) -> MachineData:
+        upload = self.photo.data if isinstance(self.photo.data, FileStorage) else None
+        if upload is not None and not upload.filename:
+            upload = None  # the file input left empty
         return MachineData(
             name=self.name.data or "",
             category=MachineCategory(self.category.data),
@@ -292,6 +322,8 @@ class MachineForm(Form):
             min_minutes=self.min_minutes.data,
             max_minutes=self.max_minutes.data,
             training_required=bool(self.training_required.data),
+            photo=Upload(upload.stream, upload.filename or "") if upload else None,
+            remove_photo=bool(self.remove_photo.data),
         )
 
 

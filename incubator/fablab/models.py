@@ -92,6 +92,8 @@ class Lab(Base):
         CheckConstraint("cancel_notice_hours BETWEEN 0 AND 168", name="notice_range"),
         CheckConstraint("weekly_quota_hours BETWEEN 1 AND 168", name="quota_range"),
         CheckConstraint("no_show_limit BETWEEN 1 AND 100", name="no_show_limit_range"),
+        # one lab of a name per center: twenty clicks on Save make one lab
+        Index("uq_fablab_labs_center_name", "center_id", "name", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +157,8 @@ class Machine(Base):
             name="length_range",
         ),
         Index("ix_fablab_machines_lab_status", "lab_id", "status"),
+        # each machine of a lab has its own name (the calendar and the emails name it)
+        Index("uq_fablab_machines_lab_name", "lab_id", "name", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +176,8 @@ class Machine(Base):
         enum_column(MachineStatus, "machine_status"), default=MachineStatus.ACTIVE
     )
     status_reason: Mapped[str] = mapped_column(String(300), default="")
+    # the stored name of its photo (incubator.files, kind "machine_photos"), or None
+    photo: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lab: Mapped[Lab] = relationship(lazy="joined", innerjoin=True)
@@ -267,6 +273,13 @@ class MaintenanceBlock(Base):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_fablab_maintenance_machine_starts", "machine_id", "starts_at"),
+        Index(
+            "uq_fablab_maintenance_machine_period",
+            "machine_id",
+            "starts_at",
+            "ends_at",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

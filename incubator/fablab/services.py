@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import holidays
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
@@ -39,9 +40,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from incubator import audit, signals
+from incubator import audit, files, signals
 from incubator.accounts.models import Role, User
-from incubator.db import add_unique, db, utcnow
+from incubator.applications.models import Application
+from incubator.applications.stages import Stage
+from incubator.db import add_unique, contains_text, db, on_commit, on_rollback, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.fablab.models import (
     HOLDING,
@@ -60,9 +63,17 @@ from incubator.fablab.models import (
     OpeningHours,
     QuotaWeek,
 )
-from incubator.i18n import LOCAL_TZ, current_language, format_date, format_number, to_local
+from incubator.i18n import (
+    LOCAL_TZ,
+    current_language,
+    format_date,
+    format_datetime,
+    format_number,
+    to_local,
+)
 from incubator.mail import queue_email
 from incubator.mentoring.models import MentoredStartup
+from incubator.programs.models import Program
 from incubator.scheduler import first_time
 from incubator.startups.models import Startup, StartupMember
 
@@ -255,11 +266,17 @@ def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab
             raise DomainError(
                 _("A day's opening time comes before its closing time."), field=f"day_{weekday}"
             )
+    new = lab is None
     if lab is None:
         lab = Lab(center_id=center_id)
-        db.session.add(lab)
     elif lab.center_id != center_id:
         raise NotFound("lab")
+    name_taken = DomainError(
+        _("This center already has a lab named %(name)s.", name=data.name.strip()), field="name"
+    )
+    same_name = select(Lab.id).where(Lab.center_id == center_id, Lab.name == data.name.strip())
+    if db.session.scalar(same_name.where(Lab.id != lab.id) if not new else same_name):
+        raise name_taken
     lab.name = data.name.strip()
     lab.location = data.location.strip()
     lab.description = data.description.strip()
@@ -279,6 +296,8 @@ def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab
             lab.hours.append(OpeningHours(weekday=weekday, opens=opens, closes=closes))
         else:
             row.opens, row.closes = opens, closes
+    if new:
+        add_unique(lab, name_taken)  # a twin request that saved the same lab meanwhile
     db.session.flush()
     audit.record(actor, "fablab.lab_saved", lab)
     return lab
@@ -287,11 +306,22 @@ def save_lab(actor: User, center_id: int, lab: Lab | None, data: LabData) -> Lab
 def set_day(actor: User, lab: Lab, day: date, is_open: bool | None, note: str = "") -> None:
     """Open or close one day over the weekly hours and holidays; None returns to the default."""
     _require_staff(actor, lab)
-    db.session.execute(delete(LabDay).where(LabDay.lab_id == lab.id, LabDay.day == day))
-    if is_open is not None:
-        db.session.add(
-            LabDay(lab_id=lab.id, day=day, open=is_open, note=note.strip(), decided_by_id=actor.id)
-        )
+    if is_open is None:
+        db.session.execute(delete(LabDay).where(LabDay.lab_id == lab.id, LabDay.day == day))
+    else:
+        # the same decision sent twenty times at once is one row, whoever inserts it first
+        decision = {"open": is_open, "note": note.strip(), "decided_by_id": actor.id}
+        row = db.session.get(LabDay, (lab.id, day))
+        inserted = row is None and add_unique(LabDay(lab_id=lab.id, day=day, **decision))
+        if not inserted:
+            db.session.execute(
+                update(LabDay)
+                .where(LabDay.lab_id == lab.id, LabDay.day == day)
+                .values(**decision)
+                .execution_options(synchronize_session=False)
+            )
+            if row is not None:
+                db.session.expire(row)
     db.session.flush()
     audit.record(actor, "fablab.day_set", lab, day=day.isoformat(), open=is_open)
 
@@ -325,6 +355,11 @@ class MachineData:
     min_minutes: int = 30
     max_minutes: int = 240
     training_required: bool = False
+    photo: files.Upload | None = None  # a new photo, replacing the one there is
+    remove_photo: bool = False
+
+
+PHOTOS = "machine_photos"
 
 
 def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineData) -> Machine:
@@ -339,11 +374,24 @@ def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineDa
         raise DomainError(
             _("The minimum length is not longer than the maximum."), field="min_minutes"
         )
+    new = machine is None
     if machine is None:
         machine = Machine(lab_id=lab.id)
-        db.session.add(machine)
     elif machine.lab_id != lab.id:
         raise NotFound("machine")
+    name_taken = DomainError(
+        _(
+            "%(lab)s already has a machine named %(name)s: give each machine its own name.",
+            lab=lab.name,
+            name=data.name.strip(),
+        ),
+        field="name",
+    )
+    same_name = select(Machine.id).where(
+        Machine.lab_id == lab.id, Machine.name == data.name.strip()
+    )
+    if db.session.scalar(same_name.where(Machine.id != machine.id) if not new else same_name):
+        raise name_taken
     machine.name = data.name.strip()
     machine.category = data.category
     machine.description = data.description.strip()
@@ -351,9 +399,41 @@ def save_machine(actor: User, lab: Lab, machine: Machine | None, data: MachineDa
     machine.min_minutes = data.min_minutes
     machine.max_minutes = data.max_minutes
     machine.training_required = data.training_required
+    _set_photo(machine, data)
+    if new:
+        add_unique(machine, name_taken)  # a twin request that saved the same machine meanwhile
     db.session.flush()
     audit.record(actor, "fablab.machine_saved", machine)
     return machine
+
+
+def _set_photo(machine: Machine, data: MachineData) -> None:
+    """Store the new photo (checked by content) or drop the old one. Files follow the
+    transaction: the new one is deleted if it rolls back, the old one once it commits."""
+    if data.photo is None and not data.remove_photo:
+        return
+    session, old = db.session, machine.photo
+    if data.photo is not None:
+        limit = current_app.config["MACHINE_PHOTO_MAX_BYTES"]
+        stored = files.store_image(PHOTOS, data.photo.stream, limit, field="photo")
+        on_rollback(session, lambda: files.delete(PHOTOS, stored.name))
+        machine.photo = stored.name
+    else:
+        machine.photo = None
+    on_commit(session, lambda: files.delete(PHOTOS, old))
+
+
+def machine_photo(actor: Any, machine_id: int, name: str) -> tuple[Any, str]:
+    """(path, content type) of a machine's photo, for every logged-in user; only the photo
+    the machine has now (its name is random: the address changes with the photo)."""
+    machine = viewable_machine(actor, machine_id)
+    if not machine.photo or machine.photo != name:
+        raise NotFound("photo")
+    path = files.path_of(PHOTOS, machine.photo)
+    extension = path.suffix
+    if not path.is_file() or extension not in files.IMAGE_TYPES:
+        raise NotFound("photo")
+    return path, files.IMAGE_TYPES[extension]
 
 
 def set_status(
@@ -479,6 +559,7 @@ class BookingData:
     minutes: int
     purpose: str = ""
     startup_id: int | None = None
+    startup_name: str = ""  # the staff's: any startup of the center, by its name
 
 
 def bookable_startups(user: User) -> list[Startup]:
@@ -494,15 +575,62 @@ def bookable_startups(user: User) -> list[Startup]:
     )
 
 
-def incubating_startups() -> list[Startup]:
-    """Every startup in incubation (a lab's staff book for any of them)."""
+def incubating_startups(center_id: int) -> list[Startup]:
+    """The center's startups in incubation: the staff's booking form offers them first."""
     return list(
         db.session.scalars(
             select(Startup)
             .join(MentoredStartup, MentoredStartup.startup_id == Startup.id)
-            .where(MentoredStartup.active.is_(True))
+            .where(MentoredStartup.active.is_(True), MentoredStartup.center_id == center_id)
             .order_by(Startup.name)
         )
+    )
+
+
+def _of_center(center_id: int) -> Any:
+    """The condition "the startup belongs to the center": it applied to one of the center's
+    programs (a sent application, whatever became of it) or is mentored there."""
+    applied = (
+        select(Application.id)
+        .join(Program, Program.id == Application.program_id)
+        .where(
+            Application.startup_id == Startup.id,
+            Program.center_id == center_id,
+            Application.stage != Stage.DRAFT,
+        )
+        .exists()
+    )
+    mentored = (
+        select(MentoredStartup.startup_id)
+        .where(MentoredStartup.startup_id == Startup.id, MentoredStartup.center_id == center_id)
+        .exists()
+    )
+    return or_(applied, mentored)
+
+
+def center_startup_named(center_id: int, name: str) -> Startup:
+    """The lab's staff book for any startup of their center, found by its name (the exact
+    name first, otherwise the one startup whose name contains it)."""
+    name = name.strip()
+    of_center = select(Startup).where(_of_center(center_id), Startup.archived_at.is_(None))
+    found = list(db.session.scalars(of_center.where(func.lower(Startup.name) == name.lower())))
+    if not found:
+        found = list(
+            db.session.scalars(of_center.where(contains_text(Startup.name, name)).limit(6))
+        )
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise DomainError(
+            _("No startup of this center is named “%(name)s”.", name=name), field="startup_name"
+        )
+    raise DomainError(
+        _(
+            "Several startups match “%(name)s”: %(names)s. Write the full name.",
+            name=name,
+            names=", ".join(s.name for s in found[:5]),
+        ),
+        field="startup_name",
     )
 
 
@@ -519,8 +647,12 @@ def _locked_machine(machine_id: int) -> Machine:
     return machine
 
 
-def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Startup | None:
+def _startup_for(
+    actor: User, machine: Machine, startup_id: int | None, startup_name: str = ""
+) -> Startup | None:
     staff = is_staff(actor, machine.lab)
+    if staff and startup_name.strip():
+        return center_startup_named(machine.lab.center_id, startup_name)
     if startup_id is None:
         if staff:
             return None  # the lab's own use
@@ -531,6 +663,18 @@ def _startup_for(actor: User, machine: Machine, startup_id: int | None) -> Start
     if startup is None:
         raise DomainError(_("Not a valid choice."), field="startup_id", code="unknown_startup")
     if staff:
+        # any startup of the center, in incubation or not
+        center = machine.lab.center_id
+        if (
+            db.session.scalar(
+                select(Startup.id).where(Startup.id == startup.id, _of_center(center))
+            )
+            is None
+        ):
+            raise DomainError(
+                _("%(name)s is not a startup of this center.", name=startup.name),
+                field="startup_id",
+            )
         return startup
     if not startup.has_member(actor):
         raise DomainError(
@@ -801,8 +945,14 @@ def _add_day(booking: Booking, booked: int = 0, used: int = 0, no_shows: int = 0
         )
 
 
-def _save(booking: Booking, starts: datetime | None = None, ends: datetime | None = None) -> None:
-    """Write the booking (moved to [starts, ends) when given) in a savepoint: the exclusion
+def _save(
+    booking: Booking,
+    starts: datetime | None = None,
+    ends: datetime | None = None,
+    machine: Machine | None = None,
+) -> None:
+    """Write the booking (moved to [starts, ends) of `machine` when given) in a savepoint: the
+    exclusion
     constraint's refusal (PostgreSQL) is the same answer as the check's, and the transaction
     stays usable. (The savepoint begins before the change: begin_nested flushes what is
     pending, and a refusal outside it would abort the whole transaction on PostgreSQL.)"""
@@ -810,6 +960,8 @@ def _save(booking: Booking, starts: datetime | None = None, ends: datetime | Non
     db.session.add(booking)
     if starts is not None and ends is not None:
         booking.starts_at, booking.ends_at = starts, ends
+    if machine is not None:
+        booking.machine = machine
     try:
         db.session.flush()
     except IntegrityError as error:
@@ -822,7 +974,7 @@ def book(actor: User, machine: Machine, data: BookingData, now: datetime | None 
     """Book a free range of a machine, checking every rule, as one serialized transaction."""
     now = now or utcnow()
     machine = _locked_machine(machine.id)
-    startup = _startup_for(actor, machine, data.startup_id)
+    startup = _startup_for(actor, machine, data.startup_id, data.startup_name)
     staff = is_staff(actor, machine.lab)
     starts = data.starts_at.astimezone(UTC)
     ends = _check_time(machine, starts, data.minutes, now)
@@ -853,31 +1005,68 @@ def book(actor: User, machine: Machine, data: BookingData, now: datetime | None 
     return booking
 
 
+def sibling_machines(machine: Machine) -> list[Machine]:
+    """The machines a booking of `machine` may move to: the same lab and category, active (the
+    machine itself first)."""
+    others = db.session.scalars(
+        select(Machine)
+        .where(
+            Machine.lab_id == machine.lab_id,
+            Machine.category == machine.category,
+            Machine.status == MachineStatus.ACTIVE,
+            Machine.id != machine.id,
+        )
+        .order_by(Machine.name)
+    )
+    return [machine, *others]
+
+
+def _locked_pair(first_id: int, second_id: int) -> tuple[Machine, Machine]:
+    """Both machines' rows locked, the lower id first (two moves in opposite directions queue
+    rather than deadlock)."""
+    locked = {i: _locked_machine(i) for i in sorted({first_id, second_id})}
+    return locked[first_id], locked[second_id]
+
+
 def move_booking(
-    actor: User, booking: Booking, starts_at: datetime, minutes: int, now: datetime | None = None
+    actor: User,
+    booking: Booking,
+    starts_at: datetime,
+    minutes: int,
+    now: datetime | None = None,
+    machine_id: int | None = None,
 ) -> Booking:
-    """Move a booking to another range of its machine: one transaction, one UPDATE; if the new
-    range is refused the booking keeps its old one."""
+    """Move a booking to another range of its machine, or of another machine of the same lab
+    and category (`machine_id`): one transaction, one UPDATE; if the new range is refused the
+    booking keeps its old one, on its old machine."""
     now = now or utcnow()
     if not may_change(actor, booking):
         raise NotFound("booking")
-    machine = _locked_machine(booking.machine_id)
+    machine, target = _locked_pair(booking.machine_id, machine_id or booking.machine_id)
     db.session.refresh(booking)
     staff = is_staff(actor, machine.lab)
     _check_changeable(booking, staff, now)
+    if target.lab_id != machine.lab_id or target.category is not machine.category:
+        raise DomainError(
+            _(
+                "A booking moves only to a machine of the same lab and kind (%(category)s).",
+                category=machine.category.label,
+            ),
+            field="machine_id",
+        )
     starts = starts_at.astimezone(UTC)
-    ends = _check_time(machine, starts, minutes, now)
+    ends = _check_time(target, starts, minutes, now)
     if not staff:
-        _check_certificate(booking.user, machine, local_day(starts))
-    _check_free(machine.id, starts, ends, moving=booking.id)
+        _check_certificate(booking.user, target, local_day(starts))
+    _check_free(target.id, starts, ends, moving=booking.id)
     _add_day(booking, booked=-booking.minutes)
     _release_quota(booking)
     if booking.startup is not None and not staff:
-        _take_quota(booking.startup, machine, starts, minutes)
-    old = booking.starts_at
-    _save(booking, starts, ends)
+        _take_quota(booking.startup, target, starts, minutes)
+    old, old_machine = booking.starts_at, booking.machine_id
+    _save(booking, starts, ends, target)
     _add_day(booking, booked=booking.minutes)
-    audit.record(actor, "fablab.moved", booking, was=old.isoformat())
+    audit.record(actor, "fablab.moved", booking, was=old.isoformat(), was_machine=old_machine)
     return booking
 
 
@@ -965,7 +1154,18 @@ def block_machine(
         reason=reason.strip(),
         created_by_id=actor.id,
     )
-    db.session.add(block)
+    # the same block sent twice (a double click, twenty requests at once) is made once
+    add_unique(
+        block,
+        DomainError(
+            _(
+                "%(machine)s is already blocked from %(start)s to %(end)s.",
+                machine=machine.name,
+                start=format_datetime(starts),
+                end=format_datetime(ends),
+            )
+        ),
+    )
     cancelled = _cancel_all(_holding(machine.id, starts, ends), block.reason, now)
     audit.record(actor, "fablab.blocked", block, cancelled=cancelled)
     return block, cancelled

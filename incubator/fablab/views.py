@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,10 +30,10 @@ from incubator.fablab.forms import (
     PeriodForm,
     StatusForm,
 )
-from incubator.fablab.models import Machine, MachineCategory, MachineStatus
+from incubator.fablab.models import Lab, Machine, MachineCategory, MachineStatus
 from incubator.i18n import format_time, local_to_utc, to_local
 from incubator.security import logged_in, roles
-from incubator.web import flash_form_errors, perform
+from incubator.web import flash_form_errors, once_address, perform, perform_once
 
 bp = Blueprint("fablab", __name__, url_prefix="/fablab")
 STAFF = (Role.MANAGER, Role.ADMIN)
@@ -68,6 +68,8 @@ def labs() -> Any:
 @bp.route("/labs/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_lab() -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     center_id = current_user.managed_center_id or all_centers()[0].id
     return _lab_form(None, center_id)
 
@@ -84,9 +86,14 @@ def _lab_form(lab: Any, center_id: int) -> Any:
     if lab is not None and not form.is_submitted():
         form.fill_hours(lab)
     if form.validate_on_submit():
-        outcome = perform(
-            services.save_lab, current_user, center_id, lab, form.data_out(), form=form
-        )
+        if lab is None:  # created once per form, however often it is sent
+            outcome = perform_once(
+                form, Lab, services.save_lab, current_user, center_id, None, form.data_out()
+            )
+        else:
+            outcome = perform(
+                services.save_lab, current_user, center_id, lab, form.data_out(), form=form
+            )
         if outcome.ok:
             flash(_("The lab is saved."), "success")
             return redirect(url_for("fablab.labs"))
@@ -158,6 +165,8 @@ def machine(machine_id: int) -> Any:
 @bp.route("/labs/<int:lab_id>/machines/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_machine(lab_id: int) -> Any:
+    if (fresh := once_address()) is not None:
+        return fresh
     lab = services.managed_lab(current_user, lab_id)
     return _machine_form(lab, None)
 
@@ -172,15 +181,30 @@ def edit_machine(machine_id: int) -> Any:
 def _machine_form(lab: Any, item: Machine | None) -> Any:
     form = MachineForm(obj=item)
     if form.validate_on_submit():
-        outcome = perform(
-            services.save_machine, current_user, lab, item, form.data_out(), form=form
-        )
+        if item is None:  # created once per form, however often it is sent
+            outcome = perform_once(
+                form, Machine, services.save_machine, current_user, lab, None, form.data_out()
+            )
+        else:
+            outcome = perform(
+                services.save_machine, current_user, lab, item, form.data_out(), form=form
+            )
         if outcome.ok:
             flash(_("The machine is saved."), "success")
             return redirect(url_for("fablab.machine", machine_id=outcome.value.id))
     return render_template(
         "fablab/machine_form.html", form=form, lab=lab, machine=item, status_form=StatusForm()
     )
+
+
+@bp.get("/machines/<int:machine_id>/photo/<name>")
+@logged_in
+def photo(machine_id: int, name: str) -> Any:
+    """The machine's photo (its address names the stored file: a new photo, a new address)."""
+    path, mimetype = services.machine_photo(current_user, machine_id, name)
+    response = send_file(path, mimetype=mimetype, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @bp.post("/machines/<int:machine_id>/status")
@@ -265,7 +289,10 @@ def _start_arg() -> datetime | None:
 def book(machine_id: int) -> Any:
     item = services.viewable_machine(current_user, machine_id)
     staff = services.is_staff(current_user, item.lab)
-    startups = services.incubating_startups() if staff else services.bookable_startups(current_user)
+    if staff:  # the center's startups in incubation; any other of the center by its name
+        startups = services.incubating_startups(item.lab.center_id)
+    else:
+        startups = services.bookable_startups(current_user)
     form = BookingForm(machine=item, startups=startups, staff=staff)
     if not form.is_submitted():
         start = _start_arg()
@@ -302,7 +329,8 @@ def bookings() -> Any:
 @logged_in
 def move(booking_id: int) -> Any:
     booking = services.changeable_booking(current_user, booking_id)
-    form = MoveForm(machine=booking.machine)
+    machines = services.sibling_machines(booking.machine)
+    form = MoveForm(machine=booking.machine, machines=machines)
     if not form.is_submitted():
         form.fill(booking.starts_at, booking.minutes)
     if form.validate_on_submit():
@@ -312,12 +340,13 @@ def move(booking_id: int) -> Any:
             booking,
             form.starts_at(),
             form.minutes.data,
+            machine_id=form.machine_id.data,
             form=form,
         )
         if outcome.ok:
             flash(_("The booking is moved."), "success")
             return redirect(_week_url(outcome.value))
-    return render_template("fablab/move.html", booking=booking, form=form)
+    return render_template("fablab/move.html", booking=booking, form=form, machines=machines)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
@@ -35,7 +35,12 @@ class Review(Base):
     """A reviewer assigned to an application, and their scores."""
 
     __tablename__ = "reviews"
-    __table_args__ = (UniqueConstraint("application_id", "reviewer_id", name="one_per_reviewer"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "reviewer_id", name="one_per_reviewer"),
+        # the reviewer's queue, newest first: an index range scan with LIMIT, not a sort of
+        # every review of the reviewer
+        Index("ix_reviews_reviewer_assigned", "reviewer_id", "assigned_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(

@@ -21,6 +21,7 @@ from incubator.fablab.models import Booking, BookingStatus, Machine
 from incubator.i18n import format_date, to_local
 from incubator.mail import OutboxMessage
 from tests.e2e.conftest import LiveServer, log_in, switch_language
+from tests.fablab.test_photos import image_bytes
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -147,18 +148,32 @@ def test_fablab_journey(
     expect(page.locator(f".week-day[data-day='{day.isoformat()}'] .span.mine")).to_contain_text(
         "13:00–15:00"
     )
+    # ... and to the other 3D printer of the lab, in the same step
+    page.goto("/fablab/bookings?time=upcoming")
+    _submit(page, f"#bookings tr:has-text('{PRINTER}') a.move-booking")
+    page.select_option("#machine_id", label=BAMBU)
+    page.select_option("#start", "09:00")
+    screenshot(page, "fablab-04-move-to-another-machine")
+    _submit(page, "#move-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Đã đổi lịch đặt")
+    expect(page.locator("h1")).to_contain_text(BAMBU)
+    expect(page.locator(f".week-day[data-day='{day.isoformat()}'] .span.mine")).to_contain_text(
+        "09:00–11:00"
+    )
     page.goto("/fablab/bookings?time=upcoming")
     _fits(page)
     screenshot(page, "fablab-04-my-bookings")
+    with live_server.app.app_context():
+        booking_id = db.session.scalar(select(Booking.id).where(Booking.purpose == PURPOSE))
     _submit(
-        page, f"#bookings tr:has-text('{PRINTER}') button.cancel-booking"
+        page, f"#bookings form[action='/fablab/bookings/{booking_id}/cancel'] button.cancel-booking"
     )  # the confirmation dialog is accepted
     expect(page.locator(".flash-success")).to_contain_text("Đã hủy lịch đặt")
     with live_server.app.app_context():
-        statuses = db.session.scalars(
-            select(Booking.status).where(Booking.machine_id == printer, Booking.purpose == PURPOSE)
+        moved = db.session.execute(
+            select(Booking.machine_id, Booking.status).where(Booking.purpose == PURPOSE)
         ).all()
-    assert statuses == [BookingStatus.CANCELLED]
+    assert moved == [(machines[BAMBU], BookingStatus.CANCELLED)]
 
     # 4. The refusals, each with its message, in Vietnamese and in English.
     taken = _someone_elses_booking(live_server, printer)
@@ -196,6 +211,33 @@ def test_fablab_journey(
     assert any(BAMBU in e.subject and "Thay bàn nhiệt" in e.body for e in emails)
     manager.goto(f"/fablab/machines/{machines[BAMBU]}?week={services.local_day(victim)}")
     expect(manager.locator(".span.maintenance").first).to_contain_text("Thay bàn nhiệt")
+
+    # 5a. The manager adds a photo of the Bambu printer: shown above its calendar.
+    manager.goto(f"/fablab/machines/{machines[BAMBU]}/edit")
+    manager.set_input_files(
+        "#photo", {"name": "bambu.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}
+    )
+    _submit(manager, "#machine-form button[type=submit]")
+    expect(manager.locator(".flash-success")).to_be_visible()
+    photo = manager.locator("img.machine-photo")
+    expect(photo).to_be_visible()
+    assert manager.evaluate("el => el.naturalWidth", photo.element_handle()) == 40
+    screenshot(manager, "fablab-05a-machine-photo")
+
+    # 5b. The manager books for a startup of the center that is not in incubation, by name.
+    manager.goto(f"/fablab/machines/{printer}/book")
+    manager.fill("#startup_name", "ví xanh")
+    manager.fill("#day", format_date(day))
+    manager.select_option("#start", "15:00")
+    manager.select_option("#minutes", "60")
+    manager.fill("#purpose", "Trình diễn cho đoàn khách")
+    _submit(manager, "#booking-form button[type=submit]")
+    expect(manager.locator(".flash-success")).to_be_visible()
+    with live_server.app.app_context():
+        made = db.session.scalars(
+            select(Booking).where(Booking.purpose == "Trình diễn cho đoàn khách")
+        ).one()
+        assert made.startup is not None and made.startup.name == "Ví Xanh"
 
     # 6. Utilization shows figures, a chart and a CSV.
     manager.goto("/fablab/utilization")

@@ -495,7 +495,7 @@ def start_incubation_on_the_board(
     card = f"#card-{application_id}"
     expect(page.locator(f"#column-accepted {card}")).to_be_visible()
     screenshot(page, "15-board-accepted-en")
-    button = f"{card} form:has(input[name=to][value=incubating]) button[type=submit]"
+    button = f"{card} button[name=to][value=incubating]"
     expect(page.locator(button)).to_have_text("Start incubation")
     submit(page, button)
     # back on the board, at the moved card

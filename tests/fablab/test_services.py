@@ -232,9 +232,12 @@ def test_who_may_book_for_which_startup(
     assert refusal.message == "You can book only for your own startups."
     refusal = _refused(services.book, get(User, outsider.id), item, booking(at(day, 9), 60, None))
     assert refusal.message == "Choose the startup you book for."
-    # the lab's staff book for anyone, or for the lab's own use
+    # the lab's staff book for any startup of their center (see below), or for the lab's own
+    # use; a startup that never applied to the center is none of its startups
     manager = get(User, manager_of("BIIC").id)
-    services.book(manager, item, booking(at(day, 9), 60, waiting.id))
+    refusal = _refused(services.book, manager, item, booking(at(day, 9), 60, waiting.id))
+    assert refusal.message.endswith("is not a startup of this center.")
+    services.book(manager, item, booking(at(day, 9), 60, founder.startup_id))
     services.book(manager, item, booking(at(day, 10), 60, None))
     db.session.commit()
 
@@ -525,3 +528,88 @@ def test_stored_months_and_days_give_the_same_figures_as_the_bookings(
         assert figures.booked == expected
         by_day = sum(d.minutes for d in services.lab_days(get(type(lab), lab.id), first, last))
         assert services.open_minutes(get(type(lab), lab.id), period) == by_day, (first, last)
+
+
+def test_a_manager_books_for_any_startup_of_the_center_not_only_incubating_ones(
+    make_machine: Any, make_application: Any, make_program: Any, manager_of: Any
+) -> None:
+    from incubator.applications.stages import Stage
+    from incubator.startups.models import Startup
+
+    item = make_machine()
+    manager = get(User, manager_of("BIIC").id)
+    applicant = make_application(Stage.SUBMITTED, program=make_program(center="BIIC")).startup_id
+    elsewhere = make_application(Stage.SUBMITTED, program=make_program(center="SMIC")).startup_id
+    draft_only = make_application(Stage.DRAFT, program=make_program(center="BIIC")).startup_id
+    day = open_day(item.lab, 2)
+    name = get(Startup, applicant).name
+    # by the startup chosen in the list: a startup that applied to one of the center's calls
+    made = services.book(manager, item, booking(at(day, 9), 60, applicant))
+    assert made.startup_id == applicant
+    db.session.commit()
+    # by its name (any startup of the center, the list offers only those in incubation)
+    data = booking(at(day, 11), 60)
+    data.startup_name = f"  {name.upper()} "
+    assert services.book(manager, item, data).startup_id == applicant
+    db.session.commit()
+    # a startup of the other center, or one that only drafted, is not the center's
+    refusal = _refused(services.book, manager, item, booking(at(day, 13), 60, elsewhere))
+    assert refusal.field == "startup_id" and "is not a startup of this center" in refusal.message
+    assert (
+        _refused(services.book, manager, item, booking(at(day, 13), 60, draft_only)).field
+        == "startup_id"
+    )
+    data = booking(at(day, 13), 60)
+    data.startup_name = get(Startup, elsewhere).name
+    assert (
+        "No startup of this center is named" in _refused(services.book, manager, item, data).message
+    )
+    # founders still book only for their own startups in incubation
+    founder = get(User, get(Startup, applicant).members[0].user_id)
+    refusal = _refused(services.book, founder, item, booking(at(day, 15), 60, applicant))
+    assert "is not in incubation" in refusal.message
+
+
+def test_a_booking_moves_to_another_machine_of_the_same_lab_and_kind_in_one_step(
+    make_lab: Any, make_machine: Any, make_founder: Any
+) -> None:
+    lab = make_lab()
+    first = make_machine(lab=lab)
+    second = make_machine(lab=lab, name="Máy in 3D Bambu")
+    laser = make_machine(lab=lab, name="Máy cắt laser", category=MachineCategory.LASER_CUTTER)
+    elsewhere = make_machine(lab=make_lab(center="SMIC"), name="Máy in 3D SMIC")
+    founder = make_founder()
+    user = get(User, founder.user.id)
+    day = open_day(lab, 2)
+    made = services.book(user, first, booking(at(day, 9), 120, founder.startup_id))
+    taken = services.book(user, second, booking(at(day, 13), 60, founder.startup_id))
+    db.session.commit()
+    assert [m.id for m in services.sibling_machines(get(type(first), first.id))] == [
+        first.id,
+        second.id,
+    ]
+    # another kind of machine, or another lab: refused, the booking stays where it was
+    for target in (laser, elsewhere):
+        refusal = _refused(
+            services.move_booking, user, get(Booking, made.id), at(day, 9), 120, None, target.id
+        )
+        assert refusal.field == "machine_id" and "same lab and kind" in refusal.message
+    # a taken range on the other machine: refused, nothing changed
+    refusal = _refused(
+        services.move_booking, user, get(Booking, made.id), at(day, 12), 120, None, second.id
+    )
+    assert refusal.message == services.slot_taken()
+    kept = get(Booking, made.id)
+    assert (kept.machine_id, kept.starts_at) == (first.id, at(day, 9))
+    # a free range: moved in one step, the stored figures follow it
+    moved = services.move_booking(user, kept, at(day, 10), 60, None, second.id)
+    db.session.commit()
+    assert (moved.machine_id, moved.starts_at, moved.minutes) == (second.id, at(day, 10), 60)
+    assert get(MachineDay, (first.id, day)).booked_minutes == 0
+    assert get(MachineDay, (second.id, day)).booked_minutes == 60 + taken.minutes
+    week = services.monday_of(day)
+    quota = get(QuotaWeek, (founder.startup_id, MachineCategory.PRINTER_3D, week))
+    assert quota.minutes == 60 + taken.minutes
+    # the first machine's range is free again
+    services.book(user, first, booking(at(day, 9), 120, founder.startup_id))
+    db.session.commit()

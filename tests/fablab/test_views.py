@@ -155,7 +155,7 @@ def test_staff_block_check_in_grant_and_read_utilization(
         f"/fablab/labs/{item.lab_id}/days",
         f"/fablab/machines/{item.id}/edit",
     ):
-        assert client.get(path).status_code == 200, path
+        assert client.get(path, follow_redirects=True).status_code == 200, path
     saved = client.post(
         f"/fablab/labs/{item.lab_id}/edit",
         data={
@@ -183,3 +183,61 @@ def test_account_page_lists_certificates(
     page = login(founder.user).get("/account").get_data(as_text=True)
     assert 'id="certificates"' in page and "31/12/2099" in page
     _ = Role
+
+
+def test_the_staff_book_for_a_startup_of_the_center_by_its_name(
+    app: Any, make_machine: Any, make_application: Any, manager_of: Any, login: Any
+) -> None:
+    from incubator.applications.stages import Stage
+    from incubator.startups.models import Startup
+
+    item = make_machine()
+    applicant = make_application(Stage.SUBMITTED).startup_id
+    with app.app_context():
+        day = open_day(item.lab_id, 2)
+        name = db.session.get(Startup, applicant).name
+    client = login(manager_of("BIIC"))
+    page = client.get(f"/fablab/machines/{item.id}/book").get_data(as_text=True)
+    assert 'name="startup_name"' in page
+    data = {"startup_id": "", "startup_name": name, "day": format_date(day), "start": "09:00"}
+    response = client.post(
+        f"/fablab/machines/{item.id}/book", data={**data, "minutes": "60", "purpose": "Mẫu thử"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Booking)).one().startup_id == applicant
+    unknown = client.post(
+        f"/fablab/machines/{item.id}/book",
+        data={**data, "startup_name": "Không có", "minutes": "60", "purpose": "Mẫu thử"},
+    )
+    assert "Không có dự án khởi nghiệp nào của trung tâm tên" in unknown.get_data(as_text=True)
+
+
+def test_my_bookings_move_a_booking_to_another_machine(
+    app: Any, make_lab: Any, make_machine: Any, make_founder: Any, login: Any
+) -> None:
+    lab = make_lab()
+    item = make_machine(lab=lab)
+    other = make_machine(lab=lab, name="Máy in 3D Bambu")
+    founder = make_founder()
+    client = login(founder.user)
+    with app.app_context():
+        day = open_day(lab.id, 2)
+    client.post(f"/fablab/machines/{item.id}/book", data=_form(founder, day))
+    with app.app_context():
+        made = db.session.scalars(select(Booking)).one()
+    page = client.get(f"/fablab/bookings/{made.id}/move").get_data(as_text=True)
+    assert 'name="machine_id"' in page and "Máy in 3D Bambu" in page
+    moved = client.post(
+        f"/fablab/bookings/{made.id}/move",
+        data={
+            "machine_id": str(other.id),
+            "day": format_date(day),
+            "start": "13:00",
+            "minutes": "60",
+        },
+    )
+    assert moved.status_code == 302, moved.get_data(as_text=True)
+    assert f"/fablab/machines/{other.id}" in moved.headers["Location"]
+    with app.app_context():
+        assert db.session.get(Booking, made.id).machine_id == other.id
