@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import unicodedata
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,8 +93,12 @@ def render_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
         base_url=STATIC_BASE,
         url_fetcher=StaticOnlyFetcher(),
     )
-    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
-    return document.write_pdf(**options)
+    if not pdf_variant:
+        return document.write_pdf()
+    with warnings.catch_warnings():
+        # WeasyPrint 70 reads its sRGB profile for PDF/A from a file it never closes
+        warnings.simplefilter("ignore", ResourceWarning)
+        return document.write_pdf(pdf_variant=pdf_variant)
 
 
 def page_frame(
@@ -211,7 +216,7 @@ def merge_chunks(
         total += pages
     writer = PdfWriter()
     for path, _pages in chunks:
-        writer.append(PdfReader(path))
+        writer.append(PdfReader(path), import_outline=False)
     for first in range(1, total + 1, NUMBERS_PER_DOCUMENT):
         last = min(total, first + NUMBERS_PER_DOCUMENT - 1)
         numbers = PdfReader(io.BytesIO(_number_pages(first, last, total, page_label)))
@@ -233,7 +238,7 @@ def merge_chunks(
                 }
             )
     for name, index in outline:
-        writer.add_outline_item(name, starts[index])
+        writer.add_outline_item(title=name, page_number=starts[index])
     if title:
         writer.add_metadata({"/Title": title})
     with open(out_path, "wb") as handle:

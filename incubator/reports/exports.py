@@ -99,7 +99,8 @@ def center_zip(center_id: int, lang: str, path: str, progress: Progress, actor_i
                 progress(5 + 90 * number // len(parts), name)
                 archive.writestr(f"{name}.csv", run(make))
         progress(100, _("Done"))
-        return f"{center.code}-{_('export')}.zip"
+        stem = _("data-export")
+        return f"{center.code}-{stem}.zip"
 
 
 def _sessions(center_id: int, actor_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
@@ -61,12 +61,23 @@ class ReportJob(Base):
         Index("ix_report_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_report_jobs_requested_by_created", "requested_by_id", "created_at"),
         Index("ix_report_jobs_status_expires", "status", "expires_at"),
+        # one job in the works per requester and report: a form sent twice (or twenty times
+        # at once) follows the same job
+        Index(
+            "ix_report_jobs_one_active",
+            "requested_by_id",
+            "dedupe_key",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'running')"),
+            sqlite_where=text("status IN ('queued', 'running')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind, "report_kind"))
     # what to print: {"program_id": 3} or {"center_id": 1, "first": "2026-01-01", ...}
     params: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(300), default="")  # kind, params, language
     title: Mapped[str] = mapped_column(String(300), default="")
     lang: Mapped[str] = mapped_column(String(2), default="vi")
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"))

@@ -56,7 +56,8 @@ def startup_pdf(startup_id: int, lang: str) -> tuple[bytes, str]:
         pdf = render_template_pdf(
             "report_startup.html", report=report, **page_frame(_center_of(startup_id), title)
         )
-    return pdf, f"{_('progress-report')}-{startup_id}.pdf"
+    stem = _("progress-report")
+    return pdf, f"{stem}-{startup_id}.pdf"
 
 
 def _center_of(startup_id: int) -> str:
@@ -86,7 +87,8 @@ def center_pdf(
             pdf_variant=PDF_A if archival else None,
             **page_frame(report.center, title),
         )
-    return pdf, f"{_('center-report')}-{center.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
+    stem = _("center-report")
+    return pdf, f"{stem}-{center.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
 
 
 # ------------------------------------------------------------------ cohort
@@ -211,7 +213,8 @@ def cohort_pdf(
             title=title,
         )
         progress(100, _("Done"))
-        name = f"{_('cohort-report')}-{program_id}.pdf"
+        stem = _("cohort-report")
+        name = f"{stem}-{program_id}.pdf"
     return CohortResult(out_path, total, name)
 
 

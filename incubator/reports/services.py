@@ -3,6 +3,7 @@ expiry) and the center's data export."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 from incubator import jobs
 from incubator.accounts.models import Role, User
 from incubator.centers.models import Center
-from incubator.db import db, on_commit, run, utcnow
+from incubator.db import add_unique, db, on_commit, run, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.programs.models import Program
 from incubator.reports import render
@@ -130,18 +131,32 @@ def check_period(first: date | None, last: date | None) -> CenterPeriod:
     return CenterPeriod(first, last)
 
 
-def _queue(actor: User, kind: ReportKind, center_id: int, title: str, lang: str, **params: Any):
+def _queue(
+    actor: User, kind: ReportKind, center_id: int, title: str, lang: str, **params: Any
+) -> ReportJob:
+    """A new job, or the one the requester already has in the works for the same report."""
+    key = json.dumps([kind.value, lang, params], sort_keys=True, ensure_ascii=False)[:300]
     job = ReportJob(
         kind=kind,
         params=params,
+        dedupe_key=key,
         title=title[:300],
         lang=check_language(lang),
         center_id=center_id,
         requested_by_id=actor.id,
         step=_("Waiting for a worker"),
     )
-    db.session.add(job)
-    db.session.flush()
+    if not add_unique(job):
+        existing = db.session.scalar(
+            select(ReportJob).where(
+                ReportJob.requested_by_id == actor.id,
+                ReportJob.dedupe_key == key,
+                ReportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            )
+        )
+        if existing is not None:
+            return existing
+        raise DomainError(_("Someone did the same at the same moment. Please try again."))
     job_id = job.id
     on_commit(db.session, lambda: jobs.enqueue("incubator.reports.services:run_job", job_id))
     return job
@@ -182,6 +197,15 @@ def retry_job(actor: User, job: ReportJob) -> ReportJob:
     locked = db.session.scalar(select(ReportJob).where(ReportJob.id == job.id).with_for_update())
     if locked.status is not JobStatus.FAILED:
         raise DomainError(_("Only a failed report can be tried again."))
+    twin = db.session.scalar(
+        select(ReportJob.id).where(
+            ReportJob.requested_by_id == locked.requested_by_id,
+            ReportJob.dedupe_key == locked.dedupe_key,
+            ReportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+        )
+    )
+    if twin is not None:
+        raise DomainError(_("This report is already being made again."))
     locked.status = JobStatus.QUEUED
     locked.progress = 0
     locked.error = ""

@@ -35,6 +35,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=300), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("lang", sa.String(length=2), nullable=False),
         sa.Column("center_id", sa.Integer(), nullable=True),
@@ -92,11 +93,20 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        "ix_report_jobs_one_active",
+        "report_jobs",
+        ["requested_by_id", "dedupe_key"],
+        unique=True,
+        postgresql_where=sa.text("status IN ('queued', 'running')"),
+        sqlite_where=sa.text("status IN ('queued', 'running')"),
+    )
+    op.create_index(
         "ix_report_jobs_status_expires", "report_jobs", ["status", "expires_at"], unique=False
     )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_report_jobs_one_active", table_name="report_jobs")
     op.drop_index("ix_report_jobs_status_expires", table_name="report_jobs")
     op.drop_index("ix_report_jobs_requested_by_created", table_name="report_jobs")
     op.drop_index("ix_report_jobs_status_heartbeat", table_name="report_jobs")
