@@ -24,14 +24,14 @@ from urllib.parse import unquote, urlsplit
 from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
-# one INFO line per step and stylesheet of every document (and at import) is noise in the logs
+
+from incubator.i18n import current_language, format_datetime
+
+# WeasyPrint logs a line per step and stylesheet of every document (and at import): noise
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 from weasyprint import HTML  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
-
-from incubator.i18n import current_language, format_datetime
-
 
 STATIC_ROOT = (Path(__file__).parent / "static").resolve()
 # Documents are rendered against this base: relative URLs in templates (``css/pdf.css``)

@@ -177,7 +177,7 @@ def test_a_period_backwards_or_too_long_is_refused_clearly(app: Flask) -> None:
     from incubator.reports.services import check_period
 
     with app.app_context():
-        with pytest.raises(DomainError, match="after the start|sau"):
+        with pytest.raises(DomainError, match=r"after the start|sau"):
             check_period(date(2026, 5, 1), date(2026, 4, 1))
         with pytest.raises(DomainError):
             check_period(date(2020, 1, 1), date(2026, 1, 1))
