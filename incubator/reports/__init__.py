@@ -15,8 +15,9 @@ def init_app(app: Flask) -> None:
     from incubator.reports import cli, views
 
     env = os.environ
-    instance = Path(app.config.get("INSTANCE_DIR") or app.instance_path)
-    app.config.setdefault("REPORTS_DIR", Path(env.get("REPORTS_DIR", instance / "reports")))
+    # beside the uploads (instance/uploads/reports): files handed out only by the download view
+    default_dir = Path(app.config.get("UPLOAD_DIR") or app.instance_path) / "reports"
+    app.config.setdefault("REPORTS_DIR", Path(env.get("REPORTS_DIR", default_dir)))
     # finished files are kept this long, then removed by the schedule
     app.config.setdefault("REPORTS_KEEP_HOURS", float(env.get("REPORTS_KEEP_HOURS", "24")))
     # processes rendering a cohort report's chunks (the machine's cores)

@@ -116,7 +116,6 @@ def check_language(lang: str) -> str:
 class CenterPeriod:
     first: date
     last: date
-    archival: bool = False
 
 
 def check_period(first: date | None, last: date | None) -> CenterPeriod:
@@ -132,7 +131,7 @@ def check_period(first: date | None, last: date | None) -> CenterPeriod:
 
 
 def _queue(
-    actor: User, kind: ReportKind, center_id: int, title: str, lang: str, **params: Any
+    actor: User, kind: ReportKind, scope: int, title: str, lang: str, **params: Any
 ) -> ReportJob:
     """A new job, or the one the requester already has in the works for the same report."""
     key = json.dumps([kind.value, lang, params], sort_keys=True, ensure_ascii=False)[:300]
@@ -142,7 +141,7 @@ def _queue(
         dedupe_key=key,
         title=title[:300],
         lang=check_language(lang),
-        center_id=center_id,
+        center_id=scope,
         requested_by_id=actor.id,
         step=_("Waiting for a worker"),
     )
@@ -170,9 +169,17 @@ def request_cohort(actor: User, program: Program, lang: str) -> ReportJob:
     )
 
 
-def request_center(actor: User, center: Center, period: CenterPeriod, lang: str) -> ReportJob:
+def request_center(
+    actor: User,
+    center: Center,
+    first: date | None,
+    last: date | None,
+    lang: str,
+    archival: bool = False,
+) -> ReportJob:
     if not may_print_center(actor, center.id):
         raise NotFound("center")
+    period = check_period(first, last)
     return _queue(
         actor,
         ReportKind.CENTER,
@@ -182,7 +189,7 @@ def request_center(actor: User, center: Center, period: CenterPeriod, lang: str)
         center_id=center.id,
         first=period.first.isoformat(),
         last=period.last.isoformat(),
-        archival=period.archival,
+        archival=archival,
     )
 
 

@@ -77,17 +77,18 @@ def center() -> Any:
     center_form, export_form = _forms()
     if center_form.validate_on_submit():
         center_ = services.printable_center(current_user, center_form.center.data)
-        try:
-            period = services.check_period(center_form.first.data, center_form.last.data)
-        except services.DomainError as error:
-            center_form[error.field or "last"].errors.append(error.message)
-        else:
-            period.archival = bool(center_form.archival.data)
-            outcome = perform(
-                services.request_center, current_user, center_, period, center_form.lang.data
-            )
-            if outcome.ok:
-                return redirect(url_for("reports.job", job_id=outcome.value.id))
+        outcome = perform(
+            services.request_center,
+            current_user,
+            center_,
+            center_form.first.data,
+            center_form.last.data,
+            center_form.lang.data,
+            bool(center_form.archival.data),
+            form=center_form,
+        )
+        if outcome.ok:
+            return redirect(url_for("reports.job", job_id=outcome.value.id))
     return _index(center_form, export_form), 400
 
 
