@@ -316,6 +316,7 @@ def run_job(job_id: int) -> None:
         run(_finish, job_id, JobStatus.FAILED, error=message)
         return
     keep = timedelta(hours=app.config["REPORTS_KEEP_HOURS"])
+    now = utcnow()
     run(
         _finish,
         job_id,
@@ -325,7 +326,8 @@ def run_job(job_id: int) -> None:
         size=path.stat().st_size,
         pages=pages,
         progress=100,
-        expires_at=utcnow() + keep,
+        finished_at=now,
+        expires_at=now + keep,
     )
 
 
@@ -335,7 +337,7 @@ def _finish(job_id: int, status: JobStatus, **values: Any) -> None:
     changed = db.session.execute(
         update(ReportJob)
         .where(ReportJob.id == job_id, ReportJob.status == JobStatus.RUNNING)
-        .values(status=status, finished_at=utcnow(), step=step, **values)
+        .values(status=status, step=step, **{"finished_at": utcnow(), **values})
     ).rowcount
     if not changed and values.get("file_name"):
         # marked dead meanwhile (a long pause): the file is not handed out
