@@ -60,7 +60,7 @@ def test_the_manager_watches_the_cohort_report_and_downloads_it(
     log_in(page, live_server.url, MANAGER)
     page.click("text=Báo cáo")
     expect(page.locator("h1")).to_have_text("Báo cáo")
-    row = page.locator("#cohort-reports tr", has_text=PROGRAM)
+    row = page.locator("#cohort-reports li", has_text=PROGRAM)
     with page.expect_navigation():
         row.get_by_role("button", name="Tạo báo cáo khóa").click()
     bar = page.locator("#job-progress")
