@@ -194,14 +194,31 @@ def _number_pages(first: int, last: int, total: int, label: str) -> bytes:
     return render_pdf(f"<style>{NUMBERS_CSS}</style>{pages}")
 
 
+def number_pages_file(first: int, last: int, total: int, label: str, path: str) -> str:
+    """Pages `first`..`last` of the numbers ("Trang X / Y" alone) written to `path`, so that
+    a pool of processes can make them while others do the same."""
+    with open(path, "wb") as handle:
+        handle.write(_number_pages(first, last, total, label))
+    return path
+
+
+def numbering_ranges(total: int) -> list[tuple[int, int]]:
+    return [
+        (first, min(total, first + NUMBERS_PER_DOCUMENT - 1))
+        for first in range(1, total + 1, NUMBERS_PER_DOCUMENT)
+    ]
+
+
 def merge_chunks(
     chunks: list[tuple[str, int]],
     out_path: str,
     page_label: str,
     outline: list[tuple[str, int]] = (),  # type: ignore[assignment]
     title: str = "",
+    numbers: list[str] | None = None,
 ) -> int:
-    """Join the chunk files (path, pages) into `out_path` with continuous "Trang X / Y";
+    """Join the chunk files (path, pages) into `out_path` with continuous "Trang X / Y" (from
+    `numbers`, the files of `number_pages_file` for `numbering_ranges(total)`, or made here);
     links to CHUNK_LINK + "N" go to chunk N's first page; `outline` names chunks. The
     number of pages."""
     import io
@@ -217,10 +234,13 @@ def merge_chunks(
     writer = PdfWriter()
     for path, _pages in chunks:
         writer.append(PdfReader(path), import_outline=False)
-    for first in range(1, total + 1, NUMBERS_PER_DOCUMENT):
-        last = min(total, first + NUMBERS_PER_DOCUMENT - 1)
-        numbers = PdfReader(io.BytesIO(_number_pages(first, last, total, page_label)))
-        for offset, number_page in enumerate(numbers.pages):
+    for index, (first, last) in enumerate(numbering_ranges(total)):
+        source = (
+            numbers[index]
+            if numbers is not None
+            else io.BytesIO(_number_pages(first, last, total, page_label))
+        )
+        for offset, number_page in enumerate(PdfReader(source).pages):
             writer.pages[first - 1 + offset].merge_page(number_page)
     for page in writer.pages:
         for annotation in page.get("/Annots", []) or []:

@@ -23,6 +23,8 @@ from incubator.db import db, run
 from incubator.pdf import (
     CHUNK_LINK,
     merge_chunks,
+    number_pages_file,
+    numbering_ranges,
     page_frame,
     render_pdf_file,
     render_print_template,
@@ -107,6 +109,17 @@ def worker_pool(processes: int) -> ProcessPoolExecutor:
         _pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
         _pool_size = processes
     return _pool
+
+
+def warm_pool(processes: int) -> None:
+    """Each worker imports WeasyPrint and loads the fonts once (a server does it at its first
+    report; the benchmark before the clock starts)."""
+    pool = worker_pool(processes)
+    html = '<link rel="stylesheet" href="css/pdf.css"><p>Trang</p>'
+    with tempfile.TemporaryDirectory() as work:
+        paths = [os.path.join(work, f"{n}.pdf") for n in range(2 * processes)]
+        for future in [pool.submit(render_pdf_file, html, path) for path in paths]:
+            future.result()
 
 
 def shutdown_pool() -> None:
@@ -203,14 +216,24 @@ def cohort_pdf(
                 break
             guess = pages
         counts[0] = pages
-        progress(95, _("Merging the pages"))
+        progress(94, _("Merging the pages"))
         chunks = [(os.path.join(work, f"{i:05d}.pdf"), counts[i]) for i in sorted(counts)]
-        total = merge_chunks(
+        total = sum(counts.values())
+        numbering = [
+            (first, last, total, _("Page"), os.path.join(work, f"numbers-{first}.pdf"))
+            for first, last in numbering_ranges(total)
+        ]
+        if pool is None:
+            numbers = [number_pages_file(*job) for job in numbering]
+        else:
+            numbers = [f.result() for f in [pool.submit(number_pages_file, *j) for j in numbering]]
+        merge_chunks(
             chunks,
             out_path,
             _("Page"),
             outline=[(name, index) for name, index in entries],
             title=title,
+            numbers=numbers,
         )
         progress(100, _("Done"))
         stem = _("cohort-report")
