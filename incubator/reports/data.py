@@ -25,11 +25,9 @@ from incubator.i18n import format_date, format_number, format_vnd, local_to_utc
 from incubator.mentoring import services as mentoring
 from incubator.mentoring.charts import Point, bar_chart, line_chart
 from incubator.mentoring.models import (
-    Assignment,
     CenterMonth,
     CheckIn,
     MentoredStartup,
-    MentoringSession,
 )
 from incubator.programs.models import Program
 from incubator.startups.models import Startup
@@ -548,23 +546,4 @@ def center_report(center: Center, first: date, last: date) -> CenterReport:
             for m in served
         ],
         extras=_extras("center", center.id, first=first, last=last),
-    )
-
-
-def assigned_startup_ids(mentor_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(Assignment.startup_id).where(
-                Assignment.mentor_id == mentor_id, Assignment.active.is_(True)
-            )
-        )
-    )
-
-
-def session_count(startup_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(MentoringSession.id)).where(MentoringSession.startup_id == startup_id)
-        )
-        or 0
     )

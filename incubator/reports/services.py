@@ -387,38 +387,33 @@ def mark_dead_jobs(now: datetime | None = None) -> int:
     config = current_app.config
     stale = now - timedelta(seconds=config["REPORTS_DEAD_AFTER_SECONDS"])
     forgotten = now - timedelta(seconds=config["REPORTS_QUEUE_TIMEOUT_SECONDS"])
+    cases = (
+        (
+            JobStatus.RUNNING,
+            ReportJob.heartbeat_at < stale,
+            lambda: _("The worker making this report stopped."),
+        ),
+        (
+            JobStatus.QUEUED,
+            ReportJob.created_at < forgotten,
+            lambda: _("No worker took this report in time."),
+        ),
+    )
     count = 0
-    dead = db.session.scalars(
-        select(ReportJob).where(
-            ReportJob.status == JobStatus.RUNNING, ReportJob.heartbeat_at < stale
-        )
-    ).all()
-    for job in dead:
-        with force_locale(job.lang):
-            count += _fail_if(
-                job.id, JobStatus.RUNNING, stale, _("The worker making this report stopped.")
-            )
-    waiting = db.session.scalars(
-        select(ReportJob).where(
-            ReportJob.status == JobStatus.QUEUED, ReportJob.created_at < forgotten
-        )
-    ).all()
-    for job in waiting:
-        with force_locale(job.lang):
-            count += _fail_if(
-                job.id, JobStatus.QUEUED, None, _("No worker took this report in time.")
-            )
+    for status, late, message in cases:
+        for job in db.session.scalars(select(ReportJob).where(ReportJob.status == status, late)):
+            with force_locale(job.lang):
+                count += _fail_if(job.id, status, late, message())
     return count
 
 
-def _fail_if(job_id: int, status: JobStatus, stale: datetime | None, message: str) -> int:
-    statement = update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == status)
-    if stale is not None:
-        statement = statement.where(ReportJob.heartbeat_at < stale)
+def _fail_if(job_id: int, status: JobStatus, late: Any, message: str) -> int:
+    """Failed, if it is still in `status` and still `late` (another process may have moved
+    it meanwhile: the update says so by changing no row)."""
     return db.session.execute(
-        statement.values(
-            status=JobStatus.FAILED, error=message, finished_at=utcnow(), step=message[:200]
-        )
+        update(ReportJob)
+        .where(ReportJob.id == job_id, ReportJob.status == status, late)
+        .values(status=JobStatus.FAILED, error=message, finished_at=utcnow(), step=message[:200])
     ).rowcount
 
 
