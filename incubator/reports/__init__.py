@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     # a running job whose heartbeat is older than this is dead
     app.config.setdefault("REPORTS_DEAD_AFTER_SECONDS", 60.0)
     app.config.setdefault("REPORTS_QUEUE_TIMEOUT_SECONDS", 3600.0)
+    # how long RQ lets a report job run (its default of 180 s is short for a large cohort)
+    app.config.setdefault("REPORTS_JOB_TIMEOUT_SECONDS", 3 * 3600)
     app.config.setdefault("REPORTS_STEP_DELAY", 0.0)  # tests slow a job down to watch it
 
     app.register_blueprint(views.bp)

@@ -157,8 +157,16 @@ def _queue(
             return existing
         raise DomainError(_("Someone did the same at the same moment. Please try again."))
     job_id = job.id
-    on_commit(db.session, lambda: jobs.enqueue("incubator.reports.services:run_job", job_id))
+    on_commit(db.session, lambda: _enqueue(job_id))
     return job
+
+
+def _enqueue(job_id: int) -> None:
+    jobs.enqueue(
+        "incubator.reports.services:run_job",
+        job_id,
+        timeout=int(current_app.config["REPORTS_JOB_TIMEOUT_SECONDS"]),
+    )
 
 
 def request_cohort(actor: User, program: Program, lang: str) -> ReportJob:
@@ -222,7 +230,7 @@ def retry_job(actor: User, job: ReportJob) -> ReportJob:
     locked.started_at = None
     locked.finished_at = None
     job_id = locked.id
-    on_commit(db.session, lambda: jobs.enqueue("incubator.reports.services:run_job", job_id))
+    on_commit(db.session, lambda: _enqueue(job_id))
     return locked
 
 
