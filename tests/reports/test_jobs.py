@@ -181,6 +181,7 @@ def test_rq_workers_run_report_jobs(
     ]
     assert client.get(job_url + "/status").get_json()["status"] == "queued"
     assert rq_app.count == 1
+    assert rq_app.jobs[0].timeout == app.config["REPORTS_JOB_TIMEOUT_SECONDS"] > 180
     SimpleWorker([rq_app], connection=rq_app.connection).work(burst=True)
     status = client.get(job_url + "/status").get_json()
     assert status["status"] == "done", status
