@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import render_template
@@ -209,6 +210,50 @@ def numbering_ranges(total: int) -> list[tuple[int, int]]:
     ]
 
 
+def _stamp(writer: Any, page: Any, stamp: Any, number: int) -> None:
+    """Draw `stamp` (a page of numbers) over `page` as a form XObject: the page's own content
+    streams are neither decoded nor parsed (pypdf's merge_page would hold every page's
+    operators in memory), only wrapped in q/Q and followed by one "Do"."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+    )
+
+    contents = stamp.get_contents()
+    form = DecodedStreamObject()
+    form.set_data(contents.get_data() if contents is not None else b"")
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(NumberObject(int(v)) for v in stamp.mediabox),
+            NameObject("/Resources"): stamp["/Resources"].clone(writer),
+        }
+    )
+    name = NameObject(f"/PageNumber{number}")
+    if page.get("/Resources") is None:
+        page[NameObject("/Resources")] = DictionaryObject()
+    resources = page["/Resources"].get_object()
+    xobjects = resources.get("/XObject")
+    if xobjects is None:
+        xobjects = DictionaryObject()
+        resources[NameObject("/XObject")] = xobjects
+    xobjects.get_object()[name] = writer._add_object(form)
+    begin, end = DecodedStreamObject(), DecodedStreamObject()
+    begin.set_data(b"q\n")
+    end.set_data(f"\nQ\nq {name} Do Q\n".encode())
+    existing = page.get("/Contents")
+    parts = ArrayObject([writer._add_object(begin)])
+    if existing is not None:
+        existing = existing.get_object()
+        parts.extend(existing if isinstance(existing, ArrayObject) else [page["/Contents"]])
+    parts.append(writer._add_object(end))
+    page[NameObject("/Contents")] = parts
+
+
 def merge_chunks(
     chunks: list[tuple[str, int]],
     out_path: str,
@@ -241,7 +286,7 @@ def merge_chunks(
             else io.BytesIO(_number_pages(first, last, total, page_label))
         )
         for offset, number_page in enumerate(PdfReader(source).pages):
-            writer.pages[first - 1 + offset].merge_page(number_page)
+            _stamp(writer, writer.pages[first - 1 + offset], number_page, first + offset)
     for page in writer.pages:
         for annotation in page.get("/Annots", []) or []:
             annotation = annotation.get_object()
