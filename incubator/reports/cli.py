@@ -60,7 +60,7 @@ class _Bar:
 @with_appcontext
 def startup(startup_id: int, output: Path, lang: str) -> None:
     """The progress report of STARTUP_ID."""
-    from incubator.db import db, run
+    from incubator.db import db
     from incubator.reports import render
     from incubator.startups.models import Startup
 
@@ -68,7 +68,7 @@ def startup(startup_id: int, output: Path, lang: str) -> None:
         raise click.ClickException(f"No startup {startup_id}.")
     with _Bar("startup") as bar:
         bar(10, "rendering")
-        pdf, _name = run(render.startup_pdf, startup_id, lang)
+        pdf, _name = render.startup_pdf(startup_id, lang)
         output.write_bytes(pdf)
         bar(100, "done")
     click.echo(f"Wrote {output} ({len(pdf):,} bytes).")
@@ -105,7 +105,7 @@ def cohort(program_id: int, output: Path, lang: str, processes: int | None) -> N
 def center(center_code: str, first: str, last: str, output: Path, lang: str, pdfa: bool) -> None:
     """The report of CENTER_CODE (BIIC, SMIC) for a period."""
     from incubator.centers.models import Center
-    from incubator.db import db, run
+    from incubator.db import db
     from incubator.errors import DomainError
     from incubator.reports import render, services
 
@@ -118,7 +118,7 @@ def center(center_code: str, first: str, last: str, output: Path, lang: str, pdf
         raise click.ClickException(str(error.message)) from error
     with _Bar("center") as bar:
         bar(10, "gathering")
-        pdf, _name = run(render.center_pdf, found.id, period.first, period.last, lang, pdfa)
+        pdf, _name = render.center_pdf(found.id, period.first, period.last, lang, pdfa)
         output.write_bytes(pdf)
         bar(100, "done")
     click.echo(f"Wrote {output} ({len(pdf):,} bytes).")

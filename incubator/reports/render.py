@@ -51,14 +51,13 @@ def startup_values(startup_id: int) -> data.StartupReport:
 
 
 def startup_pdf(startup_id: int, lang: str) -> tuple[bytes, str]:
-    """The progress report of one startup (small: rendered on request); bytes and file name."""
+    """The progress report of one startup (small: rendered on request); bytes and file name.
+    The figures are read in one short transaction, the PDF rendered after it."""
     with force_locale(lang):
-        report = startup_values(startup_id)
+        report, center = run(lambda: (startup_values(startup_id), _center_of(startup_id)))
         title = _("Progress report: %(name)s", name=report.name)
-        pdf = render_template_pdf(
-            "report_startup.html", report=report, **page_frame(_center_of(startup_id), title)
-        )
-    stem = _("progress-report")
+        pdf = render_template_pdf("report_startup.html", report=report, **page_frame(center, title))
+        stem = _("progress-report")
     return pdf, f"{stem}-{startup_id}.pdf"
 
 
@@ -76,21 +75,42 @@ def _center_of(startup_id: int) -> str:
 # ------------------------------------------------------------------ center
 
 
-def center_pdf(
-    center_id: int, first: date, last: date, lang: str, archival: bool = False
-) -> tuple[bytes, str]:
+@dataclass
+class CenterValues:
+    report: data.CenterReport
+    frame: dict
+    name: str
+
+
+def center_values(center_id: int, first: date, last: date, lang: str) -> CenterValues:
+    """What the center report prints (read in one short transaction; rendered after it)."""
     with force_locale(lang):
         center = db.session.get(Center, center_id)
         report = data.center_report(center, first, last)
         title = _("Center report %(period)s", period=report.period)
-        pdf = render_template_pdf(
-            "report_center.html",
-            report=report,
-            pdf_variant=PDF_A if archival else None,
-            **page_frame(report.center, title),
+        stem = _("center-report")
+        return CenterValues(
+            report,
+            page_frame(report.center, title),
+            f"{stem}-{center.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf",
         )
-    stem = _("center-report")
-    return pdf, f"{stem}-{center.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf"
+
+
+def render_center(values: CenterValues, lang: str, archival: bool = False) -> bytes:
+    with force_locale(lang):
+        return render_template_pdf(
+            "report_center.html",
+            report=values.report,
+            pdf_variant=PDF_A if archival else None,
+            **values.frame,
+        )
+
+
+def center_pdf(
+    center_id: int, first: date, last: date, lang: str, archival: bool = False
+) -> tuple[bytes, str]:
+    values = run(center_values, center_id, first, last, lang)
+    return render_center(values, lang, archival), values.name
 
 
 # ------------------------------------------------------------------ cohort

@@ -359,8 +359,7 @@ def _produce(job: ReportJob, path: str, progress: render.Progress) -> tuple[int 
         return result.pages, result.name
     if job.kind is ReportKind.CENTER:
         progress(10, _step(job.lang, "figures"))
-        pdf, name = run(
-            render.center_pdf,
+        pdf, name = render.center_pdf(
             params["center_id"],
             date.fromisoformat(params["first"]),
             date.fromisoformat(params["last"]),

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from incubator.accounts.models import Role
-from incubator.db import run
 from incubator.errors import NotFound
 from incubator.forms import Form
 from incubator.i18n import current_language, format_datetime
@@ -171,7 +170,7 @@ def startup_report(startup_id: int) -> Any:
     lang = request.args.get("lang") or current_language()
     if lang not in services.LANGUAGES:
         lang = current_language()
-    pdf, name = run(render.startup_pdf, startup.id, lang)
+    pdf, name = render.startup_pdf(startup.id, lang)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
