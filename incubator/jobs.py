@@ -23,11 +23,15 @@ def _resolve(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(path: str, *args: Any, delay: timedelta | None = None) -> None:
+def enqueue(
+    path: str, *args: Any, delay: timedelta | None = None, timeout: int | None = None
+) -> None:
+    """Run `path(*args)` in the background. `timeout` (seconds) lets an RQ job run longer than
+    RQ's default of 180 s (a long report); the other backends have no limit."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     backend = app.config["JOBS_BACKEND"]
     if backend == "rq":
-        _rq_enqueue(app, path, args, delay)
+        _rq_enqueue(app, path, args, delay, timeout)
     elif backend == "thread":
         _thread_enqueue(app, path, args, delay)
     elif delay is None:  # inline, for tests: run now; delayed retries are left to the caller
@@ -65,12 +69,19 @@ def _rq_queue(app: Flask) -> Any:
     return Queue("incubator", connection=Redis.from_url(app.config["REDIS_URL"]))
 
 
-def _rq_enqueue(app: Flask, path: str, args: tuple[Any, ...], delay: timedelta | None) -> None:
+def _rq_enqueue(
+    app: Flask,
+    path: str,
+    args: tuple[Any, ...],
+    delay: timedelta | None,
+    timeout: int | None = None,
+) -> None:
     queue = _rq_queue(app)
+    options = {"job_timeout": timeout} if timeout else {}
     if delay is None:
-        queue.enqueue(run_in_worker, path, *args)
+        queue.enqueue(run_in_worker, path, *args, **options)
     else:
-        queue.enqueue_in(delay, run_in_worker, path, *args)
+        queue.enqueue_in(delay, run_in_worker, path, *args, **options)
 
 
 _worker_app: Flask | None = None

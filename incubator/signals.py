@@ -65,6 +65,13 @@ open_data_figures = _signals.signal("open-data-figures")
 # Each receiver answers with a list of icalendar Events (later domains add to the feed).
 calendar_events = _signals.signal("calendar-events")
 
+# sender: the report's kind ("startup", "cohort" or "center"); kwargs: object_id (the startup,
+# the program or the center) and, for "center", first and last (dates). Sent while a report is
+# gathered, in the requester's language. Each receiver answers with a list of plain sections,
+# {"title": str, "headers": [str], "rows": [[str]], "note": str}, printed after the built-in
+# ones (the demo-day domain answers with its results and scores).
+report_sections = _signals.signal("report-sections")
+
 
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
     """True when any receiver of `question` answers True."""
