@@ -33,6 +33,7 @@ DOMAINS = (
     "reviews",
     "mentoring",
     "fablab",
+    "demodays",
 )
 
 
