@@ -434,19 +434,15 @@ def change_status(actor: User, demo_day: DemoDay, change: str, reason: str = "")
         raise DomainError(_("Please give a reason."), field="reason")
     if change == Change.OPEN and not demo_day.criteria:
         raise DomainError(_("A demo day needs at least one criterion."))
-    now = utcnow()
-    values: dict[str, Any] = {"status": target, "updated_at": now}
-    if target is Status.PUBLISHED:
-        values["published_at"] = now
-    if change == Change.REOPEN:
-        values["published_at"] = None
-    changed = db.session.execute(
+    # first take the row on the condition of its status (waiting for the scores being
+    # saved), then stamp the change: no score is saved after the time published_at says
+    taken = db.session.execute(
         update(DemoDay)
         .where(DemoDay.id == demo_day.id, DemoDay.status.in_(sources))
-        .values(**values)
+        .values(updated_at=DemoDay.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if changed != 1:
+    if taken != 1:
         db.session.refresh(demo_day)
         raise DomainError(
             _(
@@ -454,6 +450,18 @@ def change_status(actor: User, demo_day: DemoDay, change: str, reason: str = "")
                 status=demo_day.status.label,
             )
         )
+    now = utcnow()
+    values: dict[str, Any] = {"status": target, "updated_at": now}
+    if target is Status.PUBLISHED:
+        values["published_at"] = now
+    if change == Change.REOPEN:
+        values["published_at"] = None
+    db.session.execute(
+        update(DemoDay)
+        .where(DemoDay.id == demo_day.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     for name, value in values.items():
         set_committed_value(demo_day, name, value)
     if target is Status.PUBLISHED:

@@ -117,7 +117,11 @@ def test_the_database_refuses_a_score_out_of_range_or_twice(ctx: Any, make_demo_
 
     planned = make_demo_day(status="judging")
     judge = planned.judges[0]
-    row = dict(slot_id=planned.slot_ids[0], judge_id=judge.id, criterion_id=planned.criterion_ids[0])
+    row = {
+        "slot_id": planned.slot_ids[0],
+        "judge_id": judge.id,
+        "criterion_id": planned.criterion_ids[0],
+    }
     db.session.add(DemoScore(**row, value=11))
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -177,14 +181,19 @@ def test_results_are_stored_and_an_abstention_does_not_count(
         demo_day = _day(planned)
         with db.transaction():
             sheet = services.save_sheet(
-                _user(planned.judges[1]), demo_day, services.pitch_of(demo_day, planned.slot_ids[2]),
+                _user(planned.judges[1]),
+                demo_day,
+                services.pitch_of(demo_day, planned.slot_ids[2]),
                 abstained=True,
             )
         assert sheet.abstained
         with pytest.raises(DomainError, match="abstained"):
             services.save_score(
-                _user(planned.judges[1]), demo_day, services.pitch_of(demo_day, planned.slot_ids[2]),
-                demo_day.criteria[0], 3,
+                _user(planned.judges[1]),
+                demo_day,
+                services.pitch_of(demo_day, planned.slot_ids[2]),
+                demo_day.criteria[0],
+                3,
             )
         db.session.rollback()
         slots = {s.id: s for s in db.session.scalars(select(DemoSlot))}
@@ -221,9 +230,7 @@ def test_publishing_freezes_and_reopening_is_audited(
         with pytest.raises(DomainError, match="reason"):
             _change(planned, services.Change.REOPEN)
         _change(planned, services.Change.REOPEN, "Giám khảo nhập nhầm điểm")
-        entry = db.session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "demo_day.reopen")
-        )
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "demo_day.reopen"))
         assert entry.details["reason"] == "Giám khảo nhập nhầm điểm"
         assert entry.actor_id == planned.manager.id
         assert _day(planned).status is Status.JUDGING
@@ -231,7 +238,9 @@ def test_publishing_freezes_and_reopening_is_audited(
 
 
 def test_published_results_are_plain_values(app: Any, make_demo_day: Any) -> None:
-    planned = make_demo_day(pitches=2, judges=1, status="judging", names=["Nông Sản Việt", "Ví Xanh"])
+    planned = make_demo_day(
+        pitches=2, judges=1, status="judging", names=["Nông Sản Việt", "Ví Xanh"]
+    )
     _score_all(app, planned, {(0, 0): (5, 5), (0, 1): (7, 7)})
     with app.app_context():
         with pytest.raises(NotFound):
@@ -239,7 +248,9 @@ def test_published_results_are_plain_values(app: Any, make_demo_day: Any) -> Non
         with db.transaction():
             demo_day = _day(planned)
             services.save_sheet(
-                _user(planned.judges[0]), demo_day, services.pitch_of(demo_day, planned.slot_ids[1]),
+                _user(planned.judges[0]),
+                demo_day,
+                services.pitch_of(demo_day, planned.slot_ids[1]),
                 comment="Mô hình kinh doanh rõ ràng.",
             )
         _change(planned, services.Change.PUBLISH)
@@ -288,7 +299,9 @@ def test_inviting_a_new_judge_uses_the_invitation_flow(
     planned = make_demo_day(judges=0)
     manager = _user(planned.manager)
     with db.transaction():
-        judge = services.invite_judge(manager, _day(planned), "Giam.Khao@Example.test", "Lê Văn Khảo")
+        judge = services.invite_judge(
+            manager, _day(planned), "Giam.Khao@Example.test", "Lê Văn Khảo"
+        )
     assert judge.has_role(Role.JUDGE)
     assert judge.password_hash is None
     with pytest.raises(DomainError, match="already invited"):
@@ -317,6 +330,9 @@ def test_a_conflict_can_be_declared_before_judging(ctx: Any, make_demo_day: Any)
     demo_day = _day(planned)
     with db.transaction():
         services.declare_conflict(
-            _user(planned.judges[0]), demo_day, services.pitch_of(demo_day, planned.slot_ids[0]), True
+            _user(planned.judges[0]),
+            demo_day,
+            services.pitch_of(demo_day, planned.slot_ids[0]),
+            True,
         )
     assert in_db(DemoSlot, planned.slot_ids[0]).abstentions == 1
