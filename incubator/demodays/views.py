@@ -235,6 +235,8 @@ def status(demo_day_id: int) -> Any:
         services.change_status, current_user, demo_day, form.change.data, form.reason.data or ""
     ).ok:
         flash(_SAID.get(form.change.data, lambda: "")(), "success")
+    if request.form.get("back") == "leaderboard":
+        return redirect(url_for("demodays.leaderboard", demo_day_id=demo_day.id))
     return _page(demo_day)
 
 
