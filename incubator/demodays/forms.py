@@ -63,6 +63,16 @@ class MoveForm(Form):
     direction = HiddenField(validators=[REQUIRED])
 
 
+class OrderForm(Form):
+    order = HiddenField(validators=[REQUIRED, Length(max=4000)])
+
+    def slot_ids(self) -> list[int] | None:
+        parts = (self.order.data or "").split(",")
+        if not all(part.strip().isdigit() for part in parts):
+            return None
+        return [int(part) for part in parts]
+
+
 class JudgeForm(Form):
     email = email_field()
     name = StringField(_l("Name (for a new judge)"), validators=[Optional(), Length(max=120)])

@@ -306,6 +306,21 @@ def move_slot(actor: User, demo_day: DemoDay, slot: DemoSlot, position: int, up:
     db.session.expire(demo_day, ["slots"])
 
 
+def reorder(actor: User, demo_day: DemoDay, slot_ids: list[int]) -> None:
+    """The whole running order at once (dragged on the page): every slot, each once."""
+    _require_manager(actor, demo_day)
+    _require_not_published(demo_day)
+    _lock(demo_day)
+    db.session.expire(demo_day, ["slots"])
+    current = {slot.id: slot for slot in demo_day.slots}
+    if len(slot_ids) != len(current) or set(slot_ids) != set(current):
+        raise DomainError(_("The order changed meanwhile; please check it again."))
+    for position, slot_id in enumerate(slot_ids):
+        current[slot_id].position = position
+    db.session.flush()
+    db.session.expire(demo_day, ["slots"])
+
+
 def add_break(actor: User, demo_day: DemoDay, minutes: int, label: str) -> DemoSlot:
     """A break at the end of the running order (then moved where it belongs)."""
     _require_manager(actor, demo_day)

@@ -20,6 +20,7 @@ from incubator.demodays.forms import (
     DemoDayForm,
     JudgeForm,
     MoveForm,
+    OrderForm,
     RevokeForm,
     StatusForm,
 )
@@ -90,6 +91,7 @@ def manage(demo_day_id: int) -> Any:
         judge_form=JudgeForm(),
         status_form=StatusForm(),
         form=CurrentForm(),
+        order_form=OrderForm(),
         next_pitch=services.next_pitch(demo_day),
     )
 
@@ -158,6 +160,21 @@ def move(demo_day_id: int, slot_id: int) -> Any:
             form.direction.data == "up",
         )
     return _page(demo_day, f"#slot-{slot.id}")
+
+
+@bp.post("/<int:demo_day_id>/order")
+@roles(Role.MANAGER)
+def reorder(demo_day_id: int) -> Any:
+    """The running order dragged into place (demoday_order.js)."""
+    demo_day = services.managed_demo_day(current_user, demo_day_id)
+    form = OrderForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif form.slot_ids() is None:
+        flash(_("The order changed meanwhile; please check it again."), "error")
+    elif perform(services.reorder, current_user, demo_day, form.slot_ids()).ok:
+        flash(_("The running order is saved."), "success")
+    return _page(demo_day, "#schedule")
 
 
 @bp.post("/<int:demo_day_id>/breaks")

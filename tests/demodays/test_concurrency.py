@@ -192,3 +192,19 @@ def test_twenty_identical_graduations_graduate_once(
         )
         assert graduated == 1
         assert _count(Certificate) == 1
+
+
+def test_twenty_identical_reorders_give_that_order(
+    app: Flask, make_demo_day: Any, login: Any
+) -> None:
+    planned = make_demo_day(pitches=3)
+    wanted = list(reversed(planned.slot_ids))
+    statuses = at_once(
+        app,
+        login(planned.manager),
+        f"/demo-days/{planned.demo_day_id}/order",
+        {"order": ",".join(map(str, wanted))},
+    )
+    assert set(statuses) == {302}
+    with app.app_context():
+        assert [s.id for s in db.session.get(DemoDay, planned.demo_day_id).slots] == wanted
