@@ -230,6 +230,14 @@ def update_demo_day(actor: User, demo_day: DemoDay, data: DemoDayData) -> DemoDa
     return demo_day
 
 
+def _added(demo_day: DemoDay, row: Any, relation: str) -> Any:
+    """`row` inserted; the demo day's `relation` reads it from now on."""
+    db.session.add(row)
+    db.session.flush()
+    db.session.expire(demo_day, [relation])
+    return row
+
+
 def add_criterion(
     actor: User, demo_day: DemoDay, name_vi: str, name_en: str, weight: int, max_score: int
 ) -> DemoCriterion:
@@ -243,10 +251,7 @@ def add_criterion(
         weight=weight,
         max_score=max_score,
     )
-    db.session.add(criterion)
-    db.session.flush()
-    db.session.expire(demo_day, ["criteria"])
-    return criterion
+    return _added(demo_day, criterion, "criteria")
 
 
 def remove_criterion(actor: User, demo_day: DemoDay, criterion: DemoCriterion) -> None:
@@ -331,10 +336,7 @@ def add_break(actor: User, demo_day: DemoDay, minutes: int, label: str) -> DemoS
         break_minutes=minutes,
         break_label=label.strip(),
     )
-    db.session.add(slot)
-    db.session.flush()
-    db.session.expire(demo_day, ["slots"])
-    return slot
+    return _added(demo_day, slot, "slots")
 
 
 def remove_break(actor: User, demo_day: DemoDay, slot: DemoSlot) -> None:

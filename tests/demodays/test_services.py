@@ -16,6 +16,7 @@ from incubator.db import db
 from incubator.demodays import services
 from incubator.demodays.models import Certificate, DemoDay, DemoScore, DemoSlot, Status
 from incubator.errors import DomainError, NotFound
+from incubator.mail import OutboxMessage
 from incubator.pdf import refuse_orm_objects
 from tests.demodays.fixtures import in_db, score
 
@@ -312,6 +313,13 @@ def test_inviting_a_new_judge_uses_the_invitation_flow(
         services.invite_judge(manager, _day(planned), founder.email, "")
     db.session.rollback()
     assert [j.email for j in services.judges_of(_day(planned))] == ["giam.khao@example.test"]
+    # an existing judge gets the demo day's invitation by email
+    existing = make_user(Role.JUDGE)
+    with db.transaction():
+        services.invite_judge(manager, _day(planned), existing.email, "")
+    subjects = {m.recipient: m.subject for m in db.session.scalars(select(OutboxMessage))}
+    assert "giam.khao@example.test" in subjects
+    assert "Demo Day thử" in subjects[existing.email]
 
 
 def test_another_centers_manager_cannot_touch_the_demo_day(

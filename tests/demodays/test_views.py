@@ -225,3 +225,16 @@ def test_the_running_order_is_dragged_into_place(app: Any, make_demo_day: Any, l
         ) or "flash-error" in response.get_data(as_text=True)
     with app.app_context():
         assert [s.id for s in db.session.get(DemoDay, planned.demo_day_id).slots] == wanted
+
+
+def test_odd_addresses_are_not_found(app: Any, as_role: Any) -> None:
+    client, _user = as_role("admin", "judge")
+    for path in (
+        "/demo-days/99999999999999999999999",
+        "/demo-days/2147483648/judge",
+        "/demo-days/2147483648/schedule",
+        "/demo-days/certificates/" + "X" * 300 + ".pdf",
+        "/verify/%00",
+    ):
+        assert client.get(path).status_code in (200, 404), path
+    assert "verify-unknown" in client.get("/verify/" + "Z" * 300).get_data(as_text=True)
