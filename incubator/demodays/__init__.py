@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
         app,
         MenuEntry(_l("Demo days"), "demodays.index", order=58, roles=frozenset({Role.MANAGER})),
         MenuEntry(_l("Judging"), "demodays.index", order=48, roles=frozenset({Role.JUDGE})),
-        Panel("demodays/panel_judge.html", panels.judge, order=30, roles=frozenset({Role.JUDGE})),
+        Panel("demodays/panel_judge.html", panels.judge, order=40, roles=frozenset({Role.JUDGE})),
         Panel(
             "demodays/panel_manager.html", panels.manager, order=28, roles=frozenset({Role.MANAGER})
         ),
