@@ -3,6 +3,7 @@ follow (through the stage machine) and the certificates of completion."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -977,6 +978,9 @@ def follow_stage(application: Application, *, transition: StageTransition, actor
             db.session.delete(slot)
 
 
+_CODE = re.compile(r"[A-Z0-9]{1,16}")
+
+
 class CertificateState:
     VALID = "valid"
     REVOKED = "revoked"
@@ -985,8 +989,8 @@ class CertificateState:
 
 def certificate_by_code(code: str) -> Certificate | None:
     code = (code or "").strip().upper()
-    if not code or len(code) > 16:
-        return None
+    if not _CODE.fullmatch(code):
+        return None  # not a code we issue (NUL bytes and the like never reach the database)
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
