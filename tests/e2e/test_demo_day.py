@@ -253,3 +253,48 @@ def test_demo_day_journey(
             select(Application).join(Startup).where(Startup.name == winner)
         ).all()
         assert Stage.GRADUATED in [a.stage for a in graduated]
+
+
+def test_demo_day_pages_fit_a_phone(
+    open_page: Callable[..., Any], live_server: LiveServer, screenshot: Callable[..., Path]
+) -> None:
+    """The demo data's demo days on a 390 px phone: the manager's pages, the public schedule,
+    the founder's results with the certificate, the judge's upcoming day."""
+    with live_server.app.app_context():
+        days = {d.name_vi: d.id for d in db.session.scalars(select(DemoDay))}
+        logimekong = db.session.scalar(select(Startup.id).where(Startup.name == "LogiMekong"))
+    past, upcoming = days["Demo Day BIIC 2026"], days["Demo Day BIIC 2026 – Đợt 2"]
+    manager = _phone(open_page, live_server, "manager@biic.test")
+    for path in (
+        "/demo-days/",
+        f"/demo-days/{upcoming}",
+        f"/demo-days/{past}/leaderboard?by=normalized",
+        f"/demo-days/{upcoming}/print",
+    ):
+        manager.goto(path)
+        _fits(manager)
+        if "leaderboard" in path:
+            expect(manager.locator("table.leaderboard tbody tr")).to_have_count(3)
+            screenshot(manager, "demo-day-phone-leaderboard")
+    visitor = open_page(viewport=PHONE_390, is_mobile=True)
+    visitor.goto(f"/demo-days/{upcoming}/schedule")
+    expect(visitor.locator("table.schedule tbody tr")).to_have_count(3)
+    _fits(visitor)
+    founder = _phone(open_page, live_server, "huynh.tan.phat@demo.test")
+    founder.goto(f"/startups/{logimekong}")
+    section = founder.locator("#demo-day-results")
+    expect(section).to_contain_text("Demo Day BIIC 2026")
+    response = founder.request.get(
+        live_server.url + section.locator("a[href$='.pdf']").get_attribute("href")
+    )
+    assert response.status == 200
+    assert "LogiMekong" in " ".join(
+        PdfReader(io.BytesIO(response.body())).pages[0].extract_text().split()
+    )
+    _fits(founder)
+    screenshot(founder, "demo-day-phone-founder")
+    judge = _phone(open_page, live_server, "mentor@biic.test")
+    expect(judge.locator("#panel-judge")).to_contain_text("Demo Day BIIC 2026 – Đợt 2")
+    judge.goto(f"/demo-days/{upcoming}/judge")
+    expect(judge.locator("details.pitch")).to_have_count(2)
+    _fits(judge)
