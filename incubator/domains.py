@@ -34,6 +34,7 @@ DOMAINS = (
     "reviews",
     "mentoring",
     "fablab",
+    "demodays",
     "reports",
 )
 

@@ -585,6 +585,11 @@ def invited_founder(email: str, name: str, **context: Any) -> User:
     return _invited_account(email, name, Role.FOUNDER, None, **context)
 
 
+def invited_judge(email: str, name: str, **context: Any) -> User:
+    """A new judge's account, for a demo day's invitation (the judge role only)."""
+    return _invited_account(email, name, Role.JUDGE, None, **context)
+
+
 def create_user(email: str, name: str, password: str, role: Role, center_code: str | None) -> User:
     """For the `create-user` command."""
     center_id = None

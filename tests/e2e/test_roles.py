@@ -30,8 +30,18 @@ pytestmark = pytest.mark.e2e
 # email -> the panels of its home page, in the order the app shows them
 ROLE_PANELS = {
     "admin@incubator.test": ["panel-admin", "panel-manager", "panel-fablab-staff"],
-    "manager@biic.test": ["panel-manager", "panel-mentoring-manager", "panel-fablab-staff"],
-    "manager@smic.test": ["panel-manager", "panel-mentoring-manager", "panel-fablab-staff"],
+    "manager@biic.test": [
+        "panel-manager",
+        "panel-mentoring-manager",
+        "panel-demodays-manager",
+        "panel-fablab-staff",
+    ],
+    "manager@smic.test": [
+        "panel-manager",
+        "panel-mentoring-manager",
+        "panel-demodays-manager",
+        "panel-fablab-staff",
+    ],
     "mentor@biic.test": ["panel-mentor", "panel-mentoring-mentor", "panel-judge"],
     "judge@biic.test": ["panel-judge"],
     "founder@biic.test": ["panel-founder"],
