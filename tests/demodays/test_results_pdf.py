@@ -254,3 +254,18 @@ def test_a_center_report_gets_the_demo_days_published_in_the_period(
     assert row[4] == f"1. {NAMES[0]}, 2. {NAMES[1]}"
     earlier = today - timedelta(days=40)
     assert _sections(app, "center", center_id, first=earlier, last=earlier + timedelta(1)) == []
+
+
+def test_the_startup_report_prints_its_demo_day_outcome(
+    app: Flask, scored: Callable[..., Planned]
+) -> None:
+    from incubator.reports import render
+
+    planned = scored()
+    _program, startup_id, _center = _program_and_startup(app, planned)
+    with app.app_context():
+        pdf, _name = render.startup_pdf(startup_id, "vi")
+    text, _fonts = text_and_fonts(pdf)
+    assert "Kết quả Demo Day: Demo Day thử" in text
+    assert "Hạng 1 / 2" in text
+    assert COMMENT in text
