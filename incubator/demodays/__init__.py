@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
-    from incubator.demodays import panels, services, views
+    from incubator.demodays import panels, results, services, views
     from incubator.domains import MenuEntry, Panel, Section, contribute
 
     app.register_blueprint(views.bp)
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
         ),
     )
     signals.stage_changed.connect(services.follow_stage)
+    signals.report_sections.connect(results.report_sections)

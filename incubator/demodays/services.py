@@ -809,6 +809,11 @@ def _outcome(demo_day: DemoDay, slot: DemoSlot, rank: int) -> PitchOutcome:
     )
 
 
+def outcome_of(demo_day: DemoDay, slot: DemoSlot, rank: int) -> PitchOutcome:
+    """A pitch's outcome as plain values (only for a published demo day's stored results)."""
+    return _outcome(demo_day, slot, rank)
+
+
 def published_results(demo_day_id: int) -> DemoDayResults:
     """The published results of a demo day, ranked by the normalized score, as plain values;
     NotFound while they are not published."""

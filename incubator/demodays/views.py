@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from incubator.accounts.models import Role
 from incubator.db import run
-from incubator.demodays import lists, services
+from incubator.demodays import lists, results, services
 from incubator.demodays.forms import (
     BreakForm,
     CriterionForm,
@@ -25,6 +25,7 @@ from incubator.demodays.forms import (
     StatusForm,
 )
 from incubator.demodays.models import DemoCriterion, DemoDay, DemoSlot
+from incubator.i18n import current_language
 from incubator.pdf import render_template_pdf
 from incubator.security import logged_in, public, roles
 from incubator.web import flash_form_errors, once_address, perform, perform_once
@@ -300,6 +301,23 @@ def leaderboard(demo_day_id: int) -> Any:
         decision_form=DecisionForm(),
         status_form=StatusForm(),
         poll_seconds=POLL_SECONDS,
+    )
+
+
+@bp.get("/<int:demo_day_id>/results.pdf")
+@logged_in
+def results_pdf(demo_day_id: int) -> Any:
+    """The published results as PDF (small: rendered on request), for the center's managers
+    and admins; not found for anyone else and before publication."""
+    demo_day = run(results.printable_results, current_user, demo_day_id)
+    lang = request.args.get("lang")
+    if lang not in results.LANGUAGES:
+        lang = current_language()
+    pdf, name = results.results_pdf(demo_day.id, lang)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -24,7 +24,8 @@ OUT = click.option(
 
 @click.group("report")
 def report() -> None:
-    """Print a startup's progress report, a cohort report or a center report as PDF."""
+    """Print a startup's progress report, a cohort report, a center report or a demo day's
+    results as PDF."""
 
 
 class _Bar:
@@ -119,6 +120,30 @@ def center(center_code: str, first: str, last: str, output: Path, lang: str, pdf
     with _Bar("center") as bar:
         bar(10, "gathering")
         pdf, _name = render.center_pdf(found.id, period.first, period.last, lang, pdfa)
+        output.write_bytes(pdf)
+        bar(100, "done")
+    click.echo(f"Wrote {output} ({len(pdf):,} bytes).")
+
+
+@report.command("demo-day")
+@click.argument("demo_day_id", type=int)
+@OUT
+@LANG
+@with_appcontext
+def demo_day(demo_day_id: int, output: Path, lang: str) -> None:
+    """The published results of DEMO_DAY_ID."""
+    from incubator.db import db
+    from incubator.demodays import results
+    from incubator.demodays.models import DemoDay
+
+    found = db.session.get(DemoDay, demo_day_id)
+    if found is None:
+        raise click.ClickException(f"No demo day {demo_day_id}.")
+    if not found.published:
+        raise click.ClickException(f"The results of demo day {demo_day_id} are not published.")
+    with _Bar("demo day") as bar:
+        bar(10, "rendering")
+        pdf, _name = results.results_pdf(demo_day_id, lang)
         output.write_bytes(pdf)
         bar(100, "done")
     click.echo(f"Wrote {output} ({len(pdf):,} bytes).")
