@@ -19,7 +19,9 @@ def _publish(app: Flask, planned: Planned) -> None:
         demo_day = services.managed_demo_day(
             session.get(User, planned.manager.id), planned.demo_day_id
         )
-        services.change_status(session.get(User, planned.manager.id), demo_day, services.Change.PUBLISH)
+        services.change_status(
+            session.get(User, planned.manager.id), demo_day, services.Change.PUBLISH
+        )
         session.commit()
 
 

@@ -177,9 +177,8 @@ def test_a_center_report_job_and_its_file_while_in_the_works(
     assert stranger.get(job["url"]).status_code == 404
     assert stranger.get(f"/api/v1/reports/{job['id']}/download").status_code == 404
     assert manager.get("/api/v1/reports/999999").status_code == 404
-    with app.app_context():
-        with db.transaction():
-            db.session.get(ReportJob, job["id"]).status = JobStatus.FAILED
+    with app.app_context(), db.transaction():
+        db.session.get(ReportJob, job["id"]).status = JobStatus.FAILED
     failed = manager.get(f"/api/v1/reports/{job['id']}/download")
     assert failed.status_code == 404
 

@@ -298,9 +298,8 @@ def test_report_ready_is_written_with_the_job_done_and_not_for_a_failure(
             assert db.session.get(ReportJob, failing).status is JobStatus.FAILED
     assert deliveries() == []
     # a job marked done meanwhile by someone else (a retry that lost) sends nothing either
-    with app.app_context():
-        with db.transaction():
-            services._finish(failing, JobStatus.DONE, file_name="x.pdf")
+    with app.app_context(), db.transaction():
+        services._finish(failing, JobStatus.DONE, file_name="x.pdf")
     assert deliveries() == []
 
     done = queued()
