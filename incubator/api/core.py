@@ -24,6 +24,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
+from spectree.utils import get_model_key
 from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
 
@@ -131,6 +132,30 @@ def answers(
     for status in extra:
         codes[f"HTTP_{status}"] = None
     return Response(**codes)
+
+
+class FileResponse(Response):
+    """Answers whose success is a file (its media types documented as binary strings), so
+    that clients and schemathesis know what the bytes are."""
+
+    def __init__(self, ok: int, media_types: tuple[str, ...], **codes: Any) -> None:
+        super().__init__(**codes)
+        self.ok = ok
+        self.media_types = media_types
+
+    def generate_spec(self, naming_strategy: Any = get_model_key) -> dict[str, Any]:
+        document = super().generate_spec(naming_strategy)
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        document[str(self.ok)]["content"] = dict.fromkeys(self.media_types, binary)
+        return document
+
+
+def file_answers(ok: int, *media_types: str) -> Response:
+    """The documented answers of an operation answering a file (e.g. "application/pdf")
+    with `ok`, and the error format for each error status."""
+    codes: dict[str, Any] = {f"HTTP_{status}": ErrorOut for status in ERROR_STATUSES}
+    codes[f"HTTP_{ok}"] = None
+    return FileResponse(ok, media_types, **codes)
 
 
 def _before(

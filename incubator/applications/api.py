@@ -27,6 +27,7 @@ from incubator.api.core import (
     answers,
     api_blueprint,
     body_json,
+    file_answers,
     iso,
     paged,
     query_args,
@@ -287,7 +288,7 @@ def deck_upload(application_id: int) -> Any:
 
 @bp.get("/applications/<int:application_id>/pitch-deck")
 @logged_in
-@spec.validate(resp=answers(200, None), tags=TAGS, security=BEARER)
+@spec.validate(resp=file_answers(200, "application/pdf"), tags=TAGS, security=BEARER)
 def deck_download(application_id: int) -> Any:
     """The pitch deck as application/pdf."""
     application, path = run(services.readable_deck, current_user, application_id)

@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
-    from incubator.demodays import panels, results, services, views
+    from incubator.api.core import register
+    from incubator.demodays import api, panels, results, services, views
     from incubator.domains import MenuEntry, Panel, Section, contribute
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     app.register_blueprint(views.verify_bp)
     contribute(
         app,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -733,6 +733,7 @@ class PitchOutcome:
     stage: str
     criteria: list[CriterionResult] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    startup_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -806,6 +807,7 @@ def _outcome(demo_day: DemoDay, slot: DemoSlot, rank: int) -> PitchOutcome:
         stage=application.stage.value,
         criteria=_criterion_means(demo_day, slot),
         comments=_comments(slot),
+        startup_id=application.startup_id,
     )
 
 
@@ -832,6 +834,27 @@ def published_results(demo_day_id: int) -> DemoDayResults:
         judges=len(judges_of(demo_day)),
         pitches=[_outcome(demo_day, slot, rank) for rank, slot in enumerate(ranked, start=1)],
     )
+
+
+def readable_results(actor: Any, demo_day_id: int) -> DemoDayResults:
+    """The published results as the web shows them: every pitch to the center's managers
+    (and admins), a founder's own pitches to the members of a startup that pitched;
+    NotFound for anyone else and while they are not published."""
+    demo_day = _get(demo_day_id)
+    if not demo_day.published or not actor.is_authenticated:
+        raise NotFound("results")
+    results = published_results(demo_day.id)
+    if may_manage(actor, demo_day):
+        return results
+    members_of = {
+        slot.application.startup_id
+        for slot in leaderboard(demo_day, normalized=True)
+        if slot.application.startup.has_member(actor)
+    }
+    own = [outcome for outcome in results.pitches if outcome.startup_id in members_of]
+    if not own:
+        raise NotFound("results")
+    return replace(results, pitches=own)
 
 
 @dataclass(frozen=True)

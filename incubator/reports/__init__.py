@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from incubator.accounts.models import Role
+    from incubator.api.core import register
     from incubator.domains import MenuEntry, Schedule, Section, contribute
-    from incubator.reports import cli, views
+    from incubator.reports import api, cli, views
 
     env = os.environ
     # beside the uploads (instance/uploads/reports): files handed out only by the download view
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REPORTS_STEP_DELAY", 0.0)  # tests slow a job down to watch it
 
     app.register_blueprint(views.bp)
+    register(app, api.bp)
     contribute(
         app,
         MenuEntry(_l("Reports"), "reports.index", order=70, roles=frozenset({Role.MANAGER})),

@@ -20,9 +20,13 @@ from sqlalchemy import select, update
 
 from incubator import jobs
 from incubator.accounts.models import Role, User
+from incubator.api import webhooks
+from incubator.api.core import PREFIX
+from incubator.api.models import WebhookEvent
 from incubator.centers.models import Center
 from incubator.db import add_unique, db, on_commit, run, utcnow
 from incubator.errors import DomainError, NotFound
+from incubator.i18n import to_local
 from incubator.programs.models import Program
 from incubator.reports import render
 from incubator.reports.models import JobStatus, ReportJob, ReportKind
@@ -350,6 +354,32 @@ def _finish(job_id: int, status: JobStatus, **values: Any) -> None:
     if not changed and values.get("file_name"):
         # marked dead meanwhile (a long pause): the file is not handed out
         (render.report_dir() / values["file_name"]).unlink(missing_ok=True)
+    if changed and status is JobStatus.DONE:
+        _report_ready(db.session.get(ReportJob, job_id))
+
+
+def _report_ready(job: ReportJob) -> None:
+    """`report.ready` for the center's webhooks, in the transaction that marks the job done
+    (the outbox: nothing is sent for a job whose end was rolled back)."""
+    if job.center_id is None:
+        return
+    db.session.refresh(job)
+    url = f"{PREFIX}/reports/{job.id}"
+    webhooks.emit(
+        job.center_id,
+        WebhookEvent.REPORT_READY,
+        {
+            "job_id": job.id,
+            "kind": job.kind.value,
+            "title": job.title,
+            "lang": job.lang,
+            "pages": job.pages,
+            "size": job.size,
+            "url": url,
+            "download_url": f"{url}/download",
+            "expires_at": to_local(job.expires_at).isoformat() if job.expires_at else None,
+        },
+    )
 
 
 def _produce(job: ReportJob, path: str, progress: render.Progress) -> tuple[int | None, str]:

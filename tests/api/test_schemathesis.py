@@ -82,3 +82,39 @@ def test_the_api_keeps_its_document(app: Flask, tokens: list[str]) -> None:
         check()
     # the generated requests reached the services, not only the validation
     assert {200, 201, 404, 422} <= seen, seen
+
+
+def test_files_answered_match_their_documented_media_types(
+    app: Flask, reported: Any, make_token: Callable[..., str]
+) -> None:
+    """The PDFs (a startup's report, a report job's file) pass the same checks: their
+    binary answers are declared in the document."""
+    app.config["REPORTS_PROCESSES"] = 1
+    world = reported()
+    token = make_token(world.manager)
+    headers = {"Authorization": f"Bearer {token}"}
+    document = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    for path, media in (
+        ("/api/v1/startups/{startup_id}/report.pdf", {"application/pdf"}),
+        ("/api/v1/reports/{job_id}/download", {"application/pdf", "application/zip"}),
+        ("/api/v1/applications/{application_id}/pitch-deck", {"application/pdf"}),
+    ):
+        assert set(document[path]["get"]["responses"]["200"]["content"]) == media, path
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    report = schema["/api/v1/startups/{startup_id}/report.pdf"]["GET"]
+    case = report.Case(path_parameters={"startup_id": world.startup_id}, query={"lang": "en"})
+    response = case.call_and_validate(headers=headers, checks=CHECKS)
+    assert response.status_code == 200
+    content_types = [v for k, v in response.headers.items() if k.lower() == "content-type"]
+    assert str(content_types).count("application/pdf") == 1, response.headers
+
+    job = app.test_client().post(
+        "/api/v1/reports",
+        json={"kind": "cohort", "program_id": world.program_id},
+        headers=headers,
+    )
+    assert job.status_code == 202
+    download = schema["/api/v1/reports/{job_id}/download"]["GET"]
+    case = download.Case(path_parameters={"job_id": job.get_json()["id"]})
+    response = case.call_and_validate(headers=headers, checks=CHECKS)
+    assert response.status_code == 200

@@ -239,3 +239,71 @@ def test_a_booking_through_the_api_is_posted_after_its_commit(
     payload = json.loads(receiver.received[0]["body"])
     assert payload["event"] == "fablab.booking_created"
     assert payload["data"]["booking_id"] == response.get_json()["id"]
+
+
+def test_a_finished_report_is_posted_as_report_ready(
+    app: Flask, reported: Any, api: Any, receiver: Receiver
+) -> None:
+    world = reported()
+    _hook(app, world.manager, receiver.url, [WebhookEvent.REPORT_READY.value])
+    app.config["REPORTS_PROCESSES"] = 1
+    response = api(world.manager).post(
+        "/api/v1/reports", json={"kind": "cohort", "program_id": world.program_id}
+    )
+    assert response.status_code == 202
+    job_id = response.get_json()["id"]
+    # (jobs run inline in the tests: the job ends after the request's commit, and its
+    # deliveries are posted after the commit that marks it done)
+    assert len(receiver.received) == 1
+    payload = json.loads(receiver.received[0]["body"])
+    assert payload["event"] == "report.ready"
+    assert payload["data"]["job_id"] == job_id
+    assert payload["data"]["kind"] == "cohort"
+    assert payload["data"]["download_url"] == f"/api/v1/reports/{job_id}/download"
+    assert payload["data"]["pages"] >= 1
+
+
+def test_report_ready_is_written_with_the_job_done_and_not_for_a_failure(
+    app: Flask, reported: Any, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    from incubator import jobs
+    from incubator.programs.models import Program
+    from incubator.reports import render, services
+    from incubator.reports.models import JobStatus, ReportJob
+
+    monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: None)
+    world = reported()
+    _hook(app, world.manager, receiver.url, [WebhookEvent.REPORT_READY.value])
+    app.config["REPORTS_PROCESSES"] = 1
+
+    def queued() -> int:
+        with app.app_context():
+            actor = db.session.get(User, world.manager.id)
+            program = db.session.get(Program, world.program_id)
+            return run(services.request_cohort, actor, program, "vi").id
+
+    def deliveries() -> list[str]:
+        with app.app_context():
+            return list(db.session.scalars(select(WebhookDelivery.event)))
+
+    failing = queued()
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("no paper")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(render, "cohort_pdf", broken)
+        with app.app_context():
+            services.run_job(failing)
+            assert db.session.get(ReportJob, failing).status is JobStatus.FAILED
+    assert deliveries() == []
+    # a job marked done meanwhile by someone else (a retry that lost) sends nothing either
+    with app.app_context(), db.transaction():
+        services._finish(failing, JobStatus.DONE, file_name="x.pdf")
+    assert deliveries() == []
+
+    done = queued()
+    with app.app_context():
+        services.run_job(done)
+        assert db.session.get(ReportJob, done).status is JobStatus.DONE
+    assert deliveries() == ["report.ready"]

@@ -1,7 +1,8 @@
 """Issue 14's journey: a founder makes an API token on the account page (shown once), a
 script with only that token and the OpenAPI document creates a startup, applies, uploads the
-deck, submits and books a machine; revoked in the browser, the token stops at once. The
-manager registers a webhook and publishes the open data; the viewer shows the document."""
+deck, submits, books a machine and downloads the startup's report; revoked in the browser,
+the token stops at once. The manager registers a webhook and publishes the open data; the
+viewer shows the document."""
 
 from __future__ import annotations
 
@@ -177,6 +178,13 @@ def test_a_script_with_a_token_applies_and_books(
     assert status == 201, booking
     status, taken = script.call("POST", "/api/v1/bookings", body)
     assert status == 409 and taken["error"]["code"] == "slot_taken"
+
+    # the startup's progress report, rendered on request
+    for startup_id in (startup["id"], incubating["id"]):
+        status, report = script.call("GET", f"/api/v1/startups/{startup_id}/report.pdf?lang=vi")
+        assert status == 200 and report.startswith(b"%PDF"), report[:200]
+    status, refused = script.call("POST", "/api/v1/reports", {"kind": "center", "center": "BIIC"})
+    assert status == 403 and refused["error"]["code"] == "forbidden"
 
     # the web shows what the API did
     page.goto(f"{base}/fablab/bookings")
