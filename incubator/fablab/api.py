@@ -158,9 +158,10 @@ def booking_json(booking: Booking) -> dict[str, Any]:
 def equipment_list() -> Any:
     """The machines of both centers' labs (retired ones left out)."""
     query = query_args()
-    statement = select(Machine).where(Machine.status != MachineStatus.RETIRED)
     filters = {"center": query.center, "category": query.category.value if query.category else None}
-    return paged(EQUIPMENT, statement, current_user, equipment_json, filters)
+    return paged(
+        EQUIPMENT, services.bookable_machines_query(), current_user, equipment_json, filters
+    )
 
 
 @bp.get("/equipment/<int:machine_id>/availability")

@@ -1442,6 +1442,11 @@ def _slot(
     return Span(starts, ends, "free", _("Free"))
 
 
+def bookable_machines_query() -> Select[Any]:
+    """The machines of every lab that are not retired (the API's equipment list)."""
+    return select(Machine).where(Machine.status != MachineStatus.RETIRED)
+
+
 def visible_bookings_query(actor: User) -> Select[Any]:
     """The user's bookings (as `bookings_query`), and for a lab's staff every booking of the
     labs of the center they manage (every lab for admins)."""

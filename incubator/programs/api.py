@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_login import current_user
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from incubator.api.core import (
     BEARER,
@@ -108,5 +107,4 @@ def program_list() -> Any:
         if query.center is not None:
             statement = services.programs_of_center(statement, query.center)
         return paged(PROGRAMS, statement, current_user, program_json, filters)
-    statement = select(Program).where(Program.status == ProgramStatus.PUBLISHED)
-    return paged(CALLS, statement, current_user, program_json, filters)
+    return paged(CALLS, services.published_programs_query(), current_user, program_json, filters)

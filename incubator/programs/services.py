@@ -199,6 +199,11 @@ def open_calls_query(center_code: str = "", kind: str = "") -> Select[Any]:
     return _filter(statement, center_code, kind)
 
 
+def published_programs_query() -> Select[Any]:
+    """Every published program, open or not (the API's list for non-managers)."""
+    return select(Program).where(Program.status == ProgramStatus.PUBLISHED)
+
+
 def managed_programs_query(
     actor: User, center_code: str = "", kind: str = "", status: str = "", search: str = ""
 ) -> Select[Any]:

@@ -49,7 +49,11 @@ def test_a_draft_program_is_not_found_by_founders(
     make_user: Any, make_program: Any, api: Any
 ) -> None:
     program = make_program(published=False)
-    assert api(make_user(Role.FOUNDER)).get(f"/api/v1/programs/{program.id}").status_code == 404
+    published = make_program(is_open=False)
+    client = api(make_user(Role.FOUNDER))
+    assert client.get(f"/api/v1/programs/{program.id}").status_code == 404
+    listed = client.get("/api/v1/programs").get_json()  # published ones, open or closed
+    assert [p["id"] for p in listed["items"]] == [published.id]
 
 
 def test_apply_answer_upload_submit_and_history(
