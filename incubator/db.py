@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, func, make_url
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, func, make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -138,6 +138,10 @@ class Database:
         engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
         app.extensions["db"] = sessionmaker(bind=engine, expire_on_commit=False)
         app.teardown_appcontext(self._remove_session)
+
+    def ping(self) -> None:
+        """Raise if the database does not answer (the health check)."""
+        self.session.execute(text("SELECT 1"))
 
     @staticmethod
     def engine(app: Flask | None = None) -> Engine:

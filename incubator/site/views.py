@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, session
 from flask_login import current_user
-from sqlalchemy import text
 
 from incubator.accounts.services import update_profile
 from incubator.db import db
@@ -38,5 +37,5 @@ def set_language() -> Any:
 @bp.get("/healthz")
 @public
 def health() -> Any:
-    db.session.execute(text("SELECT 1"))
+    db.ping()
     return {"status": "ok"}

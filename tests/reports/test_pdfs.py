@@ -92,7 +92,11 @@ def test_print_values_hold_no_orm_object(app: Flask, reported: Callable[..., Rep
 
     world = reported()
     with app.app_context():
-        refuse_orm_objects(render.startup_values(world.startup_id))
+        values = render.startup_values(world.startup_id)
+        assert values.name == STARTUP_NAME
+        refuse_orm_objects(values)  # raises TypeError on an ORM object anywhere inside
+        with pytest.raises(TypeError, match="ORM object"):  # and it would see one
+            refuse_orm_objects({"report": values, "startup": db.session.get(Startup, values.id)})
 
 
 @pytest.mark.parametrize("processes", [1, 2])
