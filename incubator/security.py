@@ -7,6 +7,7 @@ that no route can be added without declaring who may call it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -107,6 +108,24 @@ def current_session() -> UserSession | None:
     return g.get("user_session") if current_user.is_authenticated else None
 
 
+@functools.cache
+def _live_session_query() -> Select:
+    """A session row that is neither revoked nor idle, with its active user and their roles
+    (built once: building the statement cost as much as running it)."""
+    return (
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .options(joinedload(User.grants))
+        .where(
+            UserSession.id == bindparam("session_id"),
+            UserSession.user_id == bindparam("user_id"),
+            UserSession.revoked_at.is_(None),
+            UserSession.last_seen_at > bindparam("since"),
+            User.active.is_(True),
+        )
+    )
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """The cookie's user, only while its session row is live: one query, grants included."""
@@ -117,16 +136,12 @@ def _load_user(user_id: str) -> User | None:
     idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
     row = (
         db.session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .options(joinedload(User.grants))
-            .where(
-                UserSession.id == hashlib.sha256(raw.encode()).hexdigest(),
-                UserSession.user_id == int(user_id),
-                UserSession.revoked_at.is_(None),
-                UserSession.last_seen_at > now - idle,
-                User.active.is_(True),
-            )
+            _live_session_query(),
+            {
+                "session_id": hashlib.sha256(raw.encode()).hexdigest(),
+                "user_id": int(user_id),
+                "since": now - idle,
+            },
         )
         .unique()
         .first()

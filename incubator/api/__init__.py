@@ -66,6 +66,8 @@ def init_app(app: Flask) -> None:
         key_prefix="api",
         enabled=app.config["API_RATE_LIMIT_ENABLED"],
     )
+    # the web pages are not limited: skip the limiter's work for them at once
+    app.extensions["api_limiter"].request_filter(lambda: not _is_api())
     app.cli.add_command(create_token)
     app.cli.add_command(refresh_open_data)
 

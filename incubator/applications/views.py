@@ -36,6 +36,7 @@ from incubator.files import pdf_name
 from incubator.forms import options
 from incubator.i18n import format_time
 from incubator.lists import query_filters
+from incubator.pagecache import cached_page
 from incubator.programs.services import managed_program, visible_program
 from incubator.questions.services import CallForm, form_of
 from incubator.security import PDF_CSP, logged_in, roles
@@ -280,6 +281,7 @@ def move(application_id: int) -> Any:
 
 @bp.get("/manage/programs/<int:program_id>/applications")
 @roles(Role.MANAGER)
+@cached_page
 def program_applications(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     call_form = form_of(program)
@@ -299,6 +301,7 @@ def program_applications(program_id: int) -> Any:
 
 @bp.get("/manage/programs/<int:program_id>/board")
 @roles(Role.MANAGER)
+@cached_page
 def board(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     filters = query_filters(("sector", "min_score"))
@@ -334,6 +337,7 @@ def board(program_id: int) -> Any:
 
 @bp.get("/manage/applications/<int:application_id>")
 @roles(Role.MANAGER)
+@cached_page
 def manage(application_id: int) -> Any:
     application = services.managed_application(current_user, application_id)
     return render_template(

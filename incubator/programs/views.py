@@ -9,6 +9,7 @@ from flask_login import current_user
 from incubator.accounts.models import Role
 from incubator.centers.services import all_centers
 from incubator.forms import options
+from incubator.pagecache import cached_page
 from incubator.programs import services
 from incubator.programs.forms import ProgramForm, PublishForm, ReviewClosedForm
 from incubator.programs.lists import CALLS, PROGRAMS
@@ -21,6 +22,7 @@ bp = Blueprint("programs", __name__)
 
 @bp.get("/calls")
 @public
+@cached_page
 def calls() -> Any:
     return CALLS.render("programs/calls.html", services.open_calls_query())
 

@@ -10,6 +10,7 @@ from incubator.accounts.models import Role
 from incubator.applications.services import managed_application
 from incubator.applications.stages import Stage
 from incubator.forms import options
+from incubator.pagecache import cached_page
 from incubator.programs.services import managed_program
 from incubator.reviews import services
 from incubator.reviews.forms import (
@@ -103,6 +104,7 @@ def bulk_assign(program_id: int) -> Any:
 
 @bp.get("/reviews")
 @roles(Role.MENTOR)
+@cached_page
 def queue() -> Any:
     return QUEUE.render("reviews/queue.html", queue_query(current_user))
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from incubator.accounts.services import update_profile
 from incubator.db import db
 from incubator.domains import home_panels
+from incubator.pagecache import cached_page
 from incubator.security import public
 from incubator.site.forms import LanguageForm
 from incubator.web import perform, safe_next
@@ -19,6 +20,7 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 @public
+@cached_page
 def home() -> Any:
     return render_template("site/home.html", panels=home_panels(current_user))
 

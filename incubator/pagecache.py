@@ -1,0 +1,353 @@
+"""Whole-page cache of the key pages, invalidated by the tables each page read.
+
+A key page (board, ranking, homes, queues) costs 5–40 ms of CPU to build and is asked for
+again and again by the same person while nothing changed. `cached_page` keeps its HTML per
+path, user, session and language, with the **tables the page read** while it was built and
+each table's **version** at that moment. A version is a counter per table that goes up after
+every commit that wrote to it (or, through a foreign key with ON DELETE / ON UPDATE, may have
+changed it), in every process: a memory-mapped file under the instance folder, or a Redis
+hash when REDIS_URL is set (several hosts). A request finds the page only while every table
+it read is at the version it had; otherwise, or after PAGE_CACHE_SECONDS (what depends on the
+clock alone: "closes in 2 days"), the page is built again.
+
+What is read and written is taken from the SQL itself (engine events), so a page cannot
+forget a dependency: whatever query built it, lazy loads included, counts. Writes are
+counted on the connection and published when it goes back to the pool after its commit, so
+a page built from the data before a commit is never stored under the version after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import fcntl
+import functools
+import hashlib
+import mmap
+import os
+import re
+import secrets
+import struct
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from flask import Flask, Response, current_app, make_response, request, session
+from flask_login import current_user
+from sqlalchemy import Engine, MetaData, event
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+# The session's CSRF token is in every form a page shows: a page is kept per session.
+CSRF_KEY = "csrf_token"
+
+# The user and their roles are loaded before the view runs (security._load_user), and every
+# page shows them (the menu): every page depends on them.
+ALWAYS_READ = ("users", "role_grants")
+
+_READ = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)', re.IGNORECASE)
+_WRITTEN = re.compile(
+    r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)',
+    re.IGNORECASE,
+)
+_TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+_reading: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "page_cache_reading", default=None
+)
+
+
+# ------------------------------------------------------------------ versions
+
+
+class Versions(Protocol):
+    def snapshot(self) -> Callable[[str], int | str | None]: ...
+
+    def read(self, tables: Iterable[str]) -> tuple[Any, ...]: ...
+
+    def bump(self, tables: Iterable[str]) -> None: ...
+
+
+class FileVersions:
+    """Counters in a small memory-mapped file shared by the processes of one machine.
+
+    A table's counter sits at a slot chosen by a hash of its name: two tables sharing a slot
+    only make each other's pages be built again a little more often."""
+
+    SLOTS = 1024
+    SIZE = SLOTS * 8
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < self.SIZE:
+            with self._locked():
+                if os.fstat(self._fd).st_size < self.SIZE:
+                    os.ftruncate(self._fd, self.SIZE)
+        self._map = mmap.mmap(self._fd, self.SIZE, mmap.MAP_SHARED)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @classmethod
+    def _offset(cls, table: str) -> int:
+        return (zlib.crc32(table.encode()) % cls.SLOTS) * 8
+
+    def snapshot(self) -> Callable[[str], int]:
+        copy = bytes(self._map)
+        return lambda table: struct.unpack_from("<Q", copy, self._offset(table))[0]
+
+    def read(self, tables: Iterable[str]) -> tuple[int, ...]:
+        return tuple(struct.unpack_from("<Q", self._map, self._offset(t))[0] for t in tables)
+
+    def bump(self, tables: Iterable[str]) -> None:
+        with self._locked():
+            for offset in {self._offset(t) for t in tables}:
+                (value,) = struct.unpack_from("<Q", self._map, offset)
+                struct.pack_into("<Q", self._map, offset, value + 1)
+
+
+class RedisVersions:
+    """Counters in one Redis hash, for app servers on several machines.
+
+    The hash carries a random epoch, written by the first bump after Redis lost its data: a
+    page stored before that never matches again, although the counters started over."""
+
+    EPOCH = "_epoch"
+
+    def __init__(self, url: str, key: str) -> None:
+        from redis import Redis
+
+        self._redis = Redis.from_url(url)
+        self._key = key
+
+    def snapshot(self) -> Callable[[str], Any]:
+        values = {k.decode(): v for k, v in self._redis.hgetall(self._key).items()}
+        epoch = values.get(self.EPOCH)
+        if epoch is None:  # nothing written since Redis started: nothing to compare with
+            return lambda _table: None
+        return lambda table: (epoch, values.get(table, b"0"))
+
+    def read(self, tables: Iterable[str]) -> tuple[Any, ...]:
+        tables = list(tables)
+        epoch, *values = self._redis.hmget(self._key, [self.EPOCH, *tables])
+        return tuple((epoch, v or b"0") if epoch is not None else None for v in values)
+
+    def bump(self, tables: Iterable[str]) -> None:
+        pipeline = self._redis.pipeline(transaction=True)
+        pipeline.hsetnx(self._key, self.EPOCH, secrets.token_hex(8))
+        for table in set(tables):
+            pipeline.hincrby(self._key, table, 1)
+        pipeline.execute()
+
+
+# ------------------------------------------------------------------ tracking
+
+
+def _cascades(metadata: MetaData) -> dict[str, frozenset[str]]:
+    """Per table, the tables a write to it may change through foreign-key actions
+    (ON DELETE / ON UPDATE CASCADE, SET NULL…), followed transitively."""
+    direct: dict[str, set[str]] = {}
+    for table in metadata.tables.values():
+        for key in table.foreign_keys:
+            if key.ondelete or key.onupdate:
+                direct.setdefault(key.column.table.name, set()).add(table.name)
+    closure = {}
+    for name in metadata.tables:
+        seen, todo = {name}, [name]
+        while todo:
+            for child in direct.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        closure[name] = frozenset(seen)
+    return closure
+
+
+def track(engine: Engine, metadata: MetaData, versions: Versions) -> None:
+    """Count the tables each connection writes, publish them once its commit is over, and
+    tell a page being built which tables it read."""
+    known = frozenset(metadata.tables)
+    cascades = _cascades(metadata)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        reading = _reading.get()
+        if reading is not None:
+            reading.update(t for t in _READ.findall(statement) if t in known)
+        found = (
+            _NAME.findall(statement) if _TRUNCATE.match(statement) else _WRITTEN.findall(statement)
+        )
+        written = [t for t in found if t in known]
+        if written:
+            pending = conn.info.setdefault("page_cache_written", set())
+            for table in written:
+                pending |= cascades[table]
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn: Any) -> None:
+        written = conn.info.pop("page_cache_written", None)
+        if written:
+            conn.info.setdefault("page_cache_committed", set()).update(written)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn: Any) -> None:
+        conn.info.pop("page_cache_written", None)
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        # after the commit: a page built before it was stored under the versions before it
+        if record is None:
+            return
+        committed = record.info.pop("page_cache_committed", None)
+        record.info.pop("page_cache_written", None)
+        if committed:
+            versions.bump(committed)
+
+
+# ------------------------------------------------------------------ the cache
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    mimetype: str
+    tables: tuple[str, ...]
+    versions: tuple[Any, ...]
+    stored_at: float
+
+
+class PageCache:
+    """The pages this process built, least recently used first out, within a byte budget."""
+
+    def __init__(self, versions: Versions, seconds: float, max_bytes: int) -> None:
+        self.versions = versions
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+        if entry is None:
+            return None
+        fresh = time.monotonic() - entry.stored_at < self.seconds
+        if fresh and self.versions.read(entry.tables) == entry.versions:
+            return entry
+        self._drop(key)
+        return None
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        if None in entry.versions or len(entry.body) > self.max_bytes // 8:
+            return  # versions unknown (Redis just started), or a page that would crowd out others
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._bytes > self.max_bytes:
+                _key, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+
+    def _drop(self, key: tuple) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _key() -> tuple:
+    from flask_babel import get_locale
+
+    user = current_user.get_id() if current_user.is_authenticated else None
+    token = session.get(CSRF_KEY)
+    token_hash = hashlib.sha256(token.encode()).hexdigest()[:16] if isinstance(token, str) else ""
+    return (request.full_path, user, token_hash, str(get_locale()))
+
+
+def cached_page(view: View) -> View:
+    """Serve the view's page from the cache while the tables it read are unchanged.
+
+    Only GET answers of 200 with HTML are kept, never a page that shows a flashed message
+    (it is shown once)."""
+
+    @functools.wraps(view)
+    def cached(*args: Any, **kwargs: Any) -> Any:
+        cache: PageCache | None = current_app.extensions.get("page_cache")
+        if cache is None or request.method != "GET" or "_flashes" in session:
+            return view(*args, **kwargs)
+        entry = cache.get(_key())
+        if entry is not None:
+            return Response(entry.body, mimetype=entry.mimetype)
+        snapshot = cache.versions.snapshot()
+        read: set[str] = set(ALWAYS_READ)
+        token = _reading.set(read)
+        try:
+            response = make_response(view(*args, **kwargs))
+        finally:
+            _reading.reset(token)
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and not response.is_streamed
+            and "_flashes" not in session
+        ):
+            tables = tuple(sorted(read))
+            cache.put(
+                _key(),  # after the view: the session now holds the CSRF token the page shows
+                Entry(
+                    response.get_data(),
+                    response.mimetype,
+                    tables,
+                    tuple(snapshot(t) for t in tables),
+                    time.monotonic(),
+                ),
+            )
+        return response
+
+    return cached  # type: ignore[return-value]
+
+
+@functools.cache
+def _file_versions(path: Path) -> FileVersions:
+    """One mapping of the file per process, whatever the number of apps (tests make many)."""
+    return FileVersions(path)
+
+
+def init_app(app: Flask) -> None:
+    """Switched on by PAGE_CACHE_SECONDS > 0; versions in Redis with REDIS_URL, else in
+    PAGE_CACHE_VERSIONS (a file every process of this machine maps)."""
+    seconds = app.config.get("PAGE_CACHE_SECONDS", 0)
+    if not seconds:
+        return
+    from incubator.db import Base, db
+
+    if app.config.get("REDIS_URL"):
+        versions: Versions = RedisVersions(
+            app.config["REDIS_URL"], app.config.get("PAGE_CACHE_REDIS_KEY", "incubator:tables")
+        )
+    else:
+        versions = _file_versions(Path(app.config["PAGE_CACHE_VERSIONS"]).resolve())
+    track(db.engine(app), Base.metadata, versions)
+    app.extensions["page_cache"] = PageCache(
+        versions, seconds, app.config.get("PAGE_CACHE_MB", 32) * 1024 * 1024
+    )

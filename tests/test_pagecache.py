@@ -1,0 +1,254 @@
+"""The whole-page cache of the key pages (incubator/pagecache.py): a page read again costs no
+query of its own until a table it read is written; never another user's, session's or
+language's page; never a flashed message twice; versions shared between processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, text, update
+
+from incubator import create_app, pagecache
+from incubator.accounts.models import Role, User
+from incubator.applications.stages import Stage
+from incubator.db import Base, db
+from incubator.fablab.models import Lab
+from incubator.pagecache import Entry, FileVersions, PageCache, RedisVersions
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL the app runs while the test runs."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine(app), "before_cursor_execute", note)
+    yield seen
+    event.remove(db.engine(app), "before_cursor_execute", note)
+
+
+def page_queries(seen: list[str]) -> list[str]:
+    """What a request ran besides BEGIN and loading the browser's session and user."""
+    return [s for s in seen if s.strip() != "BEGIN" and "FROM user_sessions" not in s]
+
+
+@pytest.fixture
+def ranking(app: Flask, make_program: Any, make_application: Any, manager_of: Any, login: Any):
+    program = make_program()
+    make_application(Stage.SUBMITTED, program=program)
+    client = login(manager_of("BIIC"))
+    return client, f"/manage/programs/{program.id}/applications", program
+
+
+def test_a_page_read_again_runs_no_query_of_its_own(ranking: Any, statements: list[str]) -> None:
+    client, path, _program = ranking
+    first = client.get(path)
+    assert first.status_code == 200
+    assert page_queries(statements), "the first request builds the page"
+    statements.clear()
+    again = client.get(path)
+    assert again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert page_queries(statements) == []
+
+
+def test_a_write_to_a_table_the_page_read_shows_at_once(
+    ranking: Any, make_application: Any, app: Flask, statements: list[str]
+) -> None:
+    client, path, program = ranking
+    assert client.get(path).get_data(as_text=True).count("/manage/applications/") == 1
+    added = make_application(Stage.SUBMITTED, program=program)
+    page = client.get(path).get_data(as_text=True)
+    assert f"/manage/applications/{added.id}" in page
+    client.get(path)
+    statements.clear()
+    with app.app_context(), db.transaction() as session:  # a Core statement counts too
+        session.execute(update(User).where(User.id == added.created_by_id).values(name="Mới"))
+    client.get(path)
+    assert page_queries(statements), "users changed: the page was built again"
+
+
+def test_a_write_elsewhere_keeps_the_page(ranking: Any, app: Flask, statements: list[str]) -> None:
+    client, path, _program = ranking
+    client.get(path)
+    with app.app_context(), db.transaction() as session:
+        center = session.scalar(text("SELECT id FROM centers WHERE code = 'BIIC'"))
+        session.add(Lab(center_id=center, name=f"Xưởng {uuid.uuid4().hex[:6]}"))
+    statements.clear()
+    assert client.get(path).status_code == 200
+    assert page_queries(statements) == []
+
+
+def test_a_rolled_back_write_changes_no_version(app: Flask) -> None:
+    cache: PageCache = app.extensions["page_cache"]
+    before = cache.versions.read(["users"])
+    with app.app_context():
+        db.session.execute(update(User).values(name="không lưu"))
+        db.session.rollback()
+    assert cache.versions.read(["users"]) == before
+
+
+def test_versions_move_only_after_the_commit(app: Flask, make_user: Any) -> None:
+    """A page built while a transaction is open must not be stored under the versions that
+    follow its commit: the counters move once the connection is back in the pool."""
+    user = make_user()
+    cache: PageCache = app.extensions["page_cache"]
+    before = cache.versions.read(["users"])
+    with db.engine(app).begin() as connection:
+        connection.execute(update(User).where(User.id == user.id).values(name="Đang ghi"))
+        assert cache.versions.read(["users"]) == before
+    assert cache.versions.read(["users"]) != before
+
+
+def test_pages_are_kept_per_user_session_and_language(
+    app: Flask, make_program: Any, make_user: Any, login: Any
+) -> None:
+    program = make_program()
+    first = make_user(Role.MANAGER, center="BIIC", name="Quản Lý Một")
+    second = make_user(Role.MANAGER, center="BIIC", name="Quản Lý Hai")
+    path = f"/manage/programs/{program.id}/board"
+    one, two = login(first), login(second)
+    assert "Quản Lý Một" in one.get(path).get_data(as_text=True)
+    assert "Quản Lý Hai" in two.get(path).get_data(as_text=True)
+    assert "Quản Lý Một" in one.get(path).get_data(as_text=True)
+
+    other_browser = login(first)
+    app.config["WTF_CSRF_ENABLED"] = True  # the pages' forms carry their session's token
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    mine = token.findall(one.get(path).get_data(as_text=True))
+    theirs = token.findall(other_browser.get(path).get_data(as_text=True))
+    assert mine and theirs and set(mine).isdisjoint(theirs), "each session its own form tokens"
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    vietnamese = one.get(path).get_data(as_text=True)
+    one.post("/language", data={"lang": "en", "next": "/"})
+    english = one.get(path).get_data(as_text=True)
+    assert english != vietnamese
+    assert 'lang="en"' in english
+
+
+def test_a_flashed_message_is_shown_once(app: Flask, make_user: Any, login: Any) -> None:
+    client = login(make_user(Role.FOUNDER))
+    client.get("/")  # kept, without a message
+    with client.session_transaction() as browser:
+        browser["_flashes"] = [("success", "Một lần thôi")]
+    assert "Một lần thôi" in client.get("/").get_data(as_text=True)
+    assert "Một lần thôi" not in client.get("/").get_data(as_text=True)
+
+
+def test_only_html_pages_are_kept(ranking: Any, statements: list[str]) -> None:
+    client, path, _program = ranking
+    for _ in range(2):
+        statements.clear()
+        response = client.get(path + "?format=csv")
+        assert response.mimetype == "text/csv"
+        assert page_queries(statements), "a CSV is built each time"
+
+
+def test_a_page_expires_after_the_configured_seconds(
+    ranking: Any, app: Flask, statements: list[str]
+) -> None:
+    client, path, _program = ranking
+    app.extensions["page_cache"].seconds = 0.05
+    client.get(path)
+    time.sleep(0.1)
+    statements.clear()
+    client.get(path)
+    assert page_queries(statements)
+
+
+def test_the_cache_keeps_within_its_budget(tmp_path: Path) -> None:
+    cache = PageCache(FileVersions(tmp_path / "versions"), seconds=60, max_bytes=8_000)
+    for number in range(20):
+        cache.put((number,), Entry(b"x" * 900, "text/html", ("users",), (0,), time.monotonic()))
+    assert 0 < len(cache) <= 8
+    assert cache.get((19,)) is not None, "the newest stays"
+    assert cache.get((0,)) is None, "the oldest went first"
+
+
+def test_file_versions_are_shared_by_the_processes_of_a_machine(tmp_path: Path) -> None:
+    path = tmp_path / "versions"
+    here = FileVersions(path)
+    before = here.read(["applications", "reviews"])
+    script = (
+        "import sys; from pathlib import Path; from incubator.pagecache import FileVersions; "
+        "FileVersions(Path(sys.argv[1])).bump(['applications'])"
+    )
+    subprocess.run(  # noqa: S603 (our interpreter, our code)
+        [sys.executable, "-c", script, str(path)],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    after = here.read(["applications", "reviews"])
+    assert after[0] == before[0] + 1
+    assert after[1] == before[1]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="needs TEST_REDIS_URL")
+def test_redis_versions_start_over_with_a_new_epoch() -> None:
+    versions = RedisVersions(os.environ["TEST_REDIS_URL"], f"test:pagecache:{uuid.uuid4().hex}")
+    assert versions.snapshot()("users") is None, "nothing to compare with yet"
+    versions.bump(["users"])
+    stored = versions.snapshot()("users")
+    assert versions.read(["users"]) == (stored,)
+    versions.bump(["reviews"])
+    assert versions.read(["users"]) == (stored,)
+    versions.bump(["users"])
+    assert versions.read(["users"]) != (stored,)
+    versions._redis.delete(versions._key)  # Redis restarted empty
+    for _ in range(2):
+        versions.bump(["users"])
+    assert versions.read(["users"]) != (stored,), "same count, another epoch"
+    versions._redis.delete(versions._key)
+
+
+def test_foreign_key_actions_count_as_writes() -> None:
+    cascades = pagecache._cascades(Base.metadata)
+    deleted_with_programs = {
+        key.parent.table.name
+        for table in Base.metadata.tables.values()
+        for key in table.foreign_keys
+        if key.column.table.name == "programs" and key.ondelete
+    }
+    assert deleted_with_programs, "some table follows programs by a foreign-key action"
+    assert deleted_with_programs <= cascades["programs"]
+    assert cascades["users"] >= {"users"}
+
+
+def test_switched_off_with_zero_seconds(database_url: str, tmp_path: Path) -> None:
+    app = create_app("testing", DATABASE_URL=database_url, PAGE_CACHE_SECONDS=0)
+    try:
+        assert "page_cache" not in app.extensions
+    finally:
+        db.engine(app).dispose()
+
+
+def test_every_key_page_is_cached() -> None:
+    """The pages bench/load.py measures are the ones that keep their HTML."""
+    from incubator.applications import views as applications
+    from incubator.programs import views as programs
+    from incubator.reviews import views as reviews
+    from incubator.site import views as site
+
+    for view in (
+        applications.board,
+        applications.program_applications,
+        applications.manage,
+        site.home,
+        programs.calls,
+        reviews.queue,
+    ):
+        assert view.__code__ is pagecache.cached_page(lambda: None).__code__, view.__name__
+        assert getattr(view, "access", None) is not None, "the access rule survives"
