@@ -68,8 +68,8 @@ class Config:
     PER_PAGE = 20
 
     # The key pages are kept whole per user and session until a table they read changes
-    # (incubator/pagecache.py), and at most this long for what only the clock changes; 0: off.
-    PAGE_CACHE_SECONDS = 30
+    # (incubator/pagecache.py), and at most PAGE_CACHE_SECONDS (30; 0: off) for what only
+    # the clock changes.
     PAGE_CACHE_MB = 32  # per process
 
     # API v1: requests per token (Flask-Limiter's notation), origins allowed by CORS (none);
@@ -90,6 +90,7 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL")
         # the tables' versions, shared by the processes of this machine (Redis when REDIS_URL)
         self.PAGE_CACHE_VERSIONS = self.INSTANCE_DIR / "page-cache-versions"
+        self.PAGE_CACHE_SECONDS = float(env.get("PAGE_CACHE_SECONDS", "30"))
         # connections per process: each gunicorn worker serves one request at a time
         self.DATABASE_POOL_SIZE = int(env.get("DATABASE_POOL_SIZE", "5"))
         self.UPLOAD_DIR = Path(env.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))

@@ -390,8 +390,12 @@ def logged_in_client(app: Flask, email: str) -> Any:
 
 def measure(
     app: Flask, client: Any, path: str, repeat: int, clock: Any = time.perf_counter
-) -> tuple[int, float, int]:
-    """(queries of the first request, median seconds of `repeat` later ones, status).
+) -> tuple[int, float, int, float]:
+    """(queries of the first request, median seconds of `repeat` later ones that build the
+    page, status, median seconds of the same page served from the page cache).
+
+    Each timed build starts with the page cache emptied: the figure is the page's own cost,
+    which a request pays whenever a table the page read has changed.
 
     `clock` time.process_time counts this process's CPU only: steadier than the wall clock
     on a busy machine (on SQLite the database work is in this process too)."""
@@ -406,19 +410,28 @@ def measure(
         status = client.get(path).status_code
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    times = []
+    cache = app.extensions.get("page_cache")
+    built, kept = [], []
     for _ in range(repeat):
+        if cache is not None:
+            cache.clear()
         started = clock()
         response = client.get(path)
-        times.append(clock() - started)
+        built.append(clock() - started)
+        started = clock()
+        client.get(path)
+        kept.append(clock() - started)
         if response.status_code != 200:
             status = response.status_code
-    return counter["n"], statistics.median(times), status
+    return counter["n"], statistics.median(built), status, statistics.median(kept)
 
 
 def profile(app: Flask, client: Any, path: str, top: int = 18) -> str:
-    """One warm request: its SQL statements by time, then cProfile's top entries."""
+    """One warm request that builds the page: its SQL statements by time, then cProfile's top
+    entries."""
     client.get(path)
+    if "page_cache" in app.extensions:
+        app.extensions["page_cache"].clear()
     timings: list[tuple[float, str]] = []
 
     def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -454,37 +467,41 @@ def profile(app: Flask, client: Any, path: str, top: int = 18) -> str:
 # ------------------------------------------------------------------ main
 
 
-def _cell(row: tuple[int, float, int]) -> str:
-    queries, seconds, status = row
+def _cell(row: tuple[int, float, int, float]) -> str:
+    queries, seconds, status, _cached = row
     if status != 200:
         return f"{'HTTP ' + str(status):>15}"
     return f"{queries:>5} {seconds * 1000:>8.1f} ms"
 
 
-def print_table(sizes: list[int], results: dict[str, list[tuple[int, float, int]]]) -> None:
+def print_table(sizes: list[int], results: dict[str, list[tuple[int, float, int, float]]]) -> None:
     ratio_label = f"{sizes[-1]}/{sizes[-2]}" if len(sizes) > 1 else "ratio"
     header = (
         f"{'page':24}"
         + "".join(f"{f'{s:,}: queries, time':>22}" for s in sizes)
-        + f"{ratio_label:>12}  bounded  target"
+        + f"{ratio_label:>12}  bounded  target  {'cached':>9}"
     )
     print(header)
     print("-" * len(header))
     for name, rows in results.items():
         cells = "".join(f"{_cell(r):>22}" for r in rows)
-        ok_status = all(code == 200 for _q, _t, code in rows)
-        bounded = "yes" if len({q for q, _t, _c in rows}) == 1 else "NO"
+        ok_status = all(code == 200 for _q, _t, code, _k in rows)
+        bounded = "yes" if len({q for q, _t, _c, _k in rows}) == 1 else "NO"
         last = rows[-1][1] * 1000
+        cached = f"{rows[-1][3] * 1000:>6.1f} ms"
         if len(rows) > 1 and ok_status:
             ratio = rows[-1][1] / rows[-2][1]
             met = ratio <= TARGET_RATIO and last < TARGET_MS
-            print(f"{name:24}{cells}{ratio:>12.2f}  {bounded:7}  {'met' if met else 'MISSED'}")
+            verdict = "met" if met else "MISSED"
+            print(f"{name:24}{cells}{ratio:>12.2f}  {bounded:7}  {verdict:6}  {cached}")
         else:
             met = ok_status and last < TARGET_MS
-            print(f"{name:24}{cells}{'-':>12}  {bounded:7}  {'met' if met else 'MISSED'}")
+            verdict = "met" if met else "MISSED"
+            print(f"{name:24}{cells}{'-':>12}  {bounded:7}  {verdict:6}  {cached}")
     print(
         f"target: < {TARGET_MS:.0f} ms at {sizes[-1]:,} and time ratio <= {TARGET_RATIO:g}"
         + (f" ({ratio_label})" if len(sizes) > 1 else "")
+        + f"; times build the page; 'cached': the same page from the page cache at {sizes[-1]:,}"
     )
 
 
@@ -508,7 +525,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     clock = time.process_time if args.cpu else time.perf_counter
-    results: dict[str, list[tuple[int, float, int]]] = {}
+    results: dict[str, list[tuple[int, float, int, float]]] = {}
     profiles: dict[str, str] = {}
     notes = []
     for size in sizes:

@@ -271,6 +271,11 @@ class PageCache:
             if old is not None:
                 self._bytes -= len(old.body)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     def __len__(self) -> int:
         return len(self._entries)
 
