@@ -9,8 +9,10 @@ EMPTY database given by --database-url: migrated up, seeded, measured, migrated
 back down), seeds one BIIC program with that many applications, logs each role in
 through the login form (CSRF token included) and requests every key page: one
 warm-up request whose queries are counted, then --repeat timed requests of which
-the median is shown. The app is built with config "production" (SECRET_KEY and
-DATABASE_URL are set for it; nothing else is overridden).
+the median is shown. Each timed request builds its page (the page cache is emptied
+before it: what a request pays after a write); the "cached" column is the same page
+served from the page cache at the largest size. The app is built with config
+"production" (SECRET_KEY and DATABASE_URL are set for it; nothing else is overridden).
 
 A page is "bounded" when it runs the same number of queries at every size. The
 target of issue 8: at the largest size the page takes < 50 ms and at most twice
