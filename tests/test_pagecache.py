@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -252,3 +253,24 @@ def test_every_key_page_is_cached() -> None:
     ):
         assert view.__code__ is pagecache.cached_page(lambda: None).__code__, view.__name__
         assert getattr(view, "access", None) is not None, "the access rule survives"
+
+
+def test_no_bump_is_lost_between_threads(tmp_path: Path) -> None:
+    versions = FileVersions(tmp_path / "versions")
+    (before,) = versions.read(["reviews"])
+
+    def bump_many() -> None:
+        for _ in range(5000):
+            versions.bump(["reviews"])
+
+    threads = [threading.Thread(target=bump_many) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between any two bytecodes
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert versions.read(["reviews"]) == (before + 40_000,)
