@@ -242,3 +242,12 @@ def test_merging_holds_one_chunk_in_memory_whatever_the_number_of_chunks(
 
     small, large = peak(8), peak(32)
     assert large < 1.5 * small, (small, large)
+
+
+def test_merging_without_numbers_files_makes_them(chunk_files, tmp_path):
+    chunks = [chunk_files["contents"]] + [chunk_files["section"]] * 3
+    out = tmp_path / "merged.pdf"
+    total = merge_chunks(chunks, str(out), "Page")
+    texts = [" ".join(page.extract_text().split()) for page in PdfReader(str(out)).pages]
+    assert len(texts) == total == sum(pages for _path, pages in chunks)
+    assert all(f"Page {n} / {total}" in text for n, text in enumerate(texts, start=1))
