@@ -251,3 +251,9 @@ def test_merging_without_numbers_files_makes_them(chunk_files, tmp_path):
     texts = [" ".join(page.extract_text().split()) for page in PdfReader(str(out)).pages]
     assert len(texts) == total == sum(pages for _path, pages in chunks)
     assert all(f"Page {n} / {total}" in text for n, text in enumerate(texts, start=1))
+
+
+def test_a_chunk_whose_pages_are_miscounted_is_refused(chunk_files, tmp_path):
+    path, pages = chunk_files["section"]
+    with pytest.raises(ValueError, match="pages"):
+        merge_chunks([(path, pages + 1)], str(tmp_path / "merged.pdf"), "Trang")
