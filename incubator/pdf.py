@@ -425,7 +425,7 @@ def _stamped(page: DictionaryObject, form: int, begin: int, end: int) -> Diction
     stamped[NameObject("/Resources")] = resources
     contents = page.get("/Contents")
     parts = [] if contents is None else contents.get_object()
-    if not isinstance(parts, ArrayObject | list):
+    if not isinstance(parts, ArrayObject):
         parts = [contents]
     stamped[NameObject("/Contents")] = ArrayObject([_reference(begin), *parts, _reference(end)])
     return stamped
