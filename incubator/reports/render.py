@@ -231,7 +231,10 @@ def cohort_pdf(
         guess = 1 + math.ceil(len(entries) / TOC_LINES_PER_PAGE)
         for _attempt in range(3):  # the contents' own length decides where the rest starts
             html = _cover_html(summary, entries, counts, guess, frame)
-            pages = render_pdf_file(html, cover_path)
+            if pool is None:
+                pages = render_pdf_file(html, cover_path)
+            else:  # its layout grows with the cohort: keep it out of the main process
+                pages = pool.submit(render_pdf_file, html, cover_path).result()
             if pages == guess:
                 break
             guess = pages
