@@ -58,6 +58,10 @@ _WRITTEN = re.compile(
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+# An execution option for bookkeeping writes that no cached page or login shows (a
+# session's time of last request): they move no version.
+UNTRACKED = "page_cache_untracked"
+
 _reading: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
     "page_cache_reading", default=None
 )
@@ -185,10 +189,14 @@ def track(engine: Engine, metadata: MetaData, versions: Versions) -> None:
     cascades = _cascades(metadata)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _statement(
+        conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, *_args: Any
+    ) -> None:
         reading = _reading.get()
         if reading is not None:
             reading.update(t for t in _READ.findall(statement) if t in known)
+        if context is not None and context.execution_options.get(UNTRACKED):
+            return
         found = (
             _NAME.findall(statement) if _TRUNCATE.match(statement) else _WRITTEN.findall(statement)
         )
@@ -219,20 +227,22 @@ def track(engine: Engine, metadata: MetaData, versions: Versions) -> None:
             versions.bump(committed)
 
 
-# ------------------------------------------------------------------ the cache
+# ------------------------------------------------------------------ the caches
 
 
 @dataclass(frozen=True)
 class Entry:
-    body: bytes
-    mimetype: str
+    value: Any  # a page: (HTML, mimetype); a login: detached copies of the session and user
+    size: int  # bytes, roughly, for the budget
     tables: tuple[str, ...]
     versions: tuple[Any, ...]
     stored_at: float
 
 
-class PageCache:
-    """The pages this process built, least recently used first out, within a byte budget."""
+class VersionedCache:
+    """What this process built from the database (pages, logins), each valid while the tables
+    it read keep their versions and for at most `seconds`; least recently used out first,
+    within a byte budget."""
 
     def __init__(self, versions: Versions, seconds: float, max_bytes: int) -> None:
         self.versions = versions
@@ -256,23 +266,23 @@ class PageCache:
         return None
 
     def put(self, key: tuple, entry: Entry) -> None:
-        if None in entry.versions or len(entry.body) > self.max_bytes // 8:
-            return  # versions unknown (Redis just started), or a page that would crowd out others
+        if None in entry.versions or entry.size > self.max_bytes // 8:
+            return  # versions unknown (Redis just started), or one that would crowd out others
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= old.size
             self._entries[key] = entry
-            self._bytes += len(entry.body)
+            self._bytes += entry.size
             while self._bytes > self.max_bytes:
                 _key, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                self._bytes -= evicted.size
 
     def _drop(self, key: tuple) -> None:
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= old.size
 
     def clear(self) -> None:
         with self._lock:
@@ -300,12 +310,13 @@ def cached_page(view: View) -> View:
 
     @functools.wraps(view)
     def cached(*args: Any, **kwargs: Any) -> Any:
-        cache: PageCache | None = current_app.extensions.get("page_cache")
+        cache: VersionedCache | None = current_app.extensions.get("page_cache")
         if cache is None or request.method != "GET" or "_flashes" in session:
             return view(*args, **kwargs)
         entry = cache.get(_key())
         if entry is not None:
-            return Response(entry.body, mimetype=entry.mimetype)
+            body, mimetype = entry.value
+            return Response(body, mimetype=mimetype)
         snapshot = cache.versions.snapshot()
         read: set[str] = set(ALWAYS_READ)
         token = _reading.set(read)
@@ -320,11 +331,12 @@ def cached_page(view: View) -> View:
             and "_flashes" not in session
         ):
             tables = tuple(sorted(read))
+            body = response.get_data()
             cache.put(
                 _key(),  # after the view: the session now holds the CSRF token the page shows
                 Entry(
-                    response.get_data(),
-                    response.mimetype,
+                    (body, response.mimetype),
+                    len(body),
                     tables,
                     tuple(snapshot(t) for t in tables),
                     time.monotonic(),
@@ -356,6 +368,11 @@ def init_app(app: Flask) -> None:
     else:
         versions = _file_versions(Path(app.config["PAGE_CACHE_VERSIONS"]).resolve())
     track(db.engine(app), Base.metadata, versions)
-    app.extensions["page_cache"] = PageCache(
+    app.extensions["page_cache"] = VersionedCache(
         versions, seconds, app.config.get("PAGE_CACHE_MB", 32) * 1024 * 1024
+    )
+    # a browser's login (security._load_user) until its session row, its user or their roles
+    # change, and never past the next note of its last request
+    app.extensions["login_cache"] = VersionedCache(
+        versions, app.config["SESSION_TOUCH_SECONDS"], 4 * 1024 * 1024
     )

@@ -12,19 +12,20 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 
 from incubator import create_app, pagecache
 from incubator.accounts.models import Role, User
 from incubator.applications.stages import Stage
 from incubator.db import Base, db
 from incubator.fablab.models import Lab
-from incubator.pagecache import Entry, FileVersions, PageCache, RedisVersions
+from incubator.pagecache import Entry, FileVersions, RedisVersions, VersionedCache
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_a_write_elsewhere_keeps_the_page(ranking: Any, app: Flask, statements: 
 
 
 def test_a_rolled_back_write_changes_no_version(app: Flask) -> None:
-    cache: PageCache = app.extensions["page_cache"]
+    cache: VersionedCache = app.extensions["page_cache"]
     before = cache.versions.read(["users"])
     with app.app_context():
         db.session.execute(update(User).values(name="không lưu"))
@@ -105,7 +106,7 @@ def test_versions_move_only_after_the_commit(app: Flask, make_user: Any) -> None
     """A page built while a transaction is open must not be stored under the versions that
     follow its commit: the counters move once the connection is back in the pool."""
     user = make_user()
-    cache: PageCache = app.extensions["page_cache"]
+    cache: VersionedCache = app.extensions["page_cache"]
     before = cache.versions.read(["users"])
     with db.engine(app).begin() as connection:
         connection.execute(update(User).where(User.id == user.id).values(name="Đang ghi"))
@@ -171,9 +172,10 @@ def test_a_page_expires_after_the_configured_seconds(
 
 
 def test_the_cache_keeps_within_its_budget(tmp_path: Path) -> None:
-    cache = PageCache(FileVersions(tmp_path / "versions"), seconds=60, max_bytes=8_000)
+    cache = VersionedCache(FileVersions(tmp_path / "versions"), seconds=60, max_bytes=8_000)
     for number in range(20):
-        cache.put((number,), Entry(b"x" * 900, "text/html", ("users",), (0,), time.monotonic()))
+        page = (b"x" * 900, "text/html")
+        cache.put((number,), Entry(page, 900, ("users",), (0,), time.monotonic()))
     assert 0 < len(cache) <= 8
     assert cache.get((19,)) is not None, "the newest stays"
     assert cache.get((0,)) is None, "the oldest went first"
@@ -274,3 +276,68 @@ def test_no_bump_is_lost_between_threads(tmp_path: Path) -> None:
     finally:
         sys.setswitchinterval(interval)
     assert versions.read(["reviews"]) == (before + 40_000,)
+
+
+# ------------------------------------------------------------------ logins
+
+
+def login_lookups(seen: list[str]) -> list[str]:
+    """security._load_user's query (the account page lists the sessions with another)."""
+    return [s for s in seen if "FROM user_sessions JOIN users" in s]
+
+
+def test_a_browser_known_a_moment_ago_is_not_looked_up_again(
+    app: Flask, make_user: Any, login: Any, statements: list[str]
+) -> None:
+    client = login(make_user(Role.FOUNDER))
+    assert client.get("/account").status_code == 200
+    assert len(login_lookups(statements)) == 1
+    statements.clear()
+    assert client.get("/account").status_code == 200
+    assert login_lookups(statements) == []
+
+
+@pytest.mark.parametrize("change", ["deactivate", "revoke_session", "remove_role"])
+def test_a_kept_login_ends_the_moment_its_user_session_or_role_changes(
+    app: Flask, make_user: Any, login: Any, change: str
+) -> None:
+    from incubator.accounts.models import RoleGrant, UserSession
+
+    user = make_user(Role.MENTOR)
+    client = login(user)
+    assert client.get("/reviews").status_code == 200
+    assert client.get("/reviews").status_code == 200  # from the kept login
+    with app.app_context(), db.transaction() as session:
+        if change == "deactivate":
+            session.get(User, user.id).active = False
+        elif change == "revoke_session":
+            for row in session.query(UserSession).filter_by(user_id=user.id):
+                row.revoked_at = datetime.now(UTC)
+        else:
+            session.execute(RoleGrant.__table__.delete().where(RoleGrant.user_id == user.id))
+    response = client.get("/reviews")
+    if change == "remove_role":
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_the_last_request_is_still_noted_and_moves_no_version(
+    app: Flask, make_user: Any, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incubator import security
+    from incubator.accounts.models import UserSession
+
+    user = make_user(Role.FOUNDER)
+    client = login(user)
+    client.get("/")
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    monkeypatch.setattr(security, "utcnow", lambda: later)
+    cache: VersionedCache = app.extensions["page_cache"]
+    before = cache.versions.read(["user_sessions"])
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        seen = db.session.scalars(select(UserSession.last_seen_at).filter_by(user_id=user.id))
+        assert max(seen) == later
+    assert cache.versions.read(["user_sessions"]) == before
