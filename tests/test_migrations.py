@@ -195,6 +195,9 @@ def test_a_database_with_data_goes_up_and_down(empty_database: str) -> None:
                 {"at": "2026-01-01 00:00:00"},
             )
         migrate.upgrade(app)
+        with db.engine(app).connect() as connection:  # 0015 counted the applications there were
+            stored = "SELECT program_id, stage, count FROM stage_counts"
+            assert [tuple(row) for row in connection.execute(text(stored))] == [(1, "draft", 1)]
         migrate.downgrade(app, "0002")
         with db.engine(app).connect() as connection:
             counted = "SELECT (SELECT count(*) FROM programs), (SELECT count(*) FROM applications)"

@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
+    Connection,
     Date,
     Float,
     ForeignKey,
@@ -15,7 +17,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from incubator.accounts.models import User
@@ -118,6 +124,64 @@ Index(
     Application.score_mean.desc().nulls_last(),
     Application.id,
 ).ddl_if(dialect="postgresql")
+
+
+class StageCount(Base):
+    """How many applications of a program are at a stage, kept in the transaction that changes
+    them (`shift_stage_count`): the board's columns, a program's page and the manager's home
+    read these rows instead of counting the program's or the center's applications."""
+
+    __tablename__ = "stage_counts"
+    __table_args__ = (CheckConstraint("count >= 0", name="not_negative"),)
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+def shift_stage_count(
+    connection: Connection, program_id: int, leaving: Stage | None, entering: Stage | None
+) -> None:
+    """One application of the program leaves a stage and/or enters one. The two rows are
+    written in stage order, so that concurrent moves take their locks in the same order."""
+    table = StageCount.__table__
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    for stage, delta in sorted(
+        ((s, d) for s, d in ((leaving, -1), (entering, 1)) if s is not None),
+        key=lambda item: item[0].value,
+    ):
+        if delta > 0:
+            connection.execute(
+                insert(table)
+                .values(program_id=program_id, stage=stage, count=1)
+                .on_conflict_do_update(
+                    index_elements=[table.c.program_id, table.c.stage],
+                    set_={"count": table.c.count + 1},
+                )
+            )
+        else:
+            connection.execute(
+                update(table)
+                .where(table.c.program_id == program_id, table.c.stage == stage)
+                .values(count=table.c.count - 1)
+            )
+
+
+# Applications inserted or changed through the ORM (a new draft, the demo data) keep the counts
+# here; a move (services.move) is a conditional UPDATE and shifts them itself. Applications
+# are never deleted (their stage history is append-only).
+@event.listens_for(Application, "after_insert")
+def _counted(_mapper: object, connection: Connection, target: Application) -> None:
+    shift_stage_count(connection, target.program_id, None, target.stage or Stage.DRAFT)
+
+
+@event.listens_for(Application, "after_update")
+def _recounted(_mapper: object, connection: Connection, target: Application) -> None:
+    history = inspect(target).attrs.stage.history
+    if history.deleted and history.added and history.deleted[0] != history.added[0]:
+        shift_stage_count(connection, target.program_id, history.deleted[0], history.added[0])
 
 
 class Answer(Base):

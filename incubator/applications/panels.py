@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from incubator.accounts.models import Role, User
-from incubator.applications.models import Application
+from incubator.applications.models import Application, StageCount
 from incubator.applications.services import founder_applications_query, stage_counts
 from incubator.applications.stages import Stage
 from incubator.db import db
@@ -34,11 +34,13 @@ def manager(user: User) -> dict[str, Any]:
     programs = list(
         db.session.scalars(managed_programs_query(user).order_by(Program.closes_at.desc()).limit(8))
     )
+    # the stored counts of the center's programs: a row per program and stage, not a count of
+    # every application of the center
     counts_query = (
-        select(Application.stage, func.count())
-        .join(Program)
-        .where(Application.stage != Stage.DRAFT)
-        .group_by(Application.stage)
+        select(StageCount.stage, func.sum(StageCount.count))
+        .join(Program, Program.id == StageCount.program_id)
+        .where(StageCount.stage != Stage.DRAFT)
+        .group_by(StageCount.stage)
     )
     if not user.is_admin:
         counts_query = counts_query.where(Program.center_id == user.managed_center_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from incubator.accounts.models import User
 from incubator.applications import services
@@ -57,3 +57,10 @@ def test_history_always_replays_to_the_current_stage(
     assert replay(history) is current
     for source, target in history[1:]:
         check(source, target, list(Capacity))  # every recorded step is a move of the table
+    # the stored counts are those a count of the applications gives
+    counted = db.session.execute(
+        select(Application.stage, func.count())
+        .where(Application.program_id == application.program_id)
+        .group_by(Application.stage)
+    ).all()
+    assert services.stage_counts(application.program) == dict.fromkeys(Stage, 0) | dict(counted)
