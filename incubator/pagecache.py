@@ -23,6 +23,7 @@ import contextvars
 import fcntl
 import functools
 import hashlib
+import logging
 import mmap
 import os
 import re
@@ -37,24 +38,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from flask import Flask, Response, current_app, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.util import find_tables
 
 View = TypeVar("View", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 # The session's CSRF token is in every form a page shows: a page is kept per session.
 CSRF_KEY = "csrf_token"
 
-# The user and their roles are loaded before the view runs (security._load_user), and every
-# page shows them (the menu): every page depends on them.
-ALWAYS_READ = ("users", "role_grants")
+# The user and their roles (with their centers) are loaded before the view runs
+# (security._load_user), and every page shows them (the menu): every page depends on them.
+ALWAYS_READ = ("centers", "role_grants", "users")
 
 _READ = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)', re.IGNORECASE)
 _WRITTEN = re.compile(
     r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)',
     re.IGNORECASE,
 )
+_EVERY = {"include_aliases": True, "include_joins": True, "check_columns": True}
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -88,22 +93,34 @@ class FileVersions:
     SIZE = SLOTS * 8
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
         self._threads = threading.Lock()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        if os.fstat(self._fd).st_size < self.SIZE:
-            with self._locked():
-                if os.fstat(self._fd).st_size < self.SIZE:
-                    os.ftruncate(self._fd, self.SIZE)
-        self._map = mmap.mmap(self._fd, self.SIZE, mmap.MAP_SHARED)
+        self._pid: int | None = None
+
+    def _mapped(self) -> mmap.mmap:
+        """The file, opened by this process: a descriptor inherited through a fork (gunicorn
+        --preload) is shared with the other workers, and flock would not keep them apart."""
+        if self._pid != os.getpid():
+            with self._threads:
+                if self._pid != os.getpid():
+                    self._path.parent.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                    fcntl.flock(self._fd, fcntl.LOCK_EX)
+                    if os.fstat(self._fd).st_size < self.SIZE:
+                        os.ftruncate(self._fd, self.SIZE)
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                    self._map = mmap.mmap(self._fd, self.SIZE, mmap.MAP_SHARED)
+                    self._pid = os.getpid()
+        return self._map
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> Iterator[mmap.mmap]:
         # flock keeps other processes out; the threads of this one share the descriptor
+        mapped = self._mapped()
         with self._threads:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                yield
+                yield mapped
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
@@ -112,17 +129,18 @@ class FileVersions:
         return (zlib.crc32(table.encode()) % cls.SLOTS) * 8
 
     def snapshot(self) -> Callable[[str], int]:
-        copy = bytes(self._map)
+        copy = bytes(self._mapped())
         return lambda table: struct.unpack_from("<Q", copy, self._offset(table))[0]
 
     def read(self, tables: Iterable[str]) -> tuple[int, ...]:
-        return tuple(struct.unpack_from("<Q", self._map, self._offset(t))[0] for t in tables)
+        mapped = self._mapped()
+        return tuple(struct.unpack_from("<Q", mapped, self._offset(t))[0] for t in tables)
 
     def bump(self, tables: Iterable[str]) -> None:
-        with self._locked():
+        with self._locked() as mapped:
             for offset in {self._offset(t) for t in tables}:
-                (value,) = struct.unpack_from("<Q", self._map, offset)
-                struct.pack_into("<Q", self._map, offset, value + 1)
+                (value,) = struct.unpack_from("<Q", mapped, offset)
+                struct.pack_into("<Q", mapped, offset, value + 1)
 
 
 class RedisVersions:
@@ -192,15 +210,21 @@ def track(engine: Engine, metadata: MetaData, versions: Versions) -> None:
     def _statement(
         conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, *_args: Any
     ) -> None:
+        compiled = getattr(context, "compiled", None)
+        compiled = compiled.statement if compiled is not None else None
         reading = _reading.get()
         if reading is not None:
-            reading.update(t for t in _READ.findall(statement) if t in known)
+            found = set(_READ.findall(statement))
+            if compiled is not None:  # also "FROM a, b", which the text's pattern reads as a
+                found.update(getattr(t, "name", "") for t in find_tables(compiled, **_EVERY))
+            reading.update(found & known)
         if context is not None and context.execution_options.get(UNTRACKED):
             return
-        found = (
-            _NAME.findall(statement) if _TRUNCATE.match(statement) else _WRITTEN.findall(statement)
-        )
-        written = [t for t in found if t in known]
+        truncate = _TRUNCATE.match(statement)
+        found = set(_NAME.findall(statement) if truncate else _WRITTEN.findall(statement))
+        if isinstance(compiled, UpdateBase):
+            found.add(compiled.table.name)
+        written = found & known
         if written:
             pending = conn.info.setdefault("page_cache_written", set())
             for table in written:
@@ -224,7 +248,10 @@ def track(engine: Engine, metadata: MetaData, versions: Versions) -> None:
         committed = record.info.pop("page_cache_committed", None)
         record.info.pop("page_cache_written", None)
         if committed:
-            versions.bump(committed)
+            try:
+                versions.bump(committed)
+            except Exception:  # the pool must get its connection back whatever happens here
+                log.exception("could not move the versions of %s", sorted(committed))
 
 
 # ------------------------------------------------------------------ the caches
@@ -260,10 +287,25 @@ class VersionedCache:
         if entry is None:
             return None
         fresh = time.monotonic() - entry.stored_at < self.seconds
-        if fresh and self.versions.read(entry.tables) == entry.versions:
+        if fresh and self._read(entry.tables) == entry.versions:
             return entry
         self._drop(key)
         return None
+
+    def snapshot(self) -> Callable[[str], Any]:
+        """Every table's version now; unknown (nothing will be kept) while the store fails."""
+        try:
+            return self.versions.snapshot()
+        except Exception:
+            log.exception("the versions store cannot be read: nothing is cached meanwhile")
+            return lambda _table: None
+
+    def _read(self, tables: tuple[str, ...]) -> tuple[Any, ...] | None:
+        try:
+            return self.versions.read(tables)
+        except Exception:
+            log.exception("the versions store cannot be read: nothing is cached meanwhile")
+            return None
 
     def put(self, key: tuple, entry: Entry) -> None:
         if None in entry.versions or entry.size > self.max_bytes // 8:
@@ -317,7 +359,7 @@ def cached_page(view: View) -> View:
         if entry is not None:
             body, mimetype = entry.value
             return Response(body, mimetype=mimetype)
-        snapshot = cache.versions.snapshot()
+        snapshot = g.get("page_cache_snapshot") or cache.snapshot()
         read: set[str] = set(ALWAYS_READ)
         token = _reading.set(read)
         try:
@@ -344,6 +386,7 @@ def cached_page(view: View) -> View:
             )
         return response
 
+    cached.page_cache = True  # type: ignore[attr-defined]
     return cached  # type: ignore[return-value]
 
 
@@ -368,9 +411,20 @@ def init_app(app: Flask) -> None:
     else:
         versions = _file_versions(Path(app.config["PAGE_CACHE_VERSIONS"]).resolve())
     track(db.engine(app), Base.metadata, versions)
-    app.extensions["page_cache"] = VersionedCache(
+    cache = app.extensions["page_cache"] = VersionedCache(
         versions, seconds, app.config.get("PAGE_CACHE_MB", 32) * 1024 * 1024
     )
+
+    @app.before_request
+    def _versions_before_any_query() -> None:
+        """A cached view's versions are taken before the request's first query (the login's):
+        on SQLite a read transaction sees the database as of its first query, so versions
+        taken later could be newer than what the page reads (and earlier is always safe).
+        Registered before security's checks, which load the login."""
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method == "GET" and getattr(view, "page_cache", False):
+            g.page_cache_snapshot = cache.snapshot()
+
     # a browser's login (security._load_user) until its session row, its user or their roles
     # change, and never past the next note of its last request
     app.extensions["login_cache"] = VersionedCache(

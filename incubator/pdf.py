@@ -339,7 +339,11 @@ class _Source:
         action = annotation.get("/A", DictionaryObject()).get_object()
         uri = str(action.get("/URI", ""))
         if uri.startswith(CHUNK_LINK):
-            page = self.chunk_pages[int(uri[len(CHUNK_LINK) :])]
+            index = uri[len(CHUNK_LINK) :]
+            if not index.isdigit() or int(index) >= len(self.chunk_pages):
+                del annotation["/A"]  # a link to no chunk goes nowhere, not to a dead address
+                return annotation
+            page = self.chunk_pages[int(index)]
             annotation[NameObject("/A")] = DictionaryObject(
                 {
                     NameObject("/S"): NameObject("/GoTo"),

@@ -129,8 +129,9 @@ def _live_session_query() -> Select:
     )
 
 
-# What a cached login depends on: its session row (revoked?), its user (active?), their roles.
-LOGIN_TABLES = ("role_grants", "user_sessions", "users")
+# What a cached login depends on: its session row (revoked?), its user (active?), their roles
+# and the roles' centers.
+LOGIN_TABLES = ("centers", "role_grants", "user_sessions", "users")
 
 
 @login_manager.user_loader
@@ -153,7 +154,7 @@ def _load_user(user_id: str) -> User | None:
             # copies of the detached ones: a request may change its own, never the cache's
             g.user_session = db.session.merge(kept_session, load=False)
             return db.session.merge(kept_user, load=False)
-        snapshot = cache.versions.snapshot()
+        snapshot = cache.snapshot()  # before the query: never newer than what it reads
     idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
     row = (
         db.session.execute(

@@ -341,3 +341,37 @@ def test_the_last_request_is_still_noted_and_moves_no_version(
         seen = db.session.scalars(select(UserSession.last_seen_at).filter_by(user_id=user.id))
         assert max(seen) == later
     assert cache.versions.read(["user_sessions"]) == before
+
+
+def test_every_table_a_page_reads_counts_even_without_a_join(app: Flask, make_program: Any) -> None:
+    """`FROM programs, centers` (a condition instead of a join): both are read."""
+    from incubator.centers.models import Center
+    from incubator.programs.models import Program
+
+    make_program()
+    read: set[str] = set()
+    token = pagecache._reading.set(read)
+    try:
+        with app.app_context():
+            db.session.execute(select(Program.id).where(Program.center_id == Center.id)).all()
+    finally:
+        pagecache._reading.reset(token)
+    assert {"programs", "centers"} <= read
+
+
+def test_a_failing_versions_store_means_no_cache_and_no_lost_connection(
+    ranking: Any, app: Flask, make_application: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, path, program = ranking
+    cache: VersionedCache = app.extensions["page_cache"]
+
+    def down(*_args: Any) -> Any:
+        raise ConnectionError("the versions store is down")
+
+    for name in ("snapshot", "read", "bump"):
+        monkeypatch.setattr(cache.versions, name, down)
+    for _ in range(3):  # every page built, every write still committed, the pool intact
+        assert client.get(path).status_code == 200
+        make_application(Stage.SUBMITTED, program=program)
+    assert len(cache) == 0
+    assert db.engine(app).pool.checkedout() == 0

@@ -80,8 +80,10 @@ class Application(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id"), index=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    # active_history: the stage a change replaces is known even when it was not loaded, so
+    # that the stored counts (StageCount) are shifted from the right stage
     stage: Mapped[Stage] = mapped_column(
-        enum_column(Stage, "stage"), default=Stage.DRAFT, index=True
+        enum_column(Stage, "stage"), default=Stage.DRAFT, index=True, active_history=True
     )
     deck_file: Mapped[str | None] = mapped_column(String(80))
     deck_filename: Mapped[str | None] = mapped_column(String(255))

@@ -606,7 +606,11 @@ def _guard(application: Application, move: Move) -> None:
     if move.target is Stage.ACCEPTED:
         # lock the program row: two managers accepting at once cannot both take the last place
         db.session.execute(
-            select(Program.id).where(Program.id == application.program_id).with_for_update()
+            # FOR NO KEY UPDATE: accepts still queue, and a move inserting the program's first
+            # count of a stage (a foreign key's KEY SHARE) does not wait on it
+            select(Program.id)
+            .where(Program.id == application.program_id)
+            .with_for_update(key_share=True)
         )
         taken = db.session.scalar(
             select(func.count())
