@@ -415,12 +415,15 @@ def init_app(app: Flask) -> None:
         versions, seconds, app.config.get("PAGE_CACHE_MB", 32) * 1024 * 1024
     )
 
+    if db.engine(app).dialect.name != "sqlite":
+        return  # each statement reads what is committed when it starts: versions taken
+        # before the view's first query are never newer than what it reads
+
     @app.before_request
     def _versions_before_any_query() -> None:
-        """A cached view's versions are taken before the request's first query (the login's):
-        on SQLite a read transaction sees the database as of its first query, so versions
-        taken later could be newer than what the page reads (and earlier is always safe).
-        Registered before security's checks, which load the login."""
+        """On SQLite a read transaction sees the database as of its first query (the login's,
+        before the view): a cached view's versions are taken before it, so they are never
+        newer than what the page reads. Registered before security's checks."""
         view = app.view_functions.get(request.endpoint or "")
         if request.method == "GET" and getattr(view, "page_cache", False):
             g.page_cache_snapshot = cache.snapshot()

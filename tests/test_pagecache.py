@@ -375,3 +375,23 @@ def test_a_failing_versions_store_means_no_cache_and_no_lost_connection(
         make_application(Stage.SUBMITTED, program=program)
     assert len(cache) == 0
     assert db.engine(app).pool.checkedout() == 0
+
+
+def test_on_sqlite_the_versions_come_before_the_first_query(
+    ranking: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads as of a transaction's first query: the login's, before the view. Versions
+    taken after it could be newer than the page's data and keep a stale page as current."""
+    if db.engine(app).dialect.name != "sqlite":
+        pytest.skip("PostgreSQL reads what is committed when each statement starts")
+    client, path, _program = ranking
+    happened: list[str] = []
+    cache: VersionedCache = app.extensions["page_cache"]
+    taken = cache.snapshot
+    monkeypatch.setattr(cache, "snapshot", lambda: happened.append("versions") or taken())
+    event.listen(
+        db.engine(app), "before_cursor_execute", lambda *a: happened.append(a[2].split()[0])
+    )
+    app.extensions["login_cache"].clear()
+    assert client.get(path).status_code == 200
+    assert happened.index("versions") < happened.index("SELECT")
