@@ -414,6 +414,11 @@ def init_app(app: Flask) -> None:
     cache = app.extensions["page_cache"] = VersionedCache(
         versions, seconds, app.config.get("PAGE_CACHE_MB", 32) * 1024 * 1024
     )
+    # a browser's login (security._load_user) until its session row, its user or their roles
+    # change, and never past the next note of its last request
+    app.extensions["login_cache"] = VersionedCache(
+        versions, app.config["SESSION_TOUCH_SECONDS"], 4 * 1024 * 1024
+    )
 
     if db.engine(app).dialect.name != "sqlite":
         return  # each statement reads what is committed when it starts: versions taken
@@ -427,9 +432,3 @@ def init_app(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if request.method == "GET" and getattr(view, "page_cache", False):
             g.page_cache_snapshot = cache.snapshot()
-
-    # a browser's login (security._load_user) until its session row, its user or their roles
-    # change, and never past the next note of its last request
-    app.extensions["login_cache"] = VersionedCache(
-        versions, app.config["SESSION_TOUCH_SECONDS"], 4 * 1024 * 1024
-    )

@@ -395,3 +395,8 @@ def test_on_sqlite_the_versions_come_before_the_first_query(
     app.extensions["login_cache"].clear()
     assert client.get(path).status_code == 200
     assert happened.index("versions") < happened.index("SELECT")
+
+
+def test_both_caches_are_on_for_either_database(app: Flask) -> None:
+    assert isinstance(app.extensions["page_cache"], VersionedCache)
+    assert isinstance(app.extensions["login_cache"], VersionedCache)
