@@ -197,3 +197,56 @@ def test_adding_the_same_question_twice_at_once_adds_it_once(
     at_once(app, login(manager_of("BIIC")), path, {**data, "condition": ""})
     added = select(func.count()).select_from(Question).where(Question.label_vi == "Trường đại học")
     assert count(app, added) == 1
+
+
+def test_submitting_a_draft_twice_at_once_submits_it_once(
+    app: Flask, make_application: Any, login: Any
+) -> None:
+    """submit_draft moves the draft in a savepoint: the losers keep their saved draft, hear
+    why, and the stored stage counts move once."""
+    from incubator.applications.models import StageCount, StageTransition
+    from tests.applications.test_views import draft_form
+
+    made = make_application(Stage.DRAFT)
+    with app.app_context():
+        founder = db.session.get(User, db.session.get(Application, made.id).created_by_id)
+    statuses = at_once(
+        app, login(founder), f"/applications/{made.id}/edit", draft_form(action="submit")
+    )
+    assert set(statuses) <= {200, 302}
+    submitted = (
+        select(func.count())
+        .select_from(StageTransition)
+        .where(
+            StageTransition.application_id == made.id, StageTransition.to_stage == Stage.SUBMITTED
+        )
+    )
+    assert count(app, submitted) == 1
+    with app.app_context():
+        assert db.session.get(Application, made.id).stage is Stage.SUBMITTED
+        counts = dict(
+            db.session.execute(
+                select(StageCount.stage, StageCount.count).where(
+                    StageCount.program_id == made.program_id
+                )
+            ).all()
+        )
+    assert counts[Stage.SUBMITTED] == 1 and counts[Stage.DRAFT] == 0
+
+
+def test_renaming_a_tag_twice_at_once_renames_it_once(
+    app: Flask, make_tag: Any, manager_of: Any, login: Any
+) -> None:
+    """A rename is flushed in a savepoint (a name taken meanwhile is a refusal, not a 500)."""
+    from incubator.mentoring.models import ExpertiseTag
+
+    tag_id = make_tag("Gọi vốn", "Fundraising")
+    other = make_tag("Pháp lý", "Legal")
+    client = login(manager_of("BIIC"))
+    renamed = {"name_vi": "Gọi vốn đầu tư", "name_en": "Fundraising rounds"}
+    assert set(at_once(app, client, f"/mentoring/tags/{tag_id}", renamed)) <= {200, 302}
+    taken = {"name_vi": "Gọi vốn đầu tư", "name_en": "Investment"}
+    assert set(at_once(app, client, f"/mentoring/tags/{other}", taken)) <= {200}
+    with app.app_context():
+        names = dict(db.session.execute(select(ExpertiseTag.id, ExpertiseTag.name_vi)).all())
+    assert names == {tag_id: "Gọi vốn đầu tư", other: "Pháp lý"}
