@@ -400,3 +400,14 @@ def test_on_sqlite_the_versions_come_before_the_first_query(
 def test_both_caches_are_on_for_either_database(app: Flask) -> None:
     assert isinstance(app.extensions["page_cache"], VersionedCache)
     assert isinstance(app.extensions["login_cache"], VersionedCache)
+
+
+def test_a_write_in_plain_sql_moves_its_table(app: Flask, make_user: Any) -> None:
+    make_user()
+    cache: VersionedCache = app.extensions["page_cache"]
+    before = cache.versions.read(["users", "programs"])
+    with app.app_context(), db.transaction() as session:
+        session.execute(text("UPDATE users SET name = 'Tên viết tay'"))
+    after = cache.versions.read(["users", "programs"])
+    assert after[0] != before[0]
+    assert after[1] == before[1]
