@@ -7,15 +7,16 @@ migrate (`flask run`, `seed-demo`) neither load it nor print its start-up lines.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask
 
+from incubator import DATA
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = DATA / "migrations"
 # "setup plugin ..." for each of alembic's own plugins, when it is imported: noise
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
