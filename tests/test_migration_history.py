@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from incubator import create_app, migrate
 from incubator.db import db
+from incubator.models import metadata
 from tests.conftest import fresh_postgres_database, postgres_server_url
 from tests.test_migrations import _differences
 
@@ -93,7 +94,9 @@ def _old_build(app, revisions: tuple[str, ...], stamp: str) -> None:
     script = _script()
     engine = db.engine(app)
     with engine.begin() as connection:
-        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        # as migrations/env.py configures it: the models' naming convention names constraints
+        opts = {"render_as_batch": True, "target_metadata": metadata}
+        context = MigrationContext.configure(connection, opts=opts)
         with Operations.context(context):
             for revision in revisions:
                 script.get_revision(revision).module.upgrade()
