@@ -10,7 +10,7 @@ FLASK := INCUBATOR_CONFIG=development $(BIN)/flask --app incubator
 PO := incubator/translations/vi/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint format translations extract-messages clean
+.PHONY: run test lint format translations extract-messages clean dist
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,17 +46,21 @@ run: $(VENV)/.installed $(MO)
 	PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test $(MO)
-	$(BIN)/ruff check incubator tests migrations config.py bench
-	$(BIN)/ruff format --check incubator tests migrations config.py bench
+	$(BIN)/ruff check incubator tests migrations config.py setup.py bench
+	$(BIN)/ruff format --check incubator tests migrations config.py setup.py bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check --fix incubator tests migrations config.py bench
-	$(BIN)/ruff format incubator tests migrations config.py bench
+	$(BIN)/ruff check --fix incubator tests migrations config.py setup.py bench
+	$(BIN)/ruff format incubator tests migrations config.py setup.py bench
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o /tmp/incubator-messages.pot .
 	$(BIN)/pybabel update -i /tmp/incubator-messages.pot -d incubator/translations -D messages --no-fuzzy-matching
 
+# the artifact: dist/incubator-*.tar.gz and the wheel built from it (catalogs compiled inside)
+dist: $(VENV)/.installed-test
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 clean:
-	rm -rf $(VENV) instance/incubator.db*
+	rm -rf $(VENV) instance/incubator.db* dist

@@ -1,9 +1,17 @@
 """Configuration classes; settings come from the environment when the app is created."""
 
 import os
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+# instance/ of a checkout; installed from the wheel, <venv>/var/incubator-instance (Flask's
+# convention), unless INCUBATOR_INSTANCE says where
+DEFAULT_INSTANCE_DIR = (
+    BASE_DIR / "instance"
+    if (BASE_DIR / "pyproject.toml").is_file()
+    else Path(sys.prefix) / "var" / "incubator-instance"
+)
 
 
 def _database_url(url: str) -> str:
@@ -82,7 +90,7 @@ class Config:
 
     def __init__(self) -> None:
         env = os.environ
-        self.INSTANCE_DIR = Path(env.get("INCUBATOR_INSTANCE", BASE_DIR / "instance"))
+        self.INSTANCE_DIR = Path(env.get("INCUBATOR_INSTANCE", DEFAULT_INSTANCE_DIR))
         self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
         self.DATABASE_URL = _database_url(
             env.get("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'incubator.db'}")

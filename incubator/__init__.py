@@ -20,6 +20,9 @@ from incubator.db import db
 from incubator.errors import Forbidden, NotFound, TooManyAttempts
 
 ROOT = Path(__file__).resolve().parent.parent
+# templates/ and migrations/: at the top of a checkout; in an installed wheel, inside the
+# package (setup.py copies them to incubator/_data/ at build time)
+DATA = ROOT if (ROOT / "pyproject.toml").is_file() else Path(__file__).resolve().parent / "_data"
 csrf = CSRFProtect()
 
 
@@ -36,7 +39,7 @@ def _load_config(config: Any) -> Any:
 def create_app(config: Any = None, **overrides: Any) -> Flask:
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(DATA / "templates"),
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(_load_config(config))
