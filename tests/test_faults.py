@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -288,3 +289,30 @@ def test_a_lost_database_connection_is_a_503_on_either_database(
         assert client.get("/mistake").status_code == 500
     assert len([r for r in caplog.records if "does not answer" in r.message]) == 1
     observability._outage.over()
+
+
+def test_page_cache_versions_written_while_redis_is_unreachable_move_once_it_answers(
+    redis_server: dict[str, Any],
+) -> None:
+    """A write made while Redis could not be reached (its data kept) must still move the
+    table's version afterwards: else a page kept by another process from before would be
+    served as current."""
+    from incubator.pagecache import RedisVersions
+
+    port = int(redis_server["url"].rsplit(":", 1)[1].split("/")[0])
+    proxy = Proxy("127.0.0.1", port)
+    key = f"incubator-test:{uuid.uuid4().hex}"
+    try:
+        writer = RedisVersions(f"redis://127.0.0.1:{proxy.port}/0", key)
+        reader = RedisVersions(redis_server["url"], key)  # another process, still connected
+        writer.bump(["users"])
+        kept = reader.read(["users"])
+        proxy.cut()
+        with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises)
+            writer.bump(["users"])  # the write's commit could not move the version
+        assert reader.read(["users"]) == kept
+        proxy.restore()
+        writer.read(["programs"])  # the next use of the store moves it first
+        assert reader.read(["users"]) != kept
+    finally:
+        proxy.close()
