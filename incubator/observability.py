@@ -289,6 +289,9 @@ def _core_gauges(app: Flask) -> list[Gauge]:
     ]
 
 
+_unreadable: set[str] = set()  # gauges whose last reading failed (logged once)
+
+
 class _StateCollector:
     """The figures read at each scrape; one that cannot be read (Redis or the database down)
     is left out, and `incubator_metric_errors` says how many were."""
@@ -305,10 +308,12 @@ class _StateCollector:
             except Exception as error:
                 errors += 1
                 db.session.rollback()
-                log.warning(
-                    "metric %s not read: %s", gauge.name, " ".join(str(error).split())[:200]
-                )
+                if gauge.name not in _unreadable:  # once until it can be read again
+                    _unreadable.add(gauge.name)
+                    message = " ".join(str(error).split())[:200]
+                    log.warning("metric %s cannot be read: %s", gauge.name, message)
                 continue
+            _unreadable.discard(gauge.name)
             for labels, value in samples:
                 family = families.get(gauge.name)
                 if family is None:

@@ -99,6 +99,7 @@ def test_without_redis_the_api_and_pages_keep_answering(
         REDIS_URL=redis_server["url"],
         PAGE_CACHE_REDIS_KEY=f"incubator-test:{tmp_path.name}",
         API_RATE_LIMIT="1000 per minute",
+        JOBS_BACKEND="rq",  # /metrics reads the queue's length
     )
     try:
         with app.app_context():
@@ -111,6 +112,8 @@ def test_without_redis_the_api_and_pages_keep_answering(
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/me", headers=headers).status_code == 200
         assert client.get("/").status_code == 200
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert 'incubator_jobs_queued{queue="incubator"} 0.0' in metrics
 
         redis_server["stop"]()
         caplog.clear()
@@ -122,10 +125,14 @@ def test_without_redis_the_api_and_pages_keep_answering(
                 page = client.get("/")
                 assert page.status_code == 200
                 assert client.get("/login").status_code == 200
+                metrics = client.get("/metrics")
+                assert metrics.status_code == 200
+                assert "incubator_metric_errors 1.0" in metrics.get_data(as_text=True)
         limiter_lines = [r for r in caplog.records if "falling back to in-memory" in r.message]
         assert len(limiter_lines) == 1  # one warning, not one per request
         cache_lines = [r for r in caplog.records if "versions store does not answer" in r.message]
         assert len(cache_lines) == 1
+        assert len([r for r in caplog.records if "cannot be read" in r.message]) == 1
         assert not [r for r in caplog.records if r.exc_info]  # no traceback per request
     finally:
         _empty_tables(app)
