@@ -133,3 +133,26 @@ def test_what_the_app_writes_is_private(tmp_path: Path) -> None:
             db.engine(app).dispose()
     finally:
         os.umask(before)
+
+
+def test_create_user_refuses_a_common_or_short_password(tmp_path: Path) -> None:
+    """`create-user` accepted `password` for an admin."""
+    app = create_app("testing", DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["init-db"]).exit_code == 0
+        for password in ("password", "password12", "short-1"):
+            refused = runner.invoke(
+                args=["create-user", "root@example.test", "--role", "admin"],
+                input=f"{password}\n{password}\n",
+            )
+            assert refused.exit_code != 0, password
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        accepted = runner.invoke(
+            args=["create-user", "root@example.test", "--role", "admin"],
+            input="Vuon-uom-2026\nVuon-uom-2026\n",
+        )
+        assert accepted.exit_code == 0, accepted.output
+    finally:
+        db.engine(app).dispose()
