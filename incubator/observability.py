@@ -135,8 +135,8 @@ def _finish_request(response: Response) -> Response:
     started = g.get("request_started")
     if started is not None:
         LATENCY.labels(endpoint).observe(time.perf_counter() - started)
-    if not g.get("database_down"):
-        _outage.over()
+    if "db_session" in g and not g.get("database_down") and response.status_code < 500:
+        _outage.over()  # this request used the database (static files do not)
     return response
 
 
