@@ -155,7 +155,8 @@ class RedisVersions:
     def __init__(self, url: str, key: str) -> None:
         from redis import Redis
 
-        self._redis = Redis.from_url(url)
+        # a Redis that does not answer holds a request at most a second
+        self._redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self._key = key
         # tables written while Redis did not answer: moved first once it does, so that a page
         # another process kept from before the outage is not taken for current

@@ -65,9 +65,11 @@ def init_app(app: Flask) -> None:
         ),
         key_prefix="api",
         enabled=app.config["API_RATE_LIMIT_ENABLED"],
-        # Redis down: count in this process (one warning), never a 500 for the limiter's store
+        # Redis down: count in this process (one warning), never a 500 for the limiter's store;
+        # a Redis that does not answer holds a request at most a second
         in_memory_fallback_enabled=True,
         swallow_errors=True,
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
     )
     # the web pages are not limited: skip the limiter's work for them at once
     app.extensions["api_limiter"].request_filter(lambda: not _is_api())
