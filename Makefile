@@ -43,7 +43,7 @@ run: $(VENV)/.installed $(MO)
 	@echo "  founder@smic.test      founder (SMIC startup)"
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)"
-	PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test $(MO)
 	$(BIN)/ruff check incubator tests migrations config.py setup.py bench

@@ -1,6 +1,7 @@
 """Configuration classes; settings come from the environment when the app is created."""
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def _database_url(url: str) -> str:
 
 
 class Config:
+    PRODUCTION = False
     # Uploads: a pitch deck may be 20 MB; a little more is let through so the
     # form can say "too large" next to the field instead of a bare 413.
     PITCH_DECK_MAX_BYTES = 20 * 1024 * 1024
@@ -67,7 +69,9 @@ class Config:
     # Strict-Transport-Security max-age; 0 sends no header (production sets a year).
     HSTS_SECONDS = 0
 
-    PASSWORD_MIN_LENGTH = 8
+    # A password chosen by a user (registration, reset, change, `create-user`) has at least this
+    # many characters and is not on the shipped list of common passwords (accounts/services.py).
+    PASSWORD_MIN_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 7
@@ -108,31 +112,49 @@ class Config:
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD")
         self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "1") == "1"
         self.MAIL_SENDER = env.get("MAIL_SENDER", "incubator@localhost")
-        # "log" prints messages, "smtp" sends them, "memory" keeps them for tests.
-        self.MAIL_TRANSPORT = "smtp" if self.MAIL_SERVER else "log"
+        # "log" prints messages, "smtp" sends them, "memory" keeps them for tests. MAIL_BACKEND
+        # chooses; unset: "smtp" with MAIL_SERVER, else "log" (production refuses that unless
+        # MAIL_BACKEND=log says it is on purpose).
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "")
+        if self.MAIL_BACKEND not in ("", "smtp", "log"):
+            raise RuntimeError("MAIL_BACKEND is smtp or log")
+        self.MAIL_TRANSPORT = self.MAIL_BACKEND or ("smtp" if self.MAIL_SERVER else "log")
         # Absolute links in emails (password reset, invitations): BASE_URL, or this machine
-        # on the port `make run` serves (PORT); in development, the address of the request.
+        # at the address and port `make run` serves (HOST, PORT); never the request's Host
+        # header, which the client chooses (a reset link must not point where it says).
         self.PORT = int(env.get("PORT") or "5000")
-        self.BASE_URL = env.get("BASE_URL") or f"http://127.0.0.1:{self.PORT}"
-        self.BASE_URL_FROM_REQUEST = False
+        self.HOST = env.get("HOST") or "127.0.0.1"
+        self.BASE_URL = env.get("BASE_URL") or f"http://{_reachable(self.HOST)}:{self.PORT}"
         # "rq" with REDIS_URL, "thread" in-process otherwise, "inline" in tests.
         self.JOBS_BACKEND = "rq" if self.REDIS_URL else "thread"
         # The web process runs the scheduled jobs itself unless an RQ worker does (scheduler.py).
         self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0" if self.REDIS_URL else "1") == "1"
         # How many reverse proxies (nginx…) stand in front; 0 when clients connect directly.
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
+        # Logs (observability.py): "text" lines, or "json" lines for a log collector.
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "text")
+        # /metrics answers the addresses (or networks) of METRICS_ALLOW, comma-separated, or a
+        # request with `Authorization: Bearer $METRICS_TOKEN`; anyone else gets a 404.
+        self.METRICS_ALLOW = env.get("METRICS_ALLOW", "127.0.0.1,::1")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
+
+
+def _reachable(host: str) -> str:
+    """The address of HOST that another machine can open: `HOST=0.0.0.0 make run` (a phone on
+    the LAN) gives this machine's address on the network, found without sending anything."""
+    if host not in ("0.0.0.0", "::", ""):  # noqa: S104 (compared, not bound)
+        return f"[{host}]" if ":" in host else host
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # a UDP "connect" only picks the route
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
 
 
 class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        # `PORT=5811 make run`, or a phone on the LAN (HOST=0.0.0.0): links where the page was
-        # opened. Never in production, where the Host header would choose where a reset link
-        # points.
-        self.BASE_URL_FROM_REQUEST = not os.environ.get("BASE_URL")
 
 
 class TestingConfig(Config):
@@ -154,16 +176,23 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    PRODUCTION = True  # `seed-demo` refuses to run without --i-know-this-is-production
     HSTS_SECONDS = 365 * 24 * 3600
     # static files are linked with a version of their content (?v=...): browsers keep them
     STATIC_MAX_AGE = 365 * 24 * 3600
+    SECRET_KEY_MIN_LENGTH = 32
 
     def __init__(self) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
-        if missing:
-            raise RuntimeError(
-                "ProductionConfig refuses to start without " + ", ".join(missing) + " set."
-            )
+        env = os.environ
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL") if not env.get(name)]
+        if not env.get("MAIL_SERVER") and env.get("MAIL_BACKEND") != "log":
+            # mail that silently goes to the log is a choice, never a default
+            missing.append("MAIL_SERVER (or MAIL_BACKEND=log)")
+        problems = [", ".join(missing) + " set"] if missing else []
+        if env.get("SECRET_KEY") and len(env["SECRET_KEY"]) < self.SECRET_KEY_MIN_LENGTH:
+            problems.append(f"a SECRET_KEY of at least {self.SECRET_KEY_MIN_LENGTH} characters")
+        if problems:
+            raise RuntimeError("ProductionConfig refuses to start without " + "; ".join(problems))
         super().__init__()
 
 

@@ -9,7 +9,8 @@ stops. It seeds --size applications with bench/page_queries.py's seed (into a
 temporary SQLite file, or the EMPTY database given by --database-url, which is
 migrated back down at the end), then serves `incubator:create_app()` with
 `gunicorn -w 4` bound to 127.0.0.1 on a free port, in production configuration
-(INCUBATOR_CONFIG=production, SECRET_KEY, DATABASE_URL; nothing else changed).
+(INCUBATOR_CONFIG=production, SECRET_KEY, DATABASE_URL, BASE_URL, MAIL_BACKEND=log; nothing else
+changed).
 
 Each role logs in through the login form, as a browser would: GET /login for the
 CSRF token and the session cookie, POST /login, keep the new session cookie.

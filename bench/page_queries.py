@@ -12,7 +12,8 @@ warm-up request whose queries are counted, then --repeat timed requests of which
 the median is shown. Each timed request builds its page (the page cache is emptied
 before it: what a request pays after a write); the "cached" column is the same page
 served from the page cache at the largest size. The app is built with config
-"production" (SECRET_KEY and DATABASE_URL are set for it; nothing else is overridden).
+"production" (SECRET_KEY, DATABASE_URL, BASE_URL and MAIL_BACKEND=log are set for it; nothing
+else is overridden).
 
 A page is "bounded" when it runs the same number of queries at every size. The
 target of issue 8: at the largest size the page takes < 50 ms and at most twice
@@ -107,7 +108,9 @@ REVIEWED = frozenset(_PATHS) - {Stage.SUBMITTED}  # reviews start with screening
 def production_app(url: str, folder: Path) -> Flask:
     """The app as `gunicorn 'incubator:create_app()'` builds it with INCUBATOR_CONFIG=production."""
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
-    os.environ["DATABASE_URL"] = url  # ProductionConfig refuses to start without both
+    os.environ["DATABASE_URL"] = url  # ProductionConfig refuses to start without these
+    os.environ.setdefault("BASE_URL", "https://incubator.example.vn")
+    os.environ.setdefault("MAIL_BACKEND", "log")  # no SMTP server: printed, on purpose
     os.environ["UPLOAD_DIR"] = str(folder / "uploads")
     os.environ.setdefault("SCHEDULER_ENABLED", "0")  # no reminder runs during the measures
     return create_app("production")

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from incubator import i18n, pagecache, scheduler, security
+from incubator import i18n, observability, pagecache, scheduler, security
 from incubator.db import db
 from incubator.errors import Forbidden, NotFound, TooManyAttempts
 
@@ -44,11 +45,14 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     )
     app.config.from_object(_load_config(config))
     app.config.update(overrides)
+    # what the app writes (uploads, reports, the SQLite file, the instance folder) is its own:
+    # files 0600, folders 0700
+    os.umask(0o077)
     if app.config.get("PROXY_COUNT"):
         # behind N reverse proxies: the client address (login throttling) and https come from them
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    logging.basicConfig(level=logging.INFO)
+    observability.init_app(app)  # logs and the request id first: every later hook has them
 
     db.init_app(app)
     csrf.init_app(app)
@@ -120,6 +124,13 @@ def _error_text(code: int) -> tuple[str, str]:
             _("Something went wrong"),
             _("An unexpected error happened. It was logged; please try again later."),
         ),
+        503: (
+            _("Please try again in a moment"),
+            _(
+                "The service is briefly unavailable (the database is restarting). "
+                "Please try again in a few seconds."
+            ),
+        ),
     }
     return texts.get(code, texts[500])
 
@@ -132,6 +143,7 @@ ERROR_CODES = {
     413: "too_large",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -173,6 +185,18 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(TooManyAttempts)
     def too_many(error: TooManyAttempts) -> Any:
         return _render_error(429, error.message)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Any:
+        """The database restarting: a short "try again" answer, never a 500 with a traceback
+        (one log line per outage: observability.note_outage)."""
+        if not observability.database_unavailable(error):
+            return unexpected(error)
+        observability.note_outage(error)
+        g._login_user = AnonymousUserMixin()  # the page asks nothing more of the database
+        response = make_response(_render_error(503))
+        response.headers["Retry-After"] = str(observability.RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

@@ -31,10 +31,22 @@ def init_db() -> None:
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there are users.")
-def seed_demo(if_empty: bool) -> None:
+@click.option(
+    "--i-know-this-is-production",
+    "production_ok",
+    is_flag=True,
+    help="Load the demo into a production configuration all the same.",
+)
+def seed_demo(if_empty: bool, production_ok: bool) -> None:
     """Fill an empty database with demo centers, accounts, programs and applications."""
     from incubator import demo
 
+    if current_app.config.get("PRODUCTION") and not production_ok:
+        # 23 accounts with a published password, an admin among them
+        raise click.ClickException(
+            "This is a production configuration: the demo accounts share a published password. "
+            "Run it with INCUBATOR_CONFIG=development, or add --i-know-this-is-production."
+        )
     if db.session.scalar(select(func.count()).select_from(User)):
         if if_empty:
             click.echo("Demo data already loaded.")

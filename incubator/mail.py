@@ -11,7 +11,9 @@ import enum
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Protocol
 
 from flask import current_app, render_template
@@ -76,12 +78,32 @@ def one_line(text: str) -> str:
 
 
 def email_message(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as providers accept it: with a Date and a Message-ID (on the sender's
+    domain), and a subject in any language folded without losing a character."""
     email = EmailMessage()
     email["From"] = one_line(sender)
     email["To"] = one_line(message.recipient)
-    email["Subject"] = one_line(message.subject)
+    subject = one_line(message.subject)
+    if subject.isascii():
+        email["Subject"] = subject
+    else:
+        # Encoded words made here, each complete on its line: the email package's own folding
+        # of non-ASCII words drops a space where it folds (CPython 3.11, 3.12). A value already
+        # folded to the line length is sent as it is (refold_source="long").
+        folded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\n")
+        email.set_raw("Subject", folded)
+    email["Date"] = format_datetime(utcnow())
+    email["Message-ID"] = make_msgid(domain=_domain_of(sender))
     email.set_content(message.body)
     return email
+
+
+def _domain_of(sender: str) -> str:
+    """The domain of the sender's address ("Vườn ươm <noreply@biic.vn>" -> "biic.vn")."""
+    domain = parseaddr(one_line(sender))[1].rpartition("@")[2].strip().lower()
+    if domain and not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    return domain or "localhost"
 
 
 def _kick_delivery() -> None:

@@ -155,10 +155,28 @@ class RedisVersions:
     def __init__(self, url: str, key: str) -> None:
         from redis import Redis
 
-        self._redis = Redis.from_url(url)
+        # a Redis that does not answer holds a request at most a second
+        self._redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self._key = key
+        # tables written while Redis did not answer: moved first once it does, so that a page
+        # another process kept from before the outage is not taken for current
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        with self._lock:
+            tables, self._pending = self._pending, set()
+        try:
+            self._bump(tables)
+        except Exception:
+            with self._lock:
+                self._pending |= tables
+            raise
 
     def snapshot(self) -> Callable[[str], Any]:
+        self._flush()
         values = {k.decode(): v for k, v in self._redis.hgetall(self._key).items()}
         epoch = values.get(self.EPOCH)
         if epoch is None:  # nothing written since Redis started: nothing to compare with
@@ -166,11 +184,17 @@ class RedisVersions:
         return lambda table: (epoch, values.get(table, b"0"))
 
     def read(self, tables: Iterable[str]) -> tuple[Any, ...]:
+        self._flush()
         tables = list(tables)
         epoch, *values = self._redis.hmget(self._key, [self.EPOCH, *tables])
         return tuple((epoch, v or b"0") if epoch is not None else None for v in values)
 
     def bump(self, tables: Iterable[str]) -> None:
+        with self._lock:
+            self._pending |= set(tables)
+        self._flush()
+
+    def _bump(self, tables: Iterable[str]) -> None:
         pipeline = self._redis.pipeline(transaction=True)
         pipeline.hsetnx(self._key, self.EPOCH, secrets.token_hex(8))
         for table in set(tables):
@@ -255,11 +279,37 @@ def track(engine: Engine, metadata: MetaData, versions: Versions) -> None:
         if committed:
             try:
                 versions.bump(committed)
-            except Exception:  # the pool must get its connection back whatever happens here
-                log.exception("could not move the versions of %s", sorted(committed))
+            except Exception as error:  # the pool must get its connection back whatever happens
+                store_outage.failed(error)
 
 
 # ------------------------------------------------------------------ the caches
+
+
+class StoreOutage:
+    """One warning when the versions store (Redis) stops answering, one line when it answers
+    again: not a traceback per request."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def failed(self, error: Exception) -> None:
+        if not self.down:
+            self.down = True
+            log.warning(
+                "the page cache's versions store does not answer: nothing is cached meanwhile "
+                "(%s: %s)",
+                type(error).__name__,
+                error,
+            )
+
+    def over(self) -> None:
+        if self.down:
+            self.down = False
+            log.warning("the page cache's versions store answers again")
+
+
+store_outage = StoreOutage()
 
 
 @dataclass(frozen=True)
@@ -300,17 +350,21 @@ class VersionedCache:
     def snapshot(self) -> Callable[[str], Any]:
         """Every table's version now; unknown (nothing will be kept) while the store fails."""
         try:
-            return self.versions.snapshot()
-        except Exception:
-            log.exception("the versions store cannot be read: nothing is cached meanwhile")
+            found = self.versions.snapshot()
+        except Exception as error:
+            store_outage.failed(error)
             return lambda _table: None
+        store_outage.over()
+        return found
 
     def _read(self, tables: tuple[str, ...]) -> tuple[Any, ...] | None:
         try:
-            return self.versions.read(tables)
-        except Exception:
-            log.exception("the versions store cannot be read: nothing is cached meanwhile")
+            found = self.versions.read(tables)
+        except Exception as error:
+            store_outage.failed(error)
             return None
+        store_outage.over()
+        return found
 
     def put(self, key: tuple, entry: Entry) -> None:
         if None in entry.versions or entry.size > self.max_bytes // 8:

@@ -108,14 +108,12 @@ def safe_next(target: str | None) -> str:
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """A full link for emails, which are rendered with or without a request."""
-    from flask import current_app, has_request_context, request
+    """A full link for emails, which are rendered with or without a request: always from
+    BASE_URL (config.py), never from the request's Host header, which the client chooses."""
+    from flask import current_app
 
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    base = current_app.config["BASE_URL"]
-    if current_app.config.get("BASE_URL_FROM_REQUEST") and has_request_context():
-        base = request.host_url
-    return base.rstrip("/") + path
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def flash_form_errors(form: FlaskForm) -> None:

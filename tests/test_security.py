@@ -182,6 +182,8 @@ def production_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
     secret = f"prod-secret-{uuid.uuid4().hex}"
     monkeypatch.setenv("SECRET_KEY", secret)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BASE_URL", "https://incubator.example.vn")
+    monkeypatch.setenv("MAIL_BACKEND", "log")
     # no scheduler thread: it would outlive the test, holding a connection of the app's engine
     monkeypatch.setenv("SCHEDULER_ENABLED", "0")
     return secret
@@ -209,8 +211,10 @@ def test_production_session_cookie_is_secure(
 def test_production_refuses_to_start_without_its_settings(
     monkeypatch: pytest.MonkeyPatch, database_url: str, missing: tuple[str, ...]
 ) -> None:
-    monkeypatch.setenv("SECRET_KEY", "set")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BASE_URL", "https://incubator.example.vn")
+    monkeypatch.setenv("MAIL_BACKEND", "log")
     for name in missing:
         monkeypatch.delenv(name)
     with pytest.raises(RuntimeError) as refused:
@@ -224,6 +228,8 @@ def test_production_refuses_an_empty_secret_key(
 ) -> None:
     monkeypatch.setenv("SECRET_KEY", "")
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BASE_URL", "https://incubator.example.vn")
+    monkeypatch.setenv("MAIL_BACKEND", "log")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
 

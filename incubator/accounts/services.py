@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -57,13 +60,31 @@ def password_matches(user: User | None, password: str) -> bool:
     return check_password_hash(hashed, password) and usable
 
 
+# The 20,000 most common passwords (Royce Williams' list, as Django ships it: BSD licence),
+# one a line, in lower case.
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
 def check_password_strength(password: str, field: str = "password") -> None:
+    """Every password a person chooses (registration, reset, invitation, change, `create-user`):
+    PASSWORD_MIN_LENGTH characters and not a common one (the demo's accounts are seeded with
+    a hash, not through here)."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise DomainError(
             _("The password must have at least %(n)d characters.", n=minimum), field=field
         )
-    if password.isdigit() or len(set(password)) < 4:
+    if (
+        password.isdigit()
+        or len(set(password)) < 4
+        or password.strip().lower() in common_passwords()
+    ):
         raise DomainError(_("This password is too easy to guess."), field=field)
 
 

@@ -65,11 +65,21 @@ def init_app(app: Flask) -> None:
         ),
         key_prefix="api",
         enabled=app.config["API_RATE_LIMIT_ENABLED"],
+        # Redis down: count in this process (one warning), never a 500 for the limiter's store;
+        # a Redis that does not answer holds a request at most a second
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
     )
     # the web pages are not limited: skip the limiter's work for them at once
     app.extensions["api_limiter"].request_filter(lambda: not _is_api())
     app.cli.add_command(create_token)
     app.cli.add_command(refresh_open_data)
+    from incubator.api.models import DeliveryStatus, WebhookDelivery
+    from incubator.observability import add_gauge, outbox_gauges
+
+    pending = WebhookDelivery.status == DeliveryStatus.PENDING
+    add_gauge(app, *outbox_gauges("webhook", WebhookDelivery, pending))  # /metrics
 
 
 def _is_api() -> bool:

@@ -233,6 +233,12 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
 
 
 def _handle_error(error: Exception) -> Any:
+    from incubator import observability
+
+    if observability.database_unavailable(error):  # a restart: try again, never a 500
+        observability.note_outage(error)
+        body, status = error_json(ApiError(503, "unavailable", _("Please try again in a moment")))
+        return body, status, {"Retry-After": str(observability.RETRY_AFTER_SECONDS)}
     found = as_api_error(error)
     if found is None:
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)

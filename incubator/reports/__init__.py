@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from incubator.observability import Gauge, add_gauge
+
 
 def init_app(app: Flask) -> None:
     from incubator.accounts.models import Role
@@ -42,6 +44,18 @@ def init_app(app: Flask) -> None:
         Schedule("reports-upkeep", "incubator.reports:upkeep_job", timedelta(minutes=1)),
     )
     app.cli.add_command(cli.report)
+    add_gauge(app, Gauge("incubator_report_jobs_failed", "Report jobs failed", _failed_jobs))
+
+
+def _failed_jobs() -> list[tuple[dict[str, str], float]]:
+    """For /metrics: report jobs whose status is failed (an index range)."""
+    from sqlalchemy import func, select
+
+    from incubator.db import db
+    from incubator.reports.models import JobStatus, ReportJob
+
+    query = select(func.count()).select_from(ReportJob).where(ReportJob.status == JobStatus.FAILED)
+    return [({}, db.session.scalar(query) or 0)]
 
 
 def upkeep_job() -> None:

@@ -115,15 +115,34 @@ def test_register_refuses_a_weak_password_on_the_password_field(ctx: Flask, pass
 
 
 def test_password_minimum_length_is_sensible_and_configurable(ctx: Flask) -> None:
-    assert ctx.config["PASSWORD_MIN_LENGTH"] >= 8
-    services.check_password_strength("abcd1234")  # exactly 8, four different characters
+    assert ctx.config["PASSWORD_MIN_LENGTH"] >= 10
+    services.check_password_strength("abcd1234xy")  # exactly 10, not a common one
+    with pytest.raises(DomainError):
+        services.check_password_strength("abcd1234x")  # 9
     ctx.config["PASSWORD_MIN_LENGTH"] = 12
     with pytest.raises(DomainError) as refused:
-        services.check_password_strength("abcd12345")
+        services.check_password_strength("abcd1234xyz")
     assert refused.value.field == "password"
     with pytest.raises(DomainError) as refused:
-        services.check_password_strength("abcd1234", field="new_password")
+        services.check_password_strength("abcd1234xy", field="new_password")
     assert refused.value.field == "new_password"
+
+
+@pytest.mark.parametrize("password", ["password12", "basketball", "1q2w3e4r5t", "Qwertyuiop"])
+def test_common_passwords_are_refused_whatever_their_length(ctx: Flask, password: str) -> None:
+    """The shipped list (20,000 common passwords), compared without case."""
+    assert len(services.common_passwords()) > 10_000
+    with pytest.raises(DomainError) as refused:
+        services.check_password_strength(password)
+    assert refused.value.field == "password"
+
+
+def test_create_user_refuses_a_common_password(ctx: Flask) -> None:
+    """`create-user` accepted `password` for an admin."""
+    for password in ("password", "password12"):
+        with pytest.raises(DomainError), db.transaction():
+            services.create_user("root@example.test", "Root", password, Role.ADMIN, None)
+    assert count(User) == 0
 
 
 def test_register_queues_a_welcome_email_sent_after_commit(
@@ -253,9 +272,10 @@ def test_change_password_refuses_a_weak_new_password(
 ) -> None:
     user = make_user()
     old_hash = user.password_hash
-    with pytest.raises(DomainError) as refused, db.transaction():
-        services.change_password(user, PASSWORD, "1234")
-    assert refused.value.field == "new_password"
+    for weak in ("1234", "password12"):  # too short; on the common list
+        with pytest.raises(DomainError) as refused, db.transaction():
+            services.change_password(user, PASSWORD, weak)
+        assert refused.value.field == "new_password"
     assert reload(user).password_hash == old_hash
 
 
@@ -381,9 +401,10 @@ def test_redeem_with_a_weak_password_keeps_the_token_usable(
 ) -> None:
     user = make_user()
     raw = _issue(user, TokenPurpose.RESET)
-    with pytest.raises(DomainError) as refused, db.transaction():
-        services.redeem_token(raw, TokenPurpose.RESET, "short")
-    assert refused.value.field == "password"
+    for weak in ("short", "1q2w3e4r5t6y"):  # too short; on the common list
+        with pytest.raises(DomainError) as refused, db.transaction():
+            services.redeem_token(raw, TokenPurpose.RESET, weak)
+        assert refused.value.field == "password"
     with db.transaction():
         services.redeem_token(raw, TokenPurpose.RESET, "long-enough-now")
     assert check_password_hash(reload(user).password_hash, "long-enough-now")

@@ -164,7 +164,9 @@ def test_register_with_a_known_email_creates_nothing_and_says_nothing_on_the_pag
 @pytest.mark.parametrize(
     ("password", "message"),
     [
-        ("abc123", "The password must have at least 8 characters."),
+        ("abc123", "The password must have at least 10 characters."),
+        ("abcd1234x", "The password must have at least 10 characters."),
+        ("basketball", "This password is too easy to guess."),  # on the common list
         ("12345678901", "This password is too easy to guess."),
         ("aaaaaaaaaaaa", "This password is too easy to guess."),
     ],
