@@ -93,8 +93,19 @@ def _check_access() -> Any:
 SESSION_KEY = "sid"
 
 
+# What a browser's cookie session keeps across a login: its choice of language. Everything
+# else starts over, the forms' CSRF token above all: nothing planted in or read from the
+# session before the login (session fixation) is worth anything after it.
+KEPT_AT_LOGIN = ("lang",)
+
+
 def sign_in(user: User, token: str) -> None:
-    """Log the browser in with the session token a service recorded for it."""
+    """Log the browser in with the session token a service recorded for it, in a new cookie
+    session (a new CSRF token too)."""
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    g.pop("csrf_token", None)  # Flask-WTF's copy for this request
     login_user(user)
     session[SESSION_KEY] = token
 
