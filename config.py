@@ -54,6 +54,11 @@ class Config:
     LOGIN_ACCOUNT_SLOW_AFTER = 10
     LOGIN_ACCOUNT_DELAY_SECONDS = 0.5
     LOGIN_ACCOUNT_MAX_DELAY_SECONDS = 5.0
+    # A browser that signed in gets a signed device cookie (accounts/devices.py): its login
+    # attempts are counted per cookie, not per address, so nobody behind the same address
+    # can lock its owner out.
+    DEVICE_COOKIE_NAME = "incubator_device"
+    DEVICE_COOKIE_DAYS = 365
     # Password reset requests, per email and per address, per window.
     RESET_MAX_PER_EMAIL = 3
     RESET_MAX_PER_IP = 10

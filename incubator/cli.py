@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(worker)
     app.cli.add_command(run_schedules)
+    app.cli.add_command(cache)
 
 
 @click.command("init-db")
@@ -88,3 +89,18 @@ def run_schedules() -> None:
 
     for name in scheduler.run_due(current_app, {}, 0.0):
         click.echo(f"Ran {name}.")
+
+
+@click.group("cache")
+def cache() -> None:
+    """The page cache."""
+
+
+@cache.command("clear")
+@with_appcontext
+def cache_clear() -> None:
+    """Let no process serve a page it kept (after data was changed by hand, in SQL)."""
+    from incubator import pagecache
+
+    pagecache.clear_everywhere(current_app)
+    click.echo("Page cache cleared.")

@@ -14,6 +14,11 @@ What is read and written is taken from the SQL itself (engine events), so a page
 forget a dependency: whatever query built it, lazy loads included, counts. Writes are
 counted on the connection and published when it goes back to the pool after its commit, so
 a page built from the data before a commit is never stored under the version after it.
+
+Changes made outside the app (SQL typed by hand) move no version: `flask --app incubator cache
+clear` bumps the GENERATION that every page also reads, so no page kept anywhere is served
+again. The versions store failing (Redis down or restarted, also from an older snapshot)
+never leaves a page current that a write made meanwhile changed: see RedisVersions.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ CSRF_KEY = "csrf_token"
 # (security._load_user), and every page shows them (the menu): every page depends on them.
 ALWAYS_READ = ("centers", "role_grants", "users")
 
+# A counter that every page reads as if it were a table: `cache clear` bumps it.
+GENERATION = "_generation"
+
 _READ = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)', re.IGNORECASE)
 _WRITTEN = re.compile(
     r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)',
@@ -64,7 +72,7 @@ _EVERY = {"include_aliases": True, "include_joins": True, "check_columns": True}
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-# An execution option for bookkeeping writes that no cached page or login shows (a
+# An execution option for bookkeeping writes that no cached page shows (a
 # session's time of last request): they move no version.
 UNTRACKED = "page_cache_untracked"
 
@@ -147,59 +155,91 @@ class FileVersions:
 class RedisVersions:
     """Counters in one Redis hash, for app servers on several machines.
 
-    The hash carries a random epoch, written by the first bump after Redis lost its data: a
-    page stored before that never matches again, although the counters started over."""
+    A version is (the server's run, the hash's epoch, the counter):
+    - the run id of the Redis server, learnt by each new connection: Redis restarted, also from
+      an older snapshot whose counters match pages stored since, and no page stored before
+      matches again;
+    - a random epoch, written by the first bump after the hash was lost (emptied by hand);
+    - a bump that fails (Redis down during a commit) is owed: paid before this process reads
+      a version again, and retried every second meanwhile, so the other processes' pages of
+      those tables stop matching as soon as Redis is back."""
 
     EPOCH = "_epoch"
+    RETRY_SECONDS = 1.0
 
     def __init__(self, url: str, key: str) -> None:
         from redis import Redis
 
         # a Redis that does not answer holds a request at most a second
-        self._redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self._redis = Redis.from_url(
+            url,
+            redis_connect_func=self._connected,
+            socket_connect_timeout=1,
+            socket_timeout=1,
+        )
         self._key = key
-        # tables written while Redis did not answer: moved first once it does, so that a page
-        # another process kept from before the outage is not taken for current
-        self._pending: set[str] = set()
-        self._lock = threading.Lock()
+        self._run: bytes | None = None
+        self._owed: set[str] = set()
+        self._owed_lock = threading.Lock()
+        self._retry: threading.Timer | None = None
 
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        with self._lock:
-            tables, self._pending = self._pending, set()
-        try:
-            self._bump(tables)
-        except Exception:
-            with self._lock:
-                self._pending |= tables
-            raise
+    def _connected(self, connection: Any) -> None:
+        connection.on_connect()
+        connection.send_command("INFO", "server")
+        info = connection.read_response()
+        found = re.search(rb"run_id:(\w+)", info if isinstance(info, bytes) else info.encode())
+        self._run = found.group(1) if found else b""
+
+    def _pay(self) -> None:
+        """Bump what a failed bump owes (raises while Redis is still down)."""
+        with self._owed_lock:
+            owed, self._owed = self._owed, set()
+        if owed:
+            self.bump(owed)
+
+    def _retry_later(self) -> None:
+        def retry() -> None:
+            self._retry = None
+            try:
+                self._pay()
+            except Exception as error:  # one line per outage (store_outage), not one a second
+                store_outage.failed(error)
+
+        if self._retry is None:
+            self._retry = threading.Timer(self.RETRY_SECONDS, retry)
+            self._retry.daemon = True
+            self._retry.start()
+
+    def _version(self, epoch: Any, value: Any) -> Any:
+        return None if epoch is None else (self._run, epoch, value or b"0")
 
     def snapshot(self) -> Callable[[str], Any]:
-        self._flush()
+        self._pay()
         values = {k.decode(): v for k, v in self._redis.hgetall(self._key).items()}
         epoch = values.get(self.EPOCH)
         if epoch is None:  # nothing written since Redis started: nothing to compare with
             return lambda _table: None
-        return lambda table: (epoch, values.get(table, b"0"))
+        return lambda table: self._version(epoch, values.get(table))
 
     def read(self, tables: Iterable[str]) -> tuple[Any, ...]:
-        self._flush()
+        self._pay()
         tables = list(tables)
         epoch, *values = self._redis.hmget(self._key, [self.EPOCH, *tables])
-        return tuple((epoch, v or b"0") if epoch is not None else None for v in values)
+        return tuple(self._version(epoch, v) for v in values)
 
     def bump(self, tables: Iterable[str]) -> None:
-        with self._lock:
-            self._pending |= set(tables)
-        self._flush()
-
-    def _bump(self, tables: Iterable[str]) -> None:
-        pipeline = self._redis.pipeline(transaction=True)
-        pipeline.hsetnx(self._key, self.EPOCH, secrets.token_hex(8))
-        for table in set(tables):
-            pipeline.hincrby(self._key, table, 1)
-        pipeline.execute()
+        tables = set(tables)
+        try:
+            pipeline = self._redis.pipeline(transaction=True)
+            pipeline.hsetnx(self._key, self.EPOCH, secrets.token_hex(8))
+            for table in tables:
+                pipeline.hincrby(self._key, table, 1)
+            pipeline.execute()
+        except Exception:
+            with self._owed_lock:
+                self._owed |= tables
+            self._retry_later()
+            raise
 
 
 # ------------------------------------------------------------------ tracking
@@ -314,7 +354,7 @@ store_outage = StoreOutage()
 
 @dataclass(frozen=True)
 class Entry:
-    value: Any  # a page: (HTML, mimetype); a login: detached copies of the session and user
+    value: Any  # a page: (HTML, mimetype)
     size: int  # bytes, roughly, for the budget
     tables: tuple[str, ...]
     versions: tuple[Any, ...]
@@ -322,7 +362,7 @@ class Entry:
 
 
 class VersionedCache:
-    """What this process built from the database (pages, logins), each valid while the tables
+    """What this process built from the database (pages), each valid while the tables
     it read keep their versions and for at most `seconds`; least recently used out first,
     within a byte budget."""
 
@@ -395,9 +435,15 @@ class VersionedCache:
 
 
 def _key() -> tuple:
+    """The page's path, its viewer as loaded from the database for this request (their roles
+    too: a page kept for a role that was removed since, even by SQL typed by hand, is never
+    found again), the session's form token and the language."""
     from flask_babel import get_locale
 
-    user = current_user.get_id() if current_user.is_authenticated else None
+    user: tuple | None = None
+    if current_user.is_authenticated:
+        grants = sorted((grant.role.value, grant.center_id or 0) for grant in current_user.grants)
+        user = (current_user.get_id(), tuple(grants))
     token = session.get(CSRF_KEY)
     token_hash = hashlib.sha256(token.encode()).hexdigest()[:16] if isinstance(token, str) else ""
     return (request.full_path, user, token_hash, str(get_locale()))
@@ -419,7 +465,7 @@ def cached_page(view: View) -> View:
             body, mimetype = entry.value
             return Response(body, mimetype=mimetype)
         snapshot = g.get("page_cache_snapshot") or cache.snapshot()
-        read: set[str] = set(ALWAYS_READ)
+        read: set[str] = {GENERATION, *ALWAYS_READ}
         token = _reading.set(read)
         try:
             response = make_response(view(*args, **kwargs))
@@ -455,28 +501,36 @@ def _file_versions(path: Path) -> FileVersions:
     return FileVersions(path)
 
 
+def versions_store(app: Flask) -> Versions:
+    """Versions in Redis with REDIS_URL, else in PAGE_CACHE_VERSIONS (a file every process of
+    this machine maps)."""
+    if app.config.get("REDIS_URL"):
+        return RedisVersions(
+            app.config["REDIS_URL"], app.config.get("PAGE_CACHE_REDIS_KEY", "incubator:tables")
+        )
+    return _file_versions(Path(app.config["PAGE_CACHE_VERSIONS"]).resolve())
+
+
+def clear_everywhere(app: Flask) -> None:
+    """No page kept by any process is served again (`flask --app incubator cache clear`, for
+    data changed by hand: such changes move no table's version)."""
+    versions_store(app).bump([GENERATION])
+    cache = app.extensions.get("page_cache")
+    if cache is not None:
+        cache.clear()
+
+
 def init_app(app: Flask) -> None:
-    """Switched on by PAGE_CACHE_SECONDS > 0; versions in Redis with REDIS_URL, else in
-    PAGE_CACHE_VERSIONS (a file every process of this machine maps)."""
+    """Switched on by PAGE_CACHE_SECONDS > 0."""
     seconds = app.config.get("PAGE_CACHE_SECONDS", 0)
     if not seconds:
         return
     from incubator.db import Base, db
 
-    if app.config.get("REDIS_URL"):
-        versions: Versions = RedisVersions(
-            app.config["REDIS_URL"], app.config.get("PAGE_CACHE_REDIS_KEY", "incubator:tables")
-        )
-    else:
-        versions = _file_versions(Path(app.config["PAGE_CACHE_VERSIONS"]).resolve())
+    versions = versions_store(app)
     track(db.engine(app), Base.metadata, versions)
     cache = app.extensions["page_cache"] = VersionedCache(
         versions, seconds, app.config.get("PAGE_CACHE_MB", 32) * 1024 * 1024
-    )
-    # a browser's login (security._load_user) until its session row, its user or their roles
-    # change, and never past the next note of its last request
-    app.extensions["login_cache"] = VersionedCache(
-        versions, app.config["SESSION_TOUCH_SECONDS"], 4 * 1024 * 1024
     )
 
     if db.engine(app).dialect.name != "sqlite":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -20,12 +19,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import joinedload
 
 from incubator.accounts.models import Role, User, UserSession
 from incubator.db import db, utcnow
-from incubator.pagecache import UNTRACKED, Entry
+from incubator.pagecache import UNTRACKED
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +93,19 @@ def _check_access() -> Any:
 SESSION_KEY = "sid"
 
 
+# What a browser's cookie session keeps across a login: its choice of language. Everything
+# else starts over, the forms' CSRF token above all: nothing planted in or read from the
+# session before the login (session fixation) is worth anything after it.
+KEPT_AT_LOGIN = ("lang",)
+
+
 def sign_in(user: User, token: str) -> None:
-    """Log the browser in with the session token a service recorded for it."""
+    """Log the browser in with the session token a service recorded for it, in a new cookie
+    session (a new CSRF token too)."""
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    g.pop("csrf_token", None)  # Flask-WTF's copy for this request
     login_user(user)
     session[SESSION_KEY] = token
 
@@ -129,37 +138,25 @@ def _live_session_query() -> Select:
     )
 
 
-# What a cached login depends on: its session row (revoked?), its user (active?), their roles
-# and the roles' centers.
-LOGIN_TABLES = ("centers", "role_grants", "user_sessions", "users")
-
-
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    """The cookie's user, only while its session row is live: one query, grants included,
-    or none while the login cache holds this browser's session (pagecache.py: kept until the
-    session row, the user or their roles change, and never past the next touch)."""
+    """The cookie's user, only while its session row is live: one indexed query on every
+    request, grants included. Nothing about a login is kept between requests, so a session
+    revoked, a user deactivated or a role removed counts from the next request, whatever made
+    the change (the app, another instance, or SQL typed by hand)."""
     raw = session.get(SESSION_KEY)
     if not isinstance(raw, str) or not raw or not user_id.isdigit():
         return None
     now = utcnow()
-    session_id = hashlib.sha256(raw.encode()).hexdigest()
-    cache = current_app.extensions.get("login_cache")
-    key = (session_id, int(user_id))
-    if cache is not None:
-        entry = cache.get(key)
-        every = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
-        if entry is not None and now - entry.value[0].last_seen_at < every:
-            kept_session, kept_user = entry.value
-            # copies of the detached ones: a request may change its own, never the cache's
-            g.user_session = db.session.merge(kept_session, load=False)
-            return db.session.merge(kept_user, load=False)
-        snapshot = cache.snapshot()  # before the query: never newer than what it reads
     idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
     row = (
         db.session.execute(
             _live_session_query(),
-            {"session_id": session_id, "user_id": int(user_id), "since": now - idle},
+            {
+                "session_id": hashlib.sha256(raw.encode()).hexdigest(),
+                "user_id": int(user_id),
+                "since": now - idle,
+            },
         )
         .unique()
         .first()
@@ -168,15 +165,7 @@ def _load_user(user_id: str) -> User | None:
         return None
     user_session, user = row
     g.user_session = user_session
-    if cache is not None:
-        holder = Session()  # detached copies, taken before the request can change its own
-        kept = holder.merge(user_session, load=False), holder.merge(user, load=False)
-        holder.close()
-    if _touch(user_session, now) and cache is not None:
-        set_committed_value(kept[0], "last_seen_at", now)
-    if cache is not None:
-        versions = tuple(snapshot(table) for table in LOGIN_TABLES)
-        cache.put(key, Entry(kept, 2048, LOGIN_TABLES, versions, time.monotonic()))
+    _touch(user_session, now)
     return user
 
 
@@ -187,7 +176,7 @@ def _touch(user_session: UserSession, now: Any) -> bool:
     Written on a connection of its own and committed at once, except on SQLite in a
     writing request: that request already holds the database's write lock, so the
     time is saved with its own change (and not at all if it changes nothing). The note is
-    bookkeeping: it moves no cached page's or login's version.
+    bookkeeping: it moves no cached page's version.
     """
     every = timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"])
     if now - user_session.last_seen_at < every:

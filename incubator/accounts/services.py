@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from incubator import audit
-from incubator.accounts import throttle
+from incubator import audit, jobs
+from incubator.accounts import devices, throttle
 from incubator.accounts.models import (
     AccountToken,
     MentorCenter,
@@ -28,7 +28,7 @@ from incubator.accounts.models import (
     UserSession,
 )
 from incubator.centers.models import Center
-from incubator.db import add_unique, contains_text, db, utcnow
+from incubator.db import add_unique, contains_text, db, on_commit, utcnow
 from incubator.enums import parse_enum
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.mail import queue_email
@@ -183,20 +183,34 @@ def confirm_email(raw: str) -> User:
 
 @dataclass
 class SignIn:
-    """A successful login: the user and the token of the new session (kept by the browser)."""
+    """A successful login: the user, the token of the new session and a new device cookie
+    (both kept by the browser)."""
 
     user: User
     token: str
+    device: str = ""
 
 
-def login_delay(email: str) -> float:
+def trusted_device(email: str, device_cookie: str | None) -> devices.Device | None:
+    """The browser's device cookie, when it is valid and was issued to this account."""
+    device = devices.read(device_cookie)
+    if device is None:
+        return None
+    user = find_user_by_email(email)
+    return device if user is not None and user.id == device.user_id else None
+
+
+def login_delay(email: str, device_cookie: str | None = None) -> float:
     """Seconds to wait before checking a password for this account.
 
     Failures for one account from every address together never lock it; past a
     threshold each further attempt waits longer (doubling, up to a maximum), so the
-    owner still gets in with the right password, only more slowly.
+    owner still gets in with the right password, only more slowly. A browser that signed in
+    to the account before (its device cookie) does not wait.
     """
     config = current_app.config
+    if trusted_device(email, device_cookie) is not None:
+        return 0.0
     failures = throttle.count(
         "login-account", normalise_email(email), _minutes("LOGIN_FAILURE_WINDOW_MINUTES")
     )
@@ -209,30 +223,42 @@ def login_delay(email: str) -> float:
     )
 
 
-def login(email: str, password: str, ip: str, user_agent: str = "") -> SignIn | None:
+def login(
+    email: str, password: str, ip: str, user_agent: str = "", device_cookie: str | None = None
+) -> SignIn | None:
     """A new session if the password is right; otherwise None, and the failure is counted.
 
     Raises TooManyAttempts once this address has failed too often for this account,
     or for all accounts together. Each attempt takes its slot before the password is
     checked (given back when it is right), so simultaneous guesses cannot overrun.
+
+    A browser with a device cookie of this account (devices.py) is counted by its cookie
+    instead of its address: others failing from the same address never lock it out, and its
+    own failures lock only that cookie.
     """
     email = normalise_email(email)
     config = current_app.config
     window = _minutes("LOGIN_FAILURE_WINDOW_MINUTES")
-    pair = f"{ip} {email}"
-    if not throttle.take("login-pair", pair, config["LOGIN_MAX_FAILURES"], window):
-        raise _too_many()
-    if not throttle.take("login-ip", ip, config["LOGIN_MAX_FAILURES_PER_IP"], window):
-        raise _too_many()
+    device = trusted_device(email, device_cookie)
+    if device is not None:
+        slots = [("login-device", device.nonce, config["LOGIN_MAX_FAILURES"])]
+    else:
+        slots = [
+            ("login-pair", f"{ip} {email}", config["LOGIN_MAX_FAILURES"]),
+            ("login-ip", ip, config["LOGIN_MAX_FAILURES_PER_IP"]),
+        ]
+    for scope, key, limit in slots:
+        if not throttle.take(scope, key, limit, window):
+            raise _too_many()
     user = find_user_by_email(email)
     if not password_matches(user, password):
         throttle.add("login-account", email, window)
         return None
     assert user is not None
-    throttle.give_back("login-pair", pair, window)
-    throttle.give_back("login-ip", ip, window)
+    for scope, key, _limit in slots:
+        throttle.give_back(scope, key, window)
     user.last_login_at = utcnow()
-    return SignIn(user, start_session(user, ip, user_agent))
+    return SignIn(user, start_session(user, ip, user_agent), devices.issue(user.id))
 
 
 # --------------------------------------------------------------- sessions
@@ -393,7 +419,10 @@ def request_password_reset(email: str, ip: str = "") -> None:
     """Email a reset link if the account exists; say nothing either way (no account probing).
 
     Requests are counted per email (known or not) and per address; past the limits
-    nothing is sent, and the answer stays the same.
+    nothing is sent, and the answer stays the same. Within them the request does the same
+    work whether the account exists or not: it queues a background job with the email
+    (`send_password_reset`), which looks the account up, so the answer takes as long
+    either way.
     """
     config = current_app.config
     email = normalise_email(email)
@@ -402,12 +431,22 @@ def request_password_reset(email: str, ip: str = "") -> None:
         return
     if not throttle.take("reset-email", email, config["RESET_MAX_PER_EMAIL"], window):
         return
-    user = find_user_by_email(email)
-    if user is None or not user.active:
-        return
-    hours = config["PASSWORD_RESET_HOURS"]
-    raw = _issue_token(user, TokenPurpose.RESET, timedelta(hours=hours))
-    queue_email(user, "password_reset", token=raw, hours=hours)
+    on_commit(db.session, lambda: jobs.enqueue(RESET_JOB, email))
+
+
+RESET_JOB = "incubator.accounts.services:send_password_reset"
+
+
+def send_password_reset(email: str) -> None:
+    """The background job of `request_password_reset`: a link for a known active account,
+    nothing otherwise."""
+    with db.transaction():
+        user = find_user_by_email(email)
+        if user is None or not user.active:
+            return
+        hours = current_app.config["PASSWORD_RESET_HOURS"]
+        raw = _issue_token(user, TokenPurpose.RESET, timedelta(hours=hours))
+        queue_email(user, "password_reset", token=raw, hours=hours)
 
 
 def valid_token(raw: str, purpose: TokenPurpose) -> AccountToken:
@@ -443,7 +482,7 @@ def redeem_token(
     end_other_sessions(user)
     user.last_login_at = utcnow()
     audit.record(user, f"user.{purpose.value}_redeemed", user)
-    return SignIn(user, start_session(user, ip, user_agent))
+    return SignIn(user, start_session(user, ip, user_agent), devices.issue(user.id))
 
 
 def update_profile(user: User, name: str, locale: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,6 +39,26 @@ def _user_agent() -> str:
 wait = time.sleep
 
 
+def _device_cookie() -> str | None:
+    return request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+
+
+def _signed_in(response: Any, device: str) -> Any:
+    """The answer to a successful sign-in carries the browser's new device cookie
+    (devices.py): sent back only to the login page, never readable by scripts."""
+    config = current_app.config
+    response.set_cookie(
+        config["DEVICE_COOKIE_NAME"],
+        device,
+        max_age=config["DEVICE_COOKIE_DAYS"] * 24 * 3600,
+        path=url_for("accounts.login"),
+        secure=config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Any:
@@ -47,7 +67,7 @@ def login() -> Any:
     form = forms.LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         # the pause for a much-attacked account is taken outside any transaction
-        delay = perform(services.login_delay, form.email.data).value
+        delay = perform(services.login_delay, form.email.data, _device_cookie()).value
         if delay:
             wait(delay)
         outcome = perform(
@@ -56,11 +76,12 @@ def login() -> Any:
             form.password.data,
             _client_ip(),
             _user_agent(),
+            _device_cookie(),
             form=form,
         )
         if outcome.ok and outcome.value is not None:
             sign_in(outcome.value.user, outcome.value.token)
-            return redirect(safe_next(form.next.data))
+            return _signed_in(redirect(safe_next(form.next.data)), outcome.value.device)
         if outcome.ok:
             form.password.errors = [_("The email or the password is not right.")]
     return render_template("accounts/login.html", form=form)
@@ -176,7 +197,7 @@ def set_password(token: str, purpose: str) -> Any:
             sign_out()
             sign_in(outcome.value.user, outcome.value.token)
             flash(_("Your password is set."), "success")
-            return redirect(url_for("site.home"))
+            return _signed_in(redirect(url_for("site.home")), outcome.value.device)
         if not form.errors:  # the link was used meanwhile (the message is flashed)
             return redirect(url_for("accounts.forgot_password"))
     return render_template(

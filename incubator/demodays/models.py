@@ -107,6 +107,11 @@ class DemoDay(Base):
         return self.status is Status.PUBLISHED
 
     @property
+    def public(self) -> bool:
+        """Whether its schedule is public: not while it is still being planned."""
+        return self.status is not Status.PLANNING
+
+    @property
     def pitches(self) -> list[DemoSlot]:
         return [slot for slot in self.slots if slot.application_id is not None]
 

@@ -77,8 +77,12 @@ def judged_demo_day(actor: User, demo_day_id: int) -> DemoDay:
 
 
 def public_demo_day(demo_day_id: int) -> DemoDay:
-    """Any demo day, for its public schedule (startup names and sectors only)."""
-    return _get(demo_day_id)
+    """A demo day past its planning, for its public schedule (startup names and sectors
+    only): one still being planned has no public page."""
+    demo_day = _get(demo_day_id)
+    if not demo_day.public:
+        raise NotFound("demo day")
+    return demo_day
 
 
 def slot_of(demo_day: DemoDay, slot_id: Any) -> DemoSlot:

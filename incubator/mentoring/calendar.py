@@ -2,14 +2,16 @@
 milestones due, and what later domains add through `signals.calendar_events` (fablab
 bookings...), in Asia/Ho_Chi_Minh (with its VTIMEZONE, for Outlook and Google Calendar).
 
-Calendar apps cannot log in, so the feed's address carries a random secret, stored in
-`calendar_tokens` (one per user) and shown only to its owner on the account page; making a
-new link revokes the old one, whose address then answers 404.
+Calendar apps cannot log in, so the feed's address carries a random secret (one per user),
+shown to its owner once, when made; `calendar_tokens` keeps only its SHA-256, like API tokens.
+Making a new link revokes the old one, whose address then answers 404.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -36,28 +38,42 @@ MAX_EVENTS = 500
 TOKEN_BYTES = 32
 
 
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def token_of(user: User) -> CalendarToken | None:
     return db.session.get(CalendarToken, user.id)
 
 
-def new_link(actor: User) -> CalendarToken:
+@dataclass
+class NewLink:
+    token: CalendarToken
+    secret: str  # for the address shown once, never stored
+
+
+def new_link(actor: User) -> NewLink:
     """Make the user's feed address, or replace it: the old address stops working."""
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     token = token_of(actor)
     if token is None:
-        token = CalendarToken(user_id=actor.id, token=secret)
+        token = CalendarToken(user_id=actor.id, token_hash=token_hash(secret))
         add_unique(token, DomainError(_("Your calendar link was just made: reload the page.")))
         audit.record(actor, "mentoring.calendar_link_made", actor)
     else:
-        token.token, token.created_at = secret, utcnow()
+        token.token_hash, token.created_at = token_hash(secret), utcnow()
         db.session.flush()
         audit.record(actor, "mentoring.calendar_link_renewed", actor)
-    return token
+    return NewLink(token, secret)
 
 
 def calendar_user(token: str) -> User:
     """The owner of a feed address; a revoked or made-up one is not found."""
-    stored = db.session.scalar(select(CalendarToken).where(CalendarToken.token == token[:64]))
+    if len(token) > 64:
+        raise NotFound("calendar")
+    stored = db.session.scalar(
+        select(CalendarToken).where(CalendarToken.token_hash == token_hash(token))
+    )
     user = db.session.get(User, stored.user_id) if stored else None
     if user is None or not user.active:
         raise NotFound("calendar")

@@ -410,12 +410,13 @@ class ClosedMonth(Base):
 
 
 class CalendarToken(Base):
-    """The secret of a user's calendar feed address: random, replaced when revoked."""
+    """The secret of a user's calendar feed address: random, replaced when revoked. Only its
+    SHA-256 is stored (as for API tokens): the address is shown once, when made."""
 
     __tablename__ = "calendar_tokens"
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from incubator.accounts.models import User
@@ -75,9 +74,7 @@ def account_section(user: User, _obj: Any) -> dict[str, Any] | None:
     """The private calendar feed's address on the account page."""
     if not user.is_authenticated:
         return None
-    token = calendar.token_of(user)
-    url = url_for("mentoring.calendar_feed", token=token.token, _external=True) if token else None
-    return {"feed_url": url, "token": token}
+    return {"token": calendar.token_of(user)}  # the address itself was shown once
 
 
 def startup_section(user: User, startup: Startup) -> dict[str, Any] | None:

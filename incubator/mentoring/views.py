@@ -377,9 +377,12 @@ def calendar_page() -> Any:
 @bp.post("/calendar/new")
 @logged_in
 def new_calendar_link() -> Any:
-    if perform(calendar.new_link, current_user).ok:
-        flash(_("Your calendar link is ready; an older link no longer works."), "success")
-    return redirect(url_for("accounts.account") + "#calendar")
+    outcome = perform(calendar.new_link, current_user)
+    if not outcome.ok:
+        return redirect(url_for("accounts.account") + "#calendar")
+    # shown once, in this answer only (only its hash is stored; never in a flash message)
+    url = url_for("mentoring.calendar_feed", token=outcome.value.secret, _external=True)
+    return render_template("mentoring/calendar_link.html", feed_url=url)
 
 
 @bp.get("/calendar/<token>.ics")

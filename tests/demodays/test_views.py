@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -190,7 +191,7 @@ def test_leaderboard_publish_graduate_certificate_and_verify(
 
 
 def test_the_public_schedule_shows_names_and_sectors_only(app: Any, make_demo_day: Any) -> None:
-    planned = make_demo_day(pitches=2, names=["Ví Xanh", "EduViet AI"])
+    planned = make_demo_day(pitches=2, names=["Ví Xanh", "EduViet AI"], status="judging")
     page = app.test_client().get(f"/demo-days/{planned.demo_day_id}/schedule")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -238,3 +239,16 @@ def test_odd_addresses_are_not_found(app: Any, as_role: Any) -> None:
     ):
         assert client.get(path).status_code in (200, 404), path
     assert "verify-unknown" in client.get("/verify/" + "Z" * 300).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["planning", "judging", "closed", "published"])
+def test_a_demo_day_still_in_planning_has_no_public_page(
+    app: Any, make_demo_day: Any, login: Any, status: str
+) -> None:
+    planned = make_demo_day(pitches=1, status=status)
+    path = f"/demo-days/{planned.demo_day_id}/schedule"
+    expected = 404 if status == "planning" else 200
+    assert app.test_client().get(path).status_code == expected
+    assert login(planned.manager).get(path).status_code == expected
+    manage = login(planned.manager).get(f"/demo-days/{planned.demo_day_id}")
+    assert (path in manage.get_data(as_text=True)) is (status != "planning")

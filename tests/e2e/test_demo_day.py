@@ -277,8 +277,10 @@ def test_demo_day_pages_fit_a_phone(
             expect(manager.locator("table.leaderboard tbody tr")).to_have_count(3)
             screenshot(manager, "demo-day-phone-leaderboard")
     visitor = open_page(viewport=PHONE_390, is_mobile=True)
-    visitor.goto(f"/demo-days/{upcoming}/schedule")
-    expect(visitor.locator("table.schedule tbody tr")).to_have_count(3)
+    still_planned = visitor.request.get(f"{live_server.url}/demo-days/{upcoming}/schedule")
+    assert still_planned.status == 404
+    visitor.goto(f"/demo-days/{past}/schedule")
+    expect(visitor.locator("table.schedule tbody tr")).to_have_count(4)
     _fits(visitor)
     founder = _phone(open_page, live_server, "huynh.tan.phat@demo.test")
     founder.goto(f"/startups/{logimekong}")
