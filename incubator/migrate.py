@@ -62,6 +62,7 @@ MARKS = {
     "0013": "report_jobs",
     "0014": "demo_days",
     "0015": "stage_counts",
+    "0016": "calendar_tokens.token_hash",
 }
 
 # Builds made from branches before they landed stamped their migration with the id it had
