@@ -16,9 +16,11 @@ def init_app(app: Flask) -> None:
     from incubator.reports import api, cli, views
 
     env = os.environ
-    # beside the uploads (instance/uploads/reports): files handed out only by the download view
-    default_dir = Path(app.config.get("UPLOAD_DIR") or app.instance_path) / "reports"
-    app.config.setdefault("REPORTS_DIR", Path(env.get("REPORTS_DIR", default_dir)))
+    # The files are kept in storage under "reports/" (beside the uploads, or in the bucket),
+    # handed out only by the download views. REPORTS_DIR, when set, keeps them in another
+    # local folder instead (as earlier releases allowed; without a bucket only).
+    if env.get("REPORTS_DIR"):
+        app.config.setdefault("REPORTS_DIR", Path(env["REPORTS_DIR"]))
     # finished files are kept this long, then removed by the schedule
     app.config.setdefault("REPORTS_KEEP_HOURS", float(env.get("REPORTS_KEEP_HOURS", "24")))
     # processes rendering a cohort report's chunks (the machine's cores)
