@@ -235,9 +235,13 @@ class S3Storage:
         from boto3.s3.transfer import TransferConfig
 
         counted = _Counted(io.BytesIO(stream) if isinstance(stream, bytes) else stream)
-        # large files go up in parts of 8 MB (multipart), small ones in one request
+        # large files go up in parts of 8 MB (multipart), small ones in one request; buffered:
+        # a short read from the source (a socket) is not taken for its end
         self.client.upload_fileobj(
-            counted, self.bucket, self._name(key), Config=TransferConfig(use_threads=False)
+            io.BufferedReader(counted, CHUNK),
+            self.bucket,
+            self._name(key),
+            Config=TransferConfig(use_threads=False),
         )
         return counted.size
 
