@@ -18,11 +18,14 @@ import secrets
 import threading
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
 from urllib.parse import quote, urlsplit
 
+import click
 from flask import Flask, Response, current_app, redirect, send_file
+from flask.cli import with_appcontext
 from werkzeug.http import dump_options_header
 
 from incubator.errors import NotFound
@@ -448,3 +451,100 @@ def send(
     response.content_length = length
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+# ------------------------------------------------------------------ copying, checking
+
+
+@dataclass
+class Copied:
+    """What `copy_all` did: keys copied, keys already there (same size and checksum), and
+    keys whose copy did not come out the same."""
+
+    copied: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def copy_all(source: Storage, target: Storage, prefix: str = "") -> Copied:
+    """Copy every file under `prefix` from `source` to `target`, each checked afterwards by
+    size and SHA-256; a file already there the same is left alone (run it again: it copies
+    only what is missing or different)."""
+    done = Copied()
+    for key in source.keys(prefix):
+        size, digest = source.size(key), checksum(source, key)
+        if target.exists(key) and target.size(key) == size and checksum(target, key) == digest:
+            done.present.append(key)
+            continue
+        with source.open(key) as stream:
+            target.save(key, stream)
+        if target.size(key) == size and checksum(target, key) == digest:
+            done.copied.append(key)
+        else:
+            done.failed.append(key)
+    return done
+
+
+def referenced() -> list[tuple[str, str]]:
+    """(key, what) of every file a row refers to, from each domain (`signals.stored_files`)."""
+    from incubator import signals
+
+    found: list[tuple[str, str]] = []
+    for _receiver, answer in signals.stored_files.send(None):
+        found.extend(answer or ())
+    return found
+
+
+@click.group("storage")
+def cli() -> None:
+    """Files in storage (the UPLOAD_DIR folder or the STORAGE_URL bucket)."""
+
+
+@cli.command("migrate")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The folder to copy from (default: UPLOAD_DIR).",
+)
+@with_appcontext
+def migrate_command(source: Path | None) -> None:
+    """Copy every file of a local folder (the earlier UPLOAD_DIR) into the configured
+    storage, checking each copy's size and SHA-256; run again, it copies only what is
+    missing or different. The folder is left as it was."""
+    config = current_app.config
+    origin = from_config(
+        {"UPLOAD_DIR": source, "REPORTS_DIR": None}
+        if source
+        else {"UPLOAD_DIR": config["UPLOAD_DIR"], "REPORTS_DIR": config.get("REPORTS_DIR")}
+    )
+    assert isinstance(origin, LocalStorage)
+    target = storage()
+    if isinstance(target, LocalStorage) and target.root.resolve() == origin.root.resolve():
+        raise click.UsageError(
+            "the folder is the configured storage itself: set STORAGE_URL to the bucket, "
+            "or name another folder with --from"
+        )
+    click.echo(f"Copying {origin!r} to {target!r} ...")
+    done = copy_all(origin, target)
+    for key in done.failed:
+        click.echo(f"  differs after copying: {key}", err=True)
+    click.echo(
+        f"{len(done.copied)} copied, {len(done.present)} already there, {len(done.failed)} failed."
+    )
+    if done.failed:
+        raise SystemExit(1)
+
+
+@cli.command("check")
+@with_appcontext
+def check_command() -> None:
+    """List the files that rows refer to (decks, answer files, photos, finished reports)
+    but that storage does not have; exit 1 if there is one."""
+    store = storage()
+    missing = [(key, what) for key, what in referenced() if not store.exists(key)]
+    for key, what in missing:
+        click.echo(f"missing: {key}  ({what})")
+    click.echo(f"{len(missing)} missing in {store!r}.")
+    if missing:
+        raise SystemExit(1)

@@ -135,6 +135,22 @@ def forget_answer_files(question: Question) -> None:
         on_commit(db.session, lambda name=name: files.delete(ANSWER_FILES, name))
 
 
+def stored_files(_sender: Any = None) -> list[tuple[str, str]]:
+    """Answers `signals.stored_files`: the decks and the answer files rows refer to."""
+    decks = db.session.execute(
+        select(Application.id, Application.deck_file).where(Application.deck_file.is_not(None))
+    )
+    found = [(files.key(DECKS, name), f"deck of application {id_}") for id_, name in decks]
+    answers = db.session.execute(
+        select(Answer.application_id, Answer.file_name).where(Answer.file_name.is_not(None))
+    )
+    found += [
+        (files.key(ANSWER_FILES, name), f"answer file of application {id_}")
+        for id_, name in answers
+    ]
+    return found
+
+
 def form_used(program: Program) -> bool:
     """Answers `signals.form_in_use`: an application to the call was submitted."""
     return bool(

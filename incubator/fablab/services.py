@@ -423,6 +423,12 @@ def _set_photo(machine: Machine, data: MachineData) -> None:
     on_commit(session, lambda: files.delete(PHOTOS, old))
 
 
+def stored_photos(_sender: Any = None) -> list[tuple[str, str]]:
+    """Answers `signals.stored_files`: the machines' photos."""
+    rows = db.session.execute(select(Machine.id, Machine.photo).where(Machine.photo.is_not(None)))
+    return [(files.key(PHOTOS, name), f"photo of machine {id_}") for id_, name in rows]
+
+
 def machine_photo(actor: Any, machine_id: int, name: str) -> tuple[str, str]:
     """(storage key, content type) of a machine's photo, for every logged-in user; only the
     photo the machine has now (its name is random: the address changes with the photo)."""

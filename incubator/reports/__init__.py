@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from incubator import signals
     from incubator.accounts.models import Role
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Schedule, Section, contribute
-    from incubator.reports import api, cli, views
+    from incubator.reports import api, cli, services, views
 
     env = os.environ
     # The files are kept in storage under "reports/" (beside the uploads, or in the bucket),
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         Schedule("reports-upkeep", "incubator.reports:upkeep_job", timedelta(minutes=1)),
     )
     app.cli.add_command(cli.report)
+    signals.stored_files.connect(services.stored_reports)
 
 
 def upkeep_job() -> None:

@@ -483,6 +483,16 @@ def upkeep() -> None:
     run(expire_files)
 
 
+def stored_reports(_sender: Any = None) -> list[tuple[str, str]]:
+    """Answers `signals.stored_files`: the files of finished report jobs."""
+    rows = db.session.execute(
+        select(ReportJob.id, ReportJob.file_name).where(
+            ReportJob.status == JobStatus.DONE, ReportJob.file_name.is_not(None)
+        )
+    )
+    return [(render.report_key(name), f"file of report job {id_}") for id_, name in rows]
+
+
 def job_file(job: ReportJob) -> str | None:
     """The storage key of a finished job's file, else None (`storage.send` answers 404 when
     the file itself is lost)."""
