@@ -91,6 +91,8 @@ def seaweedfs(folder: Path, timeout: float = 60.0) -> Iterator[S3Server]:
         "-s3",
         f"-s3.port={ports['s3']}",
         f"-s3.port.grpc={ports['s3_grpc']}",
+        "-s3.port.iceberg=0",  # catalogs not used: off (they default to fixed ports)
+        "-s3.port.lance=0",
         f"-s3.localSocket={folder / 's3.sock'}",
         f"-s3.config={config}",
         f"-iam.port={ports['iam']}",

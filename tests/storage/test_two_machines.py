@@ -237,3 +237,33 @@ def test_storage_check_lists_the_files_rows_refer_to_that_are_missing(
     assert found.exit_code == 1
     assert f"pitch_decks/{lost.deck_file}  (deck of application {lost.id})" in found.output
     assert kept.deck_file not in found.output and "1 missing" in found.output
+
+
+def test_files_in_the_bucket_follow_the_transaction(
+    app: Flask, on_bucket: Callable[[Flask], Flask], make_application: Any
+) -> None:
+    """A deck stored in a transaction that rolls back is removed from the bucket; a replaced
+    deck's old file goes once the replacement commits, not before."""
+    on_bucket(app)
+    application = make_application(Stage.DRAFT)
+
+    def decks() -> list[str]:
+        return sorted(storage().keys("pitch_decks/"))
+
+    def upload(title: str) -> Application:
+        draft = db.session.get(Application, application.id)
+        founder = db.session.get(User, draft.startup.members[0].user_id)
+        deck = files.Upload(io.BytesIO(files.minimal_pdf(title)), f"{title}.pdf")
+        return applications.upload_deck(founder, draft, deck)
+
+    with app.app_context():
+        first = decks()
+        assert len(first) == 1  # the factory's deck
+        with pytest.raises(RuntimeError), db.transaction():
+            upload("Rolled back")
+            assert len(decks()) == 2  # stored, the old one still there until the commit
+            raise RuntimeError("the transaction fails")
+        assert decks() == first
+        with db.transaction():
+            name = upload("Kept").deck_file
+        assert decks() == [f"pitch_decks/{name}"]
