@@ -422,24 +422,28 @@ def send(
         path = store.path(key)
         if not path.is_file():
             raise NotFound("file")
-        # werkzeug streams the open file in chunks (and answers ranges when conditional)
-        return send_file(
-            path,
-            mimetype=mimetype,
-            as_attachment=as_attachment,
-            download_name=download_name,
-            conditional=conditional,
-            max_age=0,
-        )
-    try:
-        if isinstance(store, S3Storage):
-            stream, length = store.open_sized(key)
-        else:
-            stream, length = store.open(key), store.size(key)
-    except FileNotFoundError as error:
-        raise NotFound("file") from error
+        if conditional:  # photos: werkzeug's ETag, Last-Modified and ranges
+            return send_file(
+                path,
+                mimetype=mimetype,
+                as_attachment=as_attachment,
+                download_name=download_name,
+                conditional=True,
+                max_age=0,
+            )
+        length = path.stat().st_size
+        opened: Any = None  # opened when the body is read: an answer never read holds nothing
+    else:
+        try:
+            if isinstance(store, S3Storage):
+                opened, length = store.open_sized(key)
+            else:
+                opened, length = store.open(key), store.size(key)
+        except FileNotFoundError as error:
+            raise NotFound("file") from error
 
     def body() -> Iterator[bytes]:
+        stream = opened or store.open(key)
         try:
             while chunk := stream.read(CHUNK):
                 yield chunk
