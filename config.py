@@ -111,6 +111,21 @@ class Config:
         # connections per process: each gunicorn worker serves one request at a time
         self.DATABASE_POOL_SIZE = int(env.get("DATABASE_POOL_SIZE", "5"))
         self.UPLOAD_DIR = Path(env.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        # Files (decks, answer files, machine photos, reports, exports: incubator/storage.py):
+        # in UPLOAD_DIR unless STORAGE_URL names an S3-compatible bucket, "s3://bucket/prefix",
+        # which every web and worker machine must then share. STORAGE_ENDPOINT_URL for a store
+        # other than AWS (MinIO, SeaweedFS, Viettel/VNPT/FPT: "https://s3.example.vn"), with
+        # path-style addresses unless STORAGE_ADDRESSING_STYLE says "virtual". Credentials:
+        # STORAGE_ACCESS_KEY / STORAGE_SECRET_KEY, else boto3's own (AWS_ACCESS_KEY_ID...).
+        self.STORAGE_URL = env.get("STORAGE_URL", "")
+        self.STORAGE_ENDPOINT_URL = env.get("STORAGE_ENDPOINT_URL") or None
+        self.STORAGE_REGION = env.get("STORAGE_REGION") or env.get("AWS_DEFAULT_REGION") or None
+        self.STORAGE_ACCESS_KEY = env.get("STORAGE_ACCESS_KEY") or None
+        self.STORAGE_SECRET_KEY = env.get("STORAGE_SECRET_KEY") or None
+        self.STORAGE_ADDRESSING_STYLE = env.get("STORAGE_ADDRESSING_STYLE") or None
+        # Downloads from a bucket: 0 streams them through the app (the default); N > 0
+        # redirects, after the app's own check, to an address of the bucket valid N seconds.
+        self.STORAGE_PRESIGNED_SECONDS = int(env.get("STORAGE_PRESIGNED_SECONDS", "0"))
         self.MAIL_SERVER = env.get("MAIL_SERVER")
         self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
         self.MAIL_USERNAME = env.get("MAIL_USERNAME")

@@ -1,19 +1,21 @@
-"""Uploaded files: kept outside static/ under random names, checked by content."""
+"""Uploaded files: kept in storage (incubator/storage.py: the local folder or a bucket) under
+random names, checked by content on a temporary file before they are stored."""
 
 from __future__ import annotations
 
 import os
 import re
 import secrets
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from incubator.errors import DomainError
+from incubator.storage import storage
 
 CHUNK = 64 * 1024
 
@@ -25,16 +27,12 @@ class StoredFile:
     size: int
 
 
-def folder(kind: str) -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def path_of(kind: str, name: str) -> Path:
+def key(kind: str, name: str) -> str:
+    """The storage key of a stored file of this kind ("pitch_decks/<name>"): the layout of
+    the upload folder of earlier releases."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError("bad stored file name")
-    return folder(kind) / name
+    return f"{kind}/{name}"
 
 
 def looks_like_pdf(path: Path) -> bool:
@@ -86,37 +84,51 @@ class Upload:
     filename: str
 
 
-def _copy(stream: IO[bytes], target: Path, max_bytes: int, field: str) -> int:
+def _copy(stream: IO[bytes], target: IO[bytes], max_bytes: int, field: str) -> int:
     """Copy the upload to `target`, refusing an empty or too large one; its size."""
     size = 0
-    with target.open("wb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                raise DomainError(
-                    _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
-                    field=field,
-                    code="too_large",
-                )
-            out.write(chunk)
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise DomainError(
+                _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
+                field=field,
+                code="too_large",
+            )
+        target.write(chunk)
     if size == 0:
         raise DomainError(_("The file is empty."), field=field, code="empty_file")
+    target.flush()
     return size
+
+
+def _received(stream: IO[bytes], max_bytes: int, field: str) -> IO[bytes]:
+    """The upload in a temporary file (deleted when closed), checked for size."""
+    handle = tempfile.NamedTemporaryFile(prefix="upload-")  # noqa: SIM115 (the caller closes it)
+    try:
+        _copy(stream, handle, max_bytes, field)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _store(kind: str, name: str, handle: IO[bytes]) -> int:
+    """Save the checked temporary file under its new name in storage; its size."""
+    handle.seek(0)
+    return storage().save(key(kind, name), handle)
 
 
 def store_pdf(
     kind: str, stream: IO[bytes], original_name: str, max_bytes: int, field: str
 ) -> StoredFile:
-    """Copy the upload to a new random name; refuse anything not a PDF or too large."""
+    """Store the upload under a new random name; refuse anything not a PDF or too large (then
+    nothing is stored)."""
     name = secrets.token_hex(16) + ".pdf"
-    target = path_of(kind, name)
-    try:
-        size = _copy(stream, target, max_bytes, field)
-        if not looks_like_pdf(target):
+    with _received(stream, max_bytes, field) as handle:
+        if not looks_like_pdf(Path(handle.name)):
             raise DomainError(_("This file is not a PDF."), field=field, code="not_a_pdf")
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+        size = _store(kind, name, handle)
     return StoredFile(name=name, original_name=pdf_name(original_name), size=size)
 
 
@@ -161,17 +173,11 @@ def _check_image(path: Path, field: str) -> str:
 
 
 def store_image(kind: str, stream: IO[bytes], max_bytes: int, field: str) -> StoredFile:
-    """Copy an uploaded photo to a new random name ending in its real format's extension;
+    """Store an uploaded photo under a new random name ending in its real format's extension;
     refuse anything not a JPEG, PNG or WebP (by content, not by name) or too large."""
-    token = secrets.token_hex(16)
-    upload = path_of(kind, token + ".upload")
-    try:
-        size = _copy(stream, upload, max_bytes, field)
-        name = token + IMAGE_FORMATS[_check_image(upload, field)]
-        upload.rename(path_of(kind, name))
-    except BaseException:
-        upload.unlink(missing_ok=True)
-        raise
+    with _received(stream, max_bytes, field) as handle:
+        name = secrets.token_hex(16) + IMAGE_FORMATS[_check_image(Path(handle.name), field)]
+        size = _store(kind, name, handle)
     return StoredFile(name=name, original_name=name, size=size)
 
 
@@ -187,5 +193,7 @@ def pdf_name(original_name: str | None, default: str = "deck") -> str:
 
 
 def delete(kind: str, name: str | None) -> None:
+    """Remove a stored file (nothing when there is none); run after the commit that forgot
+    it, or after the rollback of the transaction that stored it."""
     if name:
-        path_of(kind, name).unlink(missing_ok=True)
+        storage().delete(key(kind, name))

@@ -73,6 +73,11 @@ calendar_events = _signals.signal("calendar-events")
 report_sections = _signals.signal("report-sections")
 
 
+# sender: None. The files that rows refer to, for `flask storage check` and backups: each
+# receiver answers with a list of (storage key, what it is: "deck of application 12").
+stored_files = _signals.signal("stored-files")
+
+
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
     """True when any receiver of `question` answers True."""
     return any(answer for _receiver, answer in question.send(sender, **kwargs))

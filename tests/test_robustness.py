@@ -85,10 +85,10 @@ def test_a_tampered_criterion_id_adds_a_criterion(
 def test_a_deck_lost_from_the_disk_is_not_found(
     app: Any, make_application: Any, manager_of: Any, login: Any
 ) -> None:
-    from pathlib import Path
+    from incubator.storage import storage
 
     application = make_application(Stage.SUBMITTED)
-    (Path(app.config["UPLOAD_DIR"]) / "pitch_decks" / application.deck_file).unlink()
+    storage(app).delete(f"pitch_decks/{application.deck_file}")
     assert login(manager_of("BIIC")).get(f"/applications/{application.id}/deck").status_code == 404
 
 

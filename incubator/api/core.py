@@ -19,11 +19,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from flask import Blueprint, Flask, current_app, request
+from flask import Response as FlaskResponse
 from flask_babel import gettext as _
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
+from spectree.plugins.flask_plugin import FlaskPlugin
 from spectree.utils import get_model_key
 from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
@@ -181,8 +183,22 @@ def _field_message(item: dict[str, Any]) -> str:
     return _("Not a valid value.")
 
 
+class _Plugin(FlaskPlugin):
+    """Spectree's Flask plugin, except that a file streamed from storage (`storage.send`) or
+    a redirect to a presigned address passes through untouched: spectree would read the
+    whole body into memory to check it, and a file answer has no schema to check."""
+
+    def validate_response(self, resp: Any, resp_model: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(resp, FlaskResponse) and (
+            resp.is_streamed or resp.direct_passthrough or 300 <= resp.status_code < 400
+        ):
+            return resp, None
+        return super().validate_response(resp, resp_model, *args, **kwargs)
+
+
 spec = SpecTree(
     "flask",
+    backend=_Plugin,
     mode="strict",
     title="Incubator API",
     version="1",

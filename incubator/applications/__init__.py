@@ -47,4 +47,5 @@ def init_app(app: Flask) -> None:
     signals.startup_in_progress.connect(services.in_progress)
     signals.form_in_use.connect(services.form_used)
     signals.question_deleted.connect(services.forget_answer_files)
+    signals.stored_files.connect(services.stored_files)
     app.jinja_env.globals.update(answer_sections=services.answer_sections)

@@ -16,6 +16,7 @@ from incubator.programs.models import Program
 from incubator.questions.models import Kind
 from incubator.questions.services import form_of
 from incubator.startups.models import Startup
+from incubator.storage import storage
 
 REASONS = {
     Stage.REJECTED: "Sản phẩm còn ở giai đoạn ý tưởng; mời nhóm nộp lại ở đợt sau khi có khách hàng thử nghiệm.",
@@ -80,9 +81,9 @@ def make(demo: Demo, startup: Startup, program: Program, final: Stage) -> Applic
         updated_at=started,
     )
     deck = files.minimal_pdf(f"{startup.name} - Pitch deck")
-    stored = files.path_of(DECKS, f"demo-{secrets.token_hex(8)}.pdf")
-    stored.write_bytes(deck)
-    application.deck_file = stored.name
+    name = f"demo-{secrets.token_hex(8)}.pdf"
+    storage().save(files.key(DECKS, name), deck)
+    application.deck_file = name
     application.deck_filename = f"pitch-deck-{slug(startup.name)}.pdf"
     application.deck_size = len(deck)
     application.deck_uploaded_at = started

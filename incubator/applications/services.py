@@ -125,7 +125,7 @@ def has_applicants(program: Program) -> bool:
 
 def forget_answer_files(question: Question) -> None:
     """Answers `signals.question_deleted`: the files of drafts' answers to it are removed
-    from disk once the deletion commits (kept if it rolls back)."""
+    from storage once the deletion commits (kept if it rolls back)."""
     names = db.session.scalars(
         select(Answer.file_name).where(
             Answer.question_id == question.id, Answer.file_name.is_not(None)
@@ -133,6 +133,22 @@ def forget_answer_files(question: Question) -> None:
     ).all()
     for name in names:
         on_commit(db.session, lambda name=name: files.delete(ANSWER_FILES, name))
+
+
+def stored_files(_sender: Any = None) -> list[tuple[str, str]]:
+    """Answers `signals.stored_files`: the decks and the answer files rows refer to."""
+    decks = db.session.execute(
+        select(Application.id, Application.deck_file).where(Application.deck_file.is_not(None))
+    )
+    found = [(files.key(DECKS, name), f"deck of application {id_}") for id_, name in decks]
+    answers = db.session.execute(
+        select(Answer.application_id, Answer.file_name).where(Answer.file_name.is_not(None))
+    )
+    found += [
+        (files.key(ANSWER_FILES, name), f"answer file of application {id_}")
+        for id_, name in answers
+    ]
+    return found
 
 
 def form_used(program: Program) -> bool:
@@ -238,14 +254,13 @@ def in_progress(startup: Startup) -> bool:
     )
 
 
-def readable_deck(user: Any, application_id: int) -> tuple[Application, Any]:
+def readable_deck(user: Any, application_id: int) -> tuple[Application, str]:
+    """(application, storage key) of its deck, for those who may read it (`storage.send`
+    answers 404 when the file itself is lost)."""
     application = _get(application_id)
     if not may_read_deck(user, application) or not application.deck_file:
         raise NotFound("deck")
-    path = files.path_of(DECKS, application.deck_file)
-    if not path.is_file():
-        raise NotFound("deck")  # lost from the disk: a 404, not a 500
-    return application, path
+    return application, files.key(DECKS, application.deck_file)
 
 
 # ----------------------------------------------------------------- founder
@@ -465,16 +480,13 @@ def upload_answer_file(
     return application
 
 
-def readable_answer_file(user: Any, application_id: int, question_id: int) -> tuple[str, Any]:
-    """(original name, path) of a file answer, for those who may read the deck."""
+def readable_answer_file(user: Any, application_id: int, question_id: int) -> tuple[str, str]:
+    """(original name, storage key) of a file answer, for those who may read the deck."""
     application = _get(application_id)
     answer = next((a for a in application.answers if a.question_id == question_id), None)
     if not may_read_deck(user, application) or answer is None or not answer.file_name:
         raise NotFound("file")
-    path = files.path_of(ANSWER_FILES, answer.file_name)
-    if not path.is_file():
-        raise NotFound("file")
-    return answer.value_text or "", path
+    return answer.value_text or "", files.key(ANSWER_FILES, answer.file_name)
 
 
 @dataclass

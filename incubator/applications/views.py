@@ -9,13 +9,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from incubator import storage
 from incubator.accounts.models import Role
 from incubator.applications import services
 from incubator.applications.forms import (
@@ -218,24 +218,17 @@ def upload_answer_file(application_id: int, question_id: int) -> Any:
 @bp.get("/applications/<int:application_id>/answers/<int:question_id>/file")
 @logged_in
 def answer_file(application_id: int, question_id: int) -> Any:
-    name, path = services.readable_answer_file(current_user, application_id, question_id)
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=pdf_name(name, "file"),
-        max_age=0,
-    )
+    name, key = services.readable_answer_file(current_user, application_id, question_id)
+    return storage.send(key, pdf_name(name, "file"), "application/pdf")
 
 
 def _send_deck(application_id: int, *, inline: bool) -> Any:
-    application, path = services.readable_deck(current_user, application_id)
-    response = send_file(
-        path,
-        mimetype="application/pdf",
+    application, key = services.readable_deck(current_user, application_id)
+    response = storage.send(
+        key,
+        pdf_name(application.deck_filename, "pitch-deck"),
+        "application/pdf",
         as_attachment=not inline,
-        download_name=pdf_name(application.deck_filename, "pitch-deck"),
-        max_age=0,
     )
     if inline:
         response.headers["Content-Security-Policy"] = PDF_CSP

@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from incubator.accounts.models import Role
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, Schedule, Section, contribute
-    from incubator.fablab import api, calendar, panels, views
+    from incubator.fablab import api, calendar, panels, services, views
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     signals.calendar_events.connect(calendar.booking_events)
     signals.booking_created.connect(api.booking_created)
     signals.booking_cancelled.connect(api.booking_cancelled)
+    signals.stored_files.connect(services.stored_photos)
     app.cli.add_command(release_no_shows)
 
 

@@ -423,17 +423,22 @@ def _set_photo(machine: Machine, data: MachineData) -> None:
     on_commit(session, lambda: files.delete(PHOTOS, old))
 
 
-def machine_photo(actor: Any, machine_id: int, name: str) -> tuple[Any, str]:
-    """(path, content type) of a machine's photo, for every logged-in user; only the photo
-    the machine has now (its name is random: the address changes with the photo)."""
+def stored_photos(_sender: Any = None) -> list[tuple[str, str]]:
+    """Answers `signals.stored_files`: the machines' photos."""
+    rows = db.session.execute(select(Machine.id, Machine.photo).where(Machine.photo.is_not(None)))
+    return [(files.key(PHOTOS, name), f"photo of machine {id_}") for id_, name in rows]
+
+
+def machine_photo(actor: Any, machine_id: int, name: str) -> tuple[str, str]:
+    """(storage key, content type) of a machine's photo, for every logged-in user; only the
+    photo the machine has now (its name is random: the address changes with the photo)."""
     machine = viewable_machine(actor, machine_id)
     if not machine.photo or machine.photo != name:
         raise NotFound("photo")
-    path = files.path_of(PHOTOS, machine.photo)
-    extension = path.suffix
-    if not path.is_file() or extension not in files.IMAGE_TYPES:
+    extension = "." + machine.photo.rpartition(".")[2]
+    if extension not in files.IMAGE_TYPES:
         raise NotFound("photo")
-    return path, files.IMAGE_TYPES[extension]
+    return files.key(PHOTOS, machine.photo), files.IMAGE_TYPES[extension]
 
 
 def set_status(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from incubator import storage
 from incubator.accounts.models import Role
 from incubator.centers.services import all_centers
 from incubator.db import utcnow
@@ -201,10 +202,8 @@ def _machine_form(lab: Any, item: Machine | None) -> Any:
 @logged_in
 def photo(machine_id: int, name: str) -> Any:
     """The machine's photo (its address names the stored file: a new photo, a new address)."""
-    path, mimetype = services.machine_photo(current_user, machine_id, name)
-    response = send_file(path, mimetype=mimetype, conditional=True)
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    key, mimetype = services.machine_photo(current_user, machine_id, name)
+    return storage.send(key, name, mimetype, as_attachment=False, conditional=True)
 
 
 @bp.post("/machines/<int:machine_id>/status")

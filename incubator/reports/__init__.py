@@ -12,15 +12,18 @@ from incubator.observability import Gauge, add_gauge
 
 
 def init_app(app: Flask) -> None:
+    from incubator import signals
     from incubator.accounts.models import Role
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Schedule, Section, contribute
-    from incubator.reports import api, cli, views
+    from incubator.reports import api, cli, services, views
 
     env = os.environ
-    # beside the uploads (instance/uploads/reports): files handed out only by the download view
-    default_dir = Path(app.config.get("UPLOAD_DIR") or app.instance_path) / "reports"
-    app.config.setdefault("REPORTS_DIR", Path(env.get("REPORTS_DIR", default_dir)))
+    # The files are kept in storage under "reports/" (beside the uploads, or in the bucket),
+    # handed out only by the download views. REPORTS_DIR, when set, keeps them in another
+    # local folder instead (as earlier releases allowed; without a bucket only).
+    if env.get("REPORTS_DIR"):
+        app.config.setdefault("REPORTS_DIR", Path(env["REPORTS_DIR"]))
     # finished files are kept this long, then removed by the schedule
     app.config.setdefault("REPORTS_KEEP_HOURS", float(env.get("REPORTS_KEEP_HOURS", "24")))
     # processes rendering a cohort report's chunks (the machine's cores)
@@ -44,6 +47,7 @@ def init_app(app: Flask) -> None:
         Schedule("reports-upkeep", "incubator.reports:upkeep_job", timedelta(minutes=1)),
     )
     app.cli.add_command(cli.report)
+    signals.stored_files.connect(services.stored_reports)
     add_gauge(app, Gauge("incubator_report_jobs_failed", "Report jobs failed", _failed_jobs))
 
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
+from incubator import storage
 from incubator.accounts.models import Role
 from incubator.api.core import (
     BEARER,
@@ -177,10 +178,9 @@ def download(job_id: int) -> Any:
     job_ = run(services.own_job, current_user, job_id)
     if job_.status in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise ApiError(409, "not_ready", _("The report is not ready yet."))
-    path = services.job_file(job_)
-    if path is None:
+    key = services.job_file(job_)
+    if key is None:
         raise NotFound("file")
-    with open(path, "rb") as file:
-        data = file.read()
-    mimetype = "application/zip" if path.endswith(".zip") else "application/pdf"
-    return _attachment(data, mimetype, job_.download_name)
+    mimetype = "application/zip" if key.endswith(".zip") else "application/pdf"
+    # streamed in chunks (or a redirect to a presigned address), past spectree's checks
+    return storage.send(key, job_.download_name or key.rpartition("/")[2], mimetype)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
@@ -307,7 +306,6 @@ def _cover_html(
     return render_print_template("report_cohort_cover.html", summary=summary, toc=toc, **frame)
 
 
-def report_dir() -> Path:
-    path = Path(current_app.config["REPORTS_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def report_key(file_name: str) -> str:
+    """The storage key of a report job's file."""
+    return f"reports/{file_name}"

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from incubator.reports import render
 from incubator.reports.models import JobStatus, ReportJob, ReportKind
 from incubator.startups import services as startups
 from incubator.startups.models import Startup
+from incubator.storage import storage
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("vi", "en")
@@ -316,13 +318,16 @@ def run_job(job_id: int) -> None:
         )
 
     file_name = f"{uuid.uuid4().hex}.{'zip' if job.kind is ReportKind.EXPORT else 'pdf'}"
-    path = render.report_dir() / file_name
     try:
-        with Heartbeat(app, job_id):
-            pages, download = _produce(job, str(path), progress)
+        # made in a temporary folder of this machine, then stored where every machine finds it
+        with Heartbeat(app, job_id), tempfile.TemporaryDirectory(prefix="report-") as work:
+            path = os.path.join(work, file_name)
+            pages, download = _produce(job, path, progress)
+            with open(path, "rb") as made:
+                size = storage().save(render.report_key(file_name), made)
     except Exception as error:
         log.exception("report job %s failed", job_id)
-        path.unlink(missing_ok=True)
+        storage().delete(render.report_key(file_name))
         with force_locale(job.lang):
             message = _("The report could not be made: %(error)s", error=str(error)[:300])
         run(_finish, job_id, JobStatus.FAILED, error=message)
@@ -335,7 +340,7 @@ def run_job(job_id: int) -> None:
         JobStatus.DONE,
         file_name=file_name,
         download_name=download,
-        size=path.stat().st_size,
+        size=size,
         pages=pages,
         progress=100,
         finished_at=now,
@@ -353,7 +358,7 @@ def _finish(job_id: int, status: JobStatus, **values: Any) -> None:
     ).rowcount
     if not changed and values.get("file_name"):
         # marked dead meanwhile (a long pause): the file is not handed out
-        (render.report_dir() / values["file_name"]).unlink(missing_ok=True)
+        storage().delete(render.report_key(values["file_name"]))
     if changed and status is JobStatus.DONE:
         _report_ready(db.session.get(ReportJob, job_id))
 
@@ -460,7 +465,6 @@ def expire_files(now: datetime | None = None) -> int:
     expired = db.session.scalars(
         select(ReportJob).where(ReportJob.status == JobStatus.DONE, ReportJob.expires_at < now)
     ).all()
-    directory = render.report_dir()
     names = []
     for job in expired:
         if job.file_name:
@@ -468,7 +472,8 @@ def expire_files(now: datetime | None = None) -> int:
         job.status = JobStatus.EXPIRED
         job.file_name = None
     db.session.flush()
-    on_commit(db.session, lambda: [(directory / n).unlink(missing_ok=True) for n in names])
+    # removed from storage (the folder or the bucket: wherever a worker stored them)
+    on_commit(db.session, lambda: [storage().delete(render.report_key(n)) for n in names])
     return len(expired)
 
 
@@ -478,11 +483,22 @@ def upkeep() -> None:
     run(expire_files)
 
 
+def stored_reports(_sender: Any = None) -> list[tuple[str, str]]:
+    """Answers `signals.stored_files`: the files of finished report jobs."""
+    rows = db.session.execute(
+        select(ReportJob.id, ReportJob.file_name).where(
+            ReportJob.status == JobStatus.DONE, ReportJob.file_name.is_not(None)
+        )
+    )
+    return [(render.report_key(name), f"file of report job {id_}") for id_, name in rows]
+
+
 def job_file(job: ReportJob) -> str | None:
+    """The storage key of a finished job's file, else None (`storage.send` answers 404 when
+    the file itself is lost)."""
     if job.status is not JobStatus.DONE or not job.file_name:
         return None
-    path = render.report_dir() / job.file_name
-    return str(path) if path.is_file() else None
+    return render.report_key(job.file_name)
 
 
 def is_manager(actor: Any) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from incubator import storage
 from incubator.accounts.models import Role
 from incubator.errors import NotFound
 from incubator.forms import Form
@@ -146,11 +147,11 @@ def _json(value: Any) -> str:
 @logged_in
 def download(job_id: int) -> Any:
     job_ = services.own_job(current_user, job_id)
-    path = services.job_file(job_)
-    if path is None:
+    key = services.job_file(job_)
+    if key is None:
         raise NotFound("file")
-    mimetype = "application/zip" if path.endswith(".zip") else "application/pdf"
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=job_.download_name)
+    mimetype = "application/zip" if key.endswith(".zip") else "application/pdf"
+    return storage.send(key, job_.download_name or key.rpartition("/")[2], mimetype)
 
 
 @bp.post("/reports/jobs/<int:job_id>/retry")

@@ -98,10 +98,10 @@ def test_a_cohort_report_is_asked_followed_and_downloaded(
     assert status["status"] == "done" and status["finished"] and status["progress"] == 100
     assert status["download_url"] == f"/api/v1/reports/{job['id']}/download"
     assert status["pages"] >= 1
-    download = manager.get(status["download_url"])
-    assert download.status_code == 200
-    assert download.mimetype == "application/pdf"
-    assert STARTUP_NAME in _pdf_text(download.data)
+    with manager.get(status["download_url"]) as download:  # a streamed file: closed after
+        assert download.status_code == 200
+        assert download.mimetype == "application/pdf"
+        assert STARTUP_NAME in _pdf_text(download.data)
 
 
 def test_who_may_ask_for_a_report(

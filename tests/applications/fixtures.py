@@ -16,6 +16,7 @@ from incubator.applications.models import Application, StageTransition
 from incubator.applications.services import DECKS
 from incubator.applications.stages import Capacity, Stage, check, route
 from incubator.questions.services import form_of
+from incubator.storage import storage
 from tests.conftest import app_session
 
 ANSWERS = {
@@ -40,7 +41,7 @@ def write_deck(app: Flask) -> str:
     """A stored pitch deck's file name."""
     name = f"{uuid.uuid4().hex}.pdf"
     with app.app_context():
-        files.path_of(DECKS, name).write_bytes(files.minimal_pdf("Deck"))
+        storage().save(files.key(DECKS, name), files.minimal_pdf("Deck"))
     return name
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from incubator.db import db
 from incubator.errors import DomainError, NotFound
 from incubator.files import minimal_pdf
 from incubator.mail import OutboxMessage
+from incubator.storage import storage
 from tests.applications.fixtures import ANSWERS, answer
 
 
@@ -31,8 +31,7 @@ def founder_of(application: Application) -> User:
 
 
 def deck_files(app: Any) -> set[str]:
-    folder = Path(app.config["UPLOAD_DIR"]) / "pitch_decks"
-    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+    return {key.removeprefix("pitch_decks/") for key in storage(app).keys("pitch_decks/")}
 
 
 def pdf(size_padding: int = 0) -> Upload:

@@ -5,7 +5,6 @@ photo leaves neither a file nor any change to the machine)."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from incubator.db import db, run
 from incubator.errors import DomainError
 from incubator.fablab import services
 from incubator.fablab.models import Machine, MachineCategory
+from incubator.storage import storage
 from tests.fablab.fixtures import get
 
 
@@ -40,8 +40,8 @@ def _data(machine: Machine, photo: bytes | None = None, remove: bool = False) ->
 
 
 def _stored(app: Flask) -> list[str]:
-    folder = Path(app.config["UPLOAD_DIR"]) / services.PHOTOS
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    prefix = services.PHOTOS + "/"
+    return sorted(key.removeprefix(prefix) for key in storage(app).keys(prefix))
 
 
 @pytest.mark.usefixtures("english")
@@ -59,8 +59,9 @@ def test_a_photo_is_stored_replaced_and_removed_and_a_refused_one_leaves_nothing
         saved = save(photo=image_bytes(kind))
         assert saved.photo.endswith(extension)
         assert _stored(app) == [saved.photo]  # the one before is deleted once replaced
-        path, mimetype = services.machine_photo(manager, item.id, saved.photo)
-        assert path.read_bytes()[:2] and mimetype == files.IMAGE_TYPES[extension]
+        key, mimetype = services.machine_photo(manager, item.id, saved.photo)
+        with storage(app).open(key) as stored:
+            assert stored.read(2) and mimetype == files.IMAGE_TYPES[extension]
     kept = get(Machine, item.id).photo
     refusals = {
         b"this is not an image": "not a JPEG, PNG or WebP photo",

@@ -261,6 +261,7 @@ def test_deleting_a_file_question_removes_the_drafts_files_once_it_commits(
 
     from incubator import files
     from incubator.files import minimal_pdf
+    from incubator.storage import storage
 
     program = make_program()
     plan = add_question(program, Kind.FILE, "Kế hoạch kinh doanh", label_en="Business plan")
@@ -273,13 +274,13 @@ def test_deleting_a_file_question_removes_the_drafts_files_once_it_commits(
         applications.Upload(io.BytesIO(minimal_pdf("Plan")), "plan.pdf"),
     )
     stored = db.session.scalar(select(Answer.file_name).where(Answer.question_id == plan.id))
-    path = files.path_of(applications.ANSWER_FILES, stored)
-    assert path.is_file()
+    key = files.key(applications.ANSWER_FILES, stored)
+    assert storage().exists(key)
     boss = db.session.merge(manager_of("BIIC"))
     with pytest.raises(RuntimeError), db.transaction():  # a deletion that fails keeps the file
         services.delete_question(boss, fresh(Question, plan.id))
         raise RuntimeError("the transaction fails after the deletion")
-    assert path.is_file()
+    assert storage().exists(key)
     run(services.delete_question, boss, fresh(Question, plan.id))
-    assert not path.exists()
+    assert not storage().exists(key)
     assert db.session.scalar(select(Answer.id).where(Answer.question_id == plan.id)) is None

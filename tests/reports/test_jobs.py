@@ -26,6 +26,7 @@ from incubator.db import db, run, utcnow
 from incubator.programs.models import Program
 from incubator.reports import services
 from incubator.reports.models import JobStatus, ReportJob, ReportKind
+from incubator.storage import storage
 from tests.reports.fixtures import STARTUP_NAME, Reported
 from tests.reports.test_views import download
 from tests.test_mail import redis_url, rq_app  # noqa: F401
@@ -145,8 +146,8 @@ def test_finished_files_expire_and_the_schedule_removes_them(
     with app.app_context():
         services.run_job(job_id)
     job = _job(app, job_id)
-    path = Path(app.config["REPORTS_DIR"]) / job.file_name
-    assert job.status is JobStatus.DONE and path.is_file()
+    key, files = f"reports/{job.file_name}", storage(app)
+    assert job.status is JobStatus.DONE and files.exists(key)
     assert job.expires_at - job.finished_at == timedelta(hours=app.config["REPORTS_KEEP_HOURS"])
     schedules = {s.name: s for s in app.extensions["contributions"].schedules}
     assert schedules["reports-upkeep"].job == "incubator.reports:upkeep_job"
@@ -154,13 +155,13 @@ def test_finished_files_expire_and_the_schedule_removes_them(
 
     with app.app_context():
         upkeep_job()  # not yet
-    assert path.is_file() and _job(app, job_id).status is JobStatus.DONE
+    assert files.exists(key) and _job(app, job_id).status is JobStatus.DONE
     with app.app_context():
         db.session.get(ReportJob, job_id).expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
         upkeep_job()
         upkeep_job()  # idempotent
-    assert not path.exists()
+    assert not files.exists(key)
     expired = _job(app, job_id)
     assert expired.status is JobStatus.EXPIRED and expired.file_name is None
 
