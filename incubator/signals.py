@@ -73,6 +73,16 @@ calendar_events = _signals.signal("calendar-events")
 report_sections = _signals.signal("report-sections")
 
 
+# sender: the user whose password was reset or changed; kwargs: actor, reason ("reset" or
+# "change"). Sent inside the transaction: each receiver revokes the credentials it keeps for
+# the account (the API its tokens) and answers with the number revoked.
+credentials_revoked = _signals.signal("credentials-revoked")
+
+# sender: the user. Each receiver answers with the number of live credentials it keeps for the
+# account (the API: its tokens), shown where a password change offers to revoke them.
+credentials_count = _signals.signal("credentials-count")
+
+
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
     """True when any receiver of `question` answers True."""
     return any(answer for _receiver, answer in question.send(sender, **kwargs))
