@@ -166,9 +166,9 @@ def machine(machine_id: int) -> Any:
 @bp.route("/labs/<int:lab_id>/machines/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_machine(lab_id: int) -> Any:
+    lab = services.managed_lab(current_user, lab_id)  # another center's lab: 404 first
     if (fresh := once_address()) is not None:
         return fresh
-    lab = services.managed_lab(current_user, lab_id)
     return _machine_form(lab, None)
 
 
@@ -444,7 +444,8 @@ def revoke(certificate_id: int) -> Any:
 @bp.get("/utilization")
 @roles(*STAFF)
 def utilization() -> Any:
-    shown = services.labs_of()
+    own = services.labs_of(None if current_user.is_admin else current_user.managed_center_id)
+    shown = own
     chosen = request.args.get("lab", "")
     if chosen.isdigit():
         shown = [lab for lab in shown if lab.id == int(chosen)] or shown
@@ -466,7 +467,7 @@ def utilization() -> Any:
         form=form,
         period=period,
         figures=figures,
-        labs=services.labs_of(),
+        labs=own,
         chosen=chosen,
         chart=utilization_chart,
         categories=MachineCategory,
