@@ -1,6 +1,7 @@
 """Stored counters never lose an increment: twenty changes at the same moment, each in its own
 transaction, add twenty times (sessions and minutes of a mentoring assignment and of the
-mentored startup, their months, ratings; a demo day's pitch results), and after random
+mentored startup, their months, ratings; a demo day's pitch results; a startup's weekly
+quota, a machine's booked minutes and no-shows), and after random
 concurrent sequences the stored figures equal a recount of the rows. SQLite serializes
 writers, so the lost updates only ever showed on PostgreSQL (TEST_DATABASE_URL); both run."""
 
@@ -20,6 +21,8 @@ from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.demodays import services as demodays
 from incubator.demodays.models import DemoDay, DemoScore, DemoSlot
+from incubator.fablab import services as fablab
+from incubator.fablab.models import Lab, LabStartup, Machine, MachineDay, QuotaWeek
 from incubator.mentoring import services as mentoring
 from incubator.mentoring.models import (
     Assignment,
@@ -28,6 +31,7 @@ from incubator.mentoring.models import (
     MentoringMonth,
     MentoringSession,
 )
+from tests.fablab.fixtures import at, booking, open_day
 from tests.mentoring.fixtures import session_data
 
 TIMES = 20
@@ -205,3 +209,58 @@ def test_stored_figures_equal_the_recount_after_concurrent_logs(
     with app.app_context():
         (stored, _center), (counted, _real) = _stored_and_counted(assignment_id, startup_id)
         assert stored == counted
+
+
+def test_twenty_bookings_at_once_add_their_quota_and_machine_minutes(
+    app: Flask, make_lab: Any, make_machine: Any, make_founder: Any
+) -> None:
+    """One startup books twenty printers of a lab at the same moment: the week's quota row and
+    each machine's day hold every booking's minutes."""
+    lab = make_lab(quota=TIMES)  # hours: exactly twenty bookings of an hour
+    machines = [make_machine(lab=lab, name=f"Máy in {n}") for n in range(TIMES)]
+    founder = make_founder()
+    with app.app_context():
+        day = open_day(lab.id, 2)
+
+    def book(n: int) -> None:
+        fablab.book(
+            db.session.get(User, founder.user.id),
+            db.session.get(Machine, machines[n].id),
+            booking(at(day, 9), 60, founder.startup_id),
+        )
+
+    at_once(app, book)
+    with app.app_context():
+        quota = db.session.scalar(
+            select(func.sum(QuotaWeek.minutes)).where(QuotaWeek.startup_id == founder.startup_id)
+        )
+        assert quota == TIMES * 60
+        booked = db.session.scalar(
+            select(func.sum(MachineDay.booked_minutes)).where(MachineDay.lab_id == lab.id)
+        )
+        assert booked == TIMES * 60
+
+
+def test_twenty_no_show_sweeps_at_once_count_each_no_show_once(
+    app: Flask, make_lab: Any, make_machine: Any, make_founder: Any
+) -> None:
+    lab = make_lab(no_show_limit=100)
+    machine = make_machine(lab=lab)
+    founder = make_founder()
+    with app.app_context():
+        day = open_day(lab.id, 1)
+        user = db.session.get(User, founder.user.id)
+        for n in range(TIMES):
+            fablab.book(
+                user,
+                db.session.get(Machine, machine.id),
+                booking(at(day, 7) + timedelta(minutes=30 * n), 30, founder.startup_id),
+            )
+            db.session.commit()
+        after = at(day, 18)
+    at_once(app, lambda _n: fablab.mark_no_shows(after))
+    with app.app_context():
+        center = db.session.get(Lab, lab.id).center_id
+        assert db.session.get(LabStartup, (founder.startup_id, center)).no_shows == TIMES
+        stored = db.session.get(MachineDay, (machine.id, day))
+        assert (stored.no_shows, stored.booked_minutes) == (TIMES, 0)
