@@ -25,6 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("fablab_certificates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("center_id", sa.Integer(), nullable=True))
+        # one per user, center and category (before the copies below)
+        batch_op.drop_constraint("one_per_category", type_="unique")
+        batch_op.create_unique_constraint("one_per_category", ["user_id", "center_id", "category"])
     connection = op.get_bind()
     connection.execute(
         sa.text(
@@ -76,8 +79,6 @@ def upgrade() -> None:
                     },
                 )
     with op.batch_alter_table("fablab_certificates", schema=None) as batch_op:
-        batch_op.drop_constraint("one_per_category", type_="unique")
-        batch_op.create_unique_constraint("one_per_category", ["user_id", "center_id", "category"])
         batch_op.create_check_constraint(
             batch_op.f("ck_fablab_certificates_category_has_center"),
             "(category IS NULL) = (center_id IS NULL)",
