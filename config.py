@@ -100,6 +100,8 @@ class Config:
     def __init__(self) -> None:
         env = os.environ
         self.INSTANCE_DIR = Path(env.get("INCUBATOR_INSTANCE", DEFAULT_INSTANCE_DIR))
+        # networks webhooks may reach besides global addresses ("10.20.0.0/16, fd00:1::/64")
+        self.WEBHOOK_ALLOWED_NETWORKS = env.get("WEBHOOK_ALLOWED_NETWORKS", "")
         self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
         self.DATABASE_URL = _database_url(
             env.get("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'incubator.db'}")

@@ -63,6 +63,7 @@ MARKS = {
     "0014": "demo_days",
     "0015": "stage_counts",
     "0016": "calendar_tokens.token_hash",
+    "0017": "fablab_certificates.center_id",
 }
 
 # Builds made from branches before they landed stamped their migration with the id it had

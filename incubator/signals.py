@@ -76,6 +76,14 @@ report_sections = _signals.signal("report-sections")
 # sender: None. The files that rows refer to, for `flask storage check` and backups: each
 # receiver answers with a list of (storage key, what it is: "deck of application 12").
 stored_files = _signals.signal("stored-files")
+# sender: the user whose password was reset or changed; kwargs: actor, reason ("reset" or
+# "change"). Sent inside the transaction: each receiver revokes the credentials it keeps for
+# the account (the API its tokens) and answers with the number revoked.
+credentials_revoked = _signals.signal("credentials-revoked")
+
+# sender: the user. Each receiver answers with the number of live credentials it keeps for the
+# account (the API: its tokens), shown where a password change offers to revoke them.
+credentials_count = _signals.signal("credentials-count")
 
 
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
 
 from incubator.accounts.models import Role
@@ -69,6 +77,8 @@ class ChangePasswordForm(Form):
             EqualTo("new_password", message=_l("The passwords do not match.")),
         ],
     )
+    # account recovery ends the API tokens too, unless the owner keeps them (default: revoke)
+    revoke_tokens = BooleanField(_l("Also revoke my API tokens"), default=True)
 
 
 class ProfileForm(Form):

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from incubator import audit, jobs
+from incubator import audit, jobs, signals
 from incubator.accounts import devices, throttle
 from incubator.accounts.models import (
     AccountToken,
@@ -334,10 +334,17 @@ def end_other_sessions(user: User, keep: UserSession | None = None) -> int:
 # -------------------------------------------------------------- passwords
 
 
-def change_password(user: User, current: str, new: str, keep: UserSession | None = None) -> bool:
+def change_password(
+    user: User,
+    current: str,
+    new: str,
+    keep: UserSession | None = None,
+    revoke_tokens: bool = True,
+) -> bool:
     """True once changed; False if `current` is wrong (counted like a failed login).
 
-    Every other session ends, and every outstanding reset link stops working.
+    Every other session ends, and every outstanding reset link stops working; with
+    `revoke_tokens` the account's other credentials (API tokens) are revoked too.
     """
     config = current_app.config
     window = _minutes("LOGIN_FAILURE_WINDOW_MINUTES")
@@ -352,8 +359,23 @@ def change_password(user: User, current: str, new: str, keep: UserSession | None
     user.password_hash = hash_password(new)
     _void_links(user)
     end_other_sessions(user, keep)
-    audit.record(user, "user.password_changed", user)
+    revoked = revoke_credentials(user, user, "change") if revoke_tokens else 0
+    audit.record(user, "user.password_changed", user, tokens_revoked=revoked)
     return True
+
+
+def revoke_credentials(actor: User, user: User, reason: str) -> int:
+    """Revoke what later domains keep to let the account in without a password (API
+    tokens): account recovery ends them. The number revoked."""
+    return sum(
+        answer or 0
+        for _receiver, answer in signals.credentials_revoked.send(user, actor=actor, reason=reason)
+    )
+
+
+def credentials_count(user: User) -> int:
+    """How many such credentials the account holds now."""
+    return sum(answer or 0 for _receiver, answer in signals.credentials_count.send(user))
 
 
 def _issue_token(user: User, purpose: TokenPurpose, valid_for: timedelta) -> str:
@@ -480,6 +502,7 @@ def redeem_token(
         user.email_confirmed_at = utcnow()
     _void_links(user)
     end_other_sessions(user)
+    revoke_credentials(user, user, purpose.value)
     user.last_login_at = utcnow()
     audit.record(user, f"user.{purpose.value}_redeemed", user)
     return SignIn(user, start_session(user, ip, user_agent), devices.issue(user.id))

@@ -210,6 +210,7 @@ def _account_page(form: Any, password_form: Any) -> Any:
         "accounts/account.html",
         form=form,
         password_form=password_form,
+        api_tokens=services.credentials_count(current_user),
         sessions=services.active_sessions(current_user),
         this_session=current_session(),
     )
@@ -240,6 +241,7 @@ def change_password() -> Any:
             form.current_password.data,
             form.new_password.data,
             current_session(),
+            bool(form.revoke_tokens.data),
             form=form,
         )
         if outcome.ok and outcome.value:

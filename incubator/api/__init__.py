@@ -26,13 +26,15 @@ DEFAULTS = {
     "API_RATE_LIMIT_ENABLED": True,
     "API_CORS_ORIGINS": (),
     "WEBHOOK_ALLOW_PRIVATE": False,
+    "WEBHOOK_ALLOWED_NETWORKS": "",
     "WEBHOOK_DISABLE_AFTER_HOURS": 24,
 }
 
 
 def init_app(app: Flask) -> None:
+    from incubator import signals
     from incubator.accounts.models import Role
-    from incubator.api import resources, views
+    from incubator.api import resources, tokens, views
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Schedule, Section, contribute
 
@@ -74,6 +76,8 @@ def init_app(app: Flask) -> None:
     # the web pages are not limited: skip the limiter's work for them at once
     app.extensions["api_limiter"].request_filter(lambda: not _is_api())
     app.cli.add_command(create_token)
+    signals.credentials_revoked.connect(tokens.revoke_all)
+    signals.credentials_count.connect(tokens.live_token_count)
     app.cli.add_command(refresh_open_data)
     from incubator.api.models import DeliveryStatus, WebhookDelivery
     from incubator.observability import add_gauge, outbox_gauges

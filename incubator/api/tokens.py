@@ -102,6 +102,25 @@ def revoke_token(actor: User, token: ApiToken) -> None:
         audit.record(actor, "api.token_revoked", actor, token=token.id)
 
 
+def live_token_count(user: User) -> int:
+    """Answers `signals.credentials_count`: the account's tokens that still work."""
+    return len(tokens_of(user))
+
+
+def revoke_all(user: User, actor: User, reason: str = "") -> int:
+    """Answers `signals.credentials_revoked` (a password reset or change): every token of the
+    account stops working at once, audited; the number revoked."""
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if revoked:
+        audit.record(actor, "api.tokens_revoked", user, count=revoked, reason=reason)
+    return revoked
+
+
 def authenticate(raw: str) -> tuple[ApiToken, User] | None:
     """The live token and its active user for a secret, one query; None for anything else.
 

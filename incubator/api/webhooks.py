@@ -5,27 +5,23 @@ so that nothing is sent for a change rolled back and nothing is lost for one com
 `deliver_webhooks` (after the commit, and every minute by the scheduler) claims due rows,
 posts them signed (HMAC-SHA256 of "<timestamp>.<body>"), retries failures with growing
 delays, and switches off a receiver that has failed for a day, emailing its managers.
-Receivers must be http(s) addresses that do not resolve to loopback, link-local or private
-addresses (WEBHOOK_ALLOW_PRIVATE lifts that for tests).
+Receivers must be http(s) addresses whose host resolves only to global addresses (or to
+WEBHOOK_ALLOWED_NETWORKS; WEBHOOK_ALLOW_PRIVATE lifts that for tests), checked when added and
+again when sent, the connection made to the address checked (incubator/api/safe_http.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -33,6 +29,7 @@ from sqlalchemy import select, update
 
 from incubator import audit, jobs
 from incubator.accounts.models import Role, RoleGrant, User
+from incubator.api import safe_http
 from incubator.api.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from incubator.db import db, on_commit, utcnow
 from incubator.errors import DomainError, NotFound
@@ -89,44 +86,43 @@ def recent_deliveries(webhook: Webhook, limit: int = 50) -> list[WebhookDelivery
 # ------------------------------------------------------------- addresses
 
 
-def _public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    return not (
-        ip.is_loopback
-        or ip.is_link_local
-        or ip.is_private
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
+def _allowed_networks() -> tuple[safe_http.Network, ...]:
+    return safe_http.parse_networks(current_app.config.get("WEBHOOK_ALLOWED_NETWORKS") or ())
 
 
-def check_url(url: str) -> str:
-    """The URL if it is http(s) and every address its host resolves to is public."""
-    url = url.strip()
-    parts = urlsplit(url)
-    refusal = DomainError(
+def _checked(url: str) -> safe_http.Target:
+    """Resolve the URL's host once and check every address (incubator/api/safe_http.py)."""
+    try:
+        return safe_http.resolve(
+            url,
+            _allowed_networks(),
+            allow_any=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")),
+        )
+    except safe_http.UnsafeUrl as refused:
+        raise _refusal(refused.code) from refused
+
+
+def _refusal(code: str) -> DomainError:
+    if code == "unknown_host":
+        return DomainError(_("This address cannot be found."), field="url", code=code)
+    if code == "private_address":
+        return DomainError(
+            _("This address leads to a private network; give a public one."),
+            field="url",
+            code=code,
+        )
+    return DomainError(
         _("Give an http:// or https:// address of a server on the internet."),
         field="url",
         code="invalid_url",
     )
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
-        raise refusal
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError, UnicodeError) as error:
-        raise DomainError(
-            _("This address cannot be found."), field="url", code="unknown_host"
-        ) from error
-    if current_app.config.get("WEBHOOK_ALLOW_PRIVATE"):
-        return url
-    if not infos or not all(_public_address(str(info[4][0])) for info in infos):
-        raise DomainError(
-            _("This address leads to a private network; give a public one."),
-            field="url",
-            code="private_address",
-        )
+
+
+def check_url(url: str) -> str:
+    """The URL if it is http(s) and every address its host resolves to is global (or in
+    WEBHOOK_ALLOWED_NETWORKS; WEBHOOK_ALLOW_PRIVATE lifts the rule for tests)."""
+    url = url.strip()
+    _checked(url)
     return url
 
 
@@ -220,25 +216,32 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        return None  # a redirect is an answer (3xx), never followed elsewhere
+MAX_ANSWER_BYTES = 2000
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    """(status, first 2000 characters of the answer); raises for network failures."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    """(status, first 2000 bytes of the answer); raises for network failures and refuses an
+    address that is not allowed, connecting only to the address checked. A redirect is an
+    answer (3xx), never followed."""
     try:
-        with opener.open(req, timeout=TIMEOUT_SECONDS) as answer:
-            return answer.status, answer.read(2000).decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(2000).decode("utf-8", "replace")
+        status, answer = safe_http.post(
+            url,
+            body,
+            headers,
+            allowed=_allowed_networks(),
+            allow_any=bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE")),
+            timeout=TIMEOUT_SECONDS,
+            max_bytes=MAX_ANSWER_BYTES,
+        )
+    except safe_http.UnsafeUrl as refused:
+        raise _refusal(refused.code) from refused
+    return status, answer.decode("utf-8", "replace")
 
 
 def send(delivery: WebhookDelivery, now_ts: int | None = None) -> tuple[int, str]:
     webhook = delivery.webhook
-    check_url(webhook.url)  # again: the name may resolve elsewhere by now
+    # _post checks the address again (the name may resolve elsewhere by now) and connects
+    # to the very address it checked
     body = delivery.payload.encode()
     timestamp = str(now_ts or int(time.time()))
     headers = {

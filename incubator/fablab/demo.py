@@ -205,13 +205,18 @@ def _certificates(
     year = today + timedelta(days=365)
     demo.session.add_all(
         [
-            # Bảo prints in 3D anywhere; he has no laser-cutter training (the journey's refusal)
-            Certificate(
-                user_id=bao.id,
-                category=MachineCategory.PRINTER_3D,
-                expires_on=year,
-                granted_by_id=biic,
-                granted_at=demo.now - timedelta(days=60),
+            # Bảo prints in 3D anywhere (trained at each center); he has no laser-cutter
+            # training (the journey's refusal)
+            *(
+                Certificate(
+                    user_id=bao.id,
+                    category=MachineCategory.PRINTER_3D,
+                    center_id=demo.centers[code].id,
+                    expires_on=year,
+                    granted_by_id=demo.users[MANAGERS[code]].id,
+                    granted_at=demo.now - timedelta(days=60),
+                )
+                for code in ("BIIC", "SMIC")
             ),
             Certificate(
                 user_id=hung.id,
@@ -231,6 +236,7 @@ def _certificates(
             Certificate(
                 user_id=hung.id,
                 category=MachineCategory.LASER_CUTTER,
+                center_id=demo.centers["BIIC"].id,
                 expires_on=today - timedelta(days=20),
                 granted_by_id=biic,
                 granted_at=demo.now - timedelta(days=385),

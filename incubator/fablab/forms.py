@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -166,20 +167,40 @@ class CertificateForm(Form):
     target = SelectField(_l("Certificate for"), validators=[REQUIRED])
     expires_on = DateField(_l("Valid until (optional)"), validators=[Optional()])
 
-    def __init__(self, *args: Any, machines: list[Machine], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        machines: list[Machine],
+        centers: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """A manager grants a category at their own center ("c:<category>"); an administrator
+        chooses the center too ("c:<category>@<center id>", one per center in `centers`)."""
         super().__init__(*args, **kwargs)
-        pairs = [
-            (f"c:{c.value}", str(_l("Every %(category)s", category=c.label)))
-            for c in MachineCategory
-        ]
+        if centers:
+            pairs = [
+                (
+                    f"c:{c.value}@{center_id}",
+                    f"{_l('Every %(category)s', category=c.label)} · {code}",
+                )
+                for center_id, code in centers
+                for c in MachineCategory
+            ]
+        else:
+            pairs = [
+                (f"c:{c.value}", str(_l("Every %(category)s", category=c.label)))
+                for c in MachineCategory
+            ]
         pairs += [(f"m:{m.id}", f"{m.name} · {m.lab.name}") for m in machines]
         self.target.choices = options(pairs)
 
-    def target_parts(self) -> tuple[int | None, MachineCategory | None]:
+    def target_parts(self) -> tuple[int | None, MachineCategory | None, int | None]:
+        """(machine id, category, center id) of the choice."""
         kind, _sep, value = (self.target.data or "").partition(":")
         if kind == "m" and value.isdigit():
-            return int(value), None
-        return None, MachineCategory(value)
+            return int(value), None, None
+        category, _at, center = value.partition("@")
+        return None, MachineCategory(category), int(center) if center.isdigit() else None
 
 
 class DayForm(Form):

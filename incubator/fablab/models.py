@@ -184,14 +184,17 @@ class Machine(Base):
 
 
 class Certificate(Base):
-    """A user trained on one machine, or on every machine of a category."""
+    """A user trained on one machine, or on every machine of a category at one center (the
+    center whose staff granted it: a category certificate is good for that center's labs)."""
 
     __tablename__ = "fablab_certificates"
     __table_args__ = (
         CheckConstraint("(machine_id IS NULL) <> (category IS NULL)", name="machine_or_category"),
+        CheckConstraint("(category IS NULL) = (center_id IS NULL)", name="category_has_center"),
         UniqueConstraint("user_id", "machine_id", name="one_per_machine"),
-        UniqueConstraint("user_id", "category", name="one_per_category"),
+        UniqueConstraint("user_id", "center_id", "category", name="one_per_category"),
         Index("ix_fablab_certificates_expires_on", "expires_on"),
+        Index("ix_fablab_certificates_center_granted", "center_id", "granted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,12 +205,22 @@ class Certificate(Base):
     category: Mapped[MachineCategory | None] = mapped_column(
         enum_column(MachineCategory, "certificate_category")
     )
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"))
     expires_on: Mapped[date | None]  # the last day it is valid
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
     machine: Mapped[Machine | None] = relationship(lazy="joined")
+    center: Mapped[Center | None] = relationship(lazy="joined")
+
+    @property
+    def center_of(self) -> int:
+        """The center whose staff may change it: the machine's, or the category's."""
+        if self.machine is not None:
+            return self.machine.lab.center_id
+        assert self.center_id is not None
+        return self.center_id
 
     def valid_on(self, day: date) -> bool:
         return self.expires_on is None or day <= self.expires_on
@@ -342,12 +355,16 @@ class QuotaWeek(Base):
 
 
 class LabStartup(Base):
-    """A startup's no-shows since a manager last reset them."""
+    """A startup's no-shows at a center's labs since that center's staff last reset them."""
 
     __tablename__ = "fablab_startups"
+    __table_args__ = (Index("ix_fablab_startups_center_no_shows", "center_id", "no_shows"),)
 
     startup_id: Mapped[int] = mapped_column(
         ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True
+    )
+    center_id: Mapped[int] = mapped_column(
+        ForeignKey("centers.id", ondelete="CASCADE"), primary_key=True
     )
     no_shows: Mapped[int] = mapped_column(default=0)
     reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -229,10 +229,19 @@ def managed_booking(actor: Any, booking_id: int) -> Booking:
 
 
 def managed_certificate(actor: Any, certificate_id: int) -> Certificate:
+    """A certificate of the actor's center (its machine's, or its category's center)."""
     certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or not actor.has_role(Role.MANAGER, Role.ADMIN):
+    if certificate is None or not _staff_of(actor, certificate.center_of):
         raise NotFound("certificate")
     return certificate
+
+
+def _staff_of(actor: Any, center_id: int) -> bool:
+    return (
+        actor.is_authenticated
+        and actor.has_role(Role.MANAGER, Role.ADMIN)
+        and (actor.manages(center_id))
+    )
 
 
 def _require_staff(actor: Any, lab: Lab) -> None:
@@ -474,7 +483,14 @@ def _certificates_for(user: User, machine: Machine) -> list[Certificate]:
         db.session.scalars(
             select(Certificate).where(
                 Certificate.user_id == user.id,
-                or_(Certificate.machine_id == machine.id, Certificate.category == machine.category),
+                or_(
+                    Certificate.machine_id == machine.id,
+                    # a category certificate opens the machines of its own center only
+                    and_(
+                        Certificate.category == machine.category,
+                        Certificate.center_id == machine.lab.center_id,
+                    ),
+                ),
             )
         )
     )
@@ -487,12 +503,19 @@ def grant_certificate(
     category: MachineCategory | None,
     expires_on: date | None,
     today: date | None = None,
+    center_id: int | None = None,
 ) -> Certificate:
-    """Grant (or renew) a user's certificate for a machine or a whole category."""
+    """Grant (or renew) a user's certificate for a machine, or for a whole category at a
+    center (`center_id`, the manager's own by default): staff grant for their center only."""
     if machine is not None:
         _require_staff(actor, machine.lab)
-    elif not actor.has_role(Role.MANAGER, Role.ADMIN):
-        raise NotFound("certificate")
+        center_id = None
+    else:
+        center_id = center_id or actor.managed_center_id
+        if center_id is None and actor.is_admin:
+            raise DomainError(_("Choose a machine or a category."), field="target")
+        if center_id is None or not _staff_of(actor, center_id):
+            raise NotFound("center")
     if (machine is None) == (category is None):
         raise DomainError(_("Choose a machine or a category."), field="target")
     today = today or local_day(utcnow())
@@ -503,7 +526,7 @@ def grant_certificate(
     target = (
         Certificate.machine_id == machine.id
         if machine is not None
-        else Certificate.category == category
+        else and_(Certificate.category == category, Certificate.center_id == center_id)
     )
     certificate = db.session.scalar(
         select(Certificate).where(Certificate.user_id == user.id, target)
@@ -513,6 +536,7 @@ def grant_certificate(
             user_id=user.id,
             machine_id=machine.id if machine is not None else None,
             category=None if machine is not None else category,
+            center_id=center_id,
             granted_by_id=actor.id,
         )
         add_unique(certificate, DomainError(_("This certificate was just granted.")))
@@ -525,8 +549,8 @@ def grant_certificate(
 
 
 def revoke_certificate(actor: User, certificate: Certificate) -> None:
-    if certificate.machine is not None:
-        _require_staff(actor, certificate.machine.lab)
+    if not _staff_of(actor, certificate.center_of):
+        raise NotFound("certificate")
     audit.record(actor, "fablab.certificate_revoked", certificate, user=certificate.user_id)
     db.session.delete(certificate)
     db.session.flush()
@@ -542,10 +566,20 @@ def certificates_of(user: User) -> list[Certificate]:
     )
 
 
-def recent_certificates(limit: int = LIST_LIMIT) -> list[Certificate]:
-    return list(
-        db.session.scalars(select(Certificate).order_by(Certificate.granted_at.desc()).limit(limit))
-    )
+def recent_certificates(actor: Any, limit: int = LIST_LIMIT) -> list[Certificate]:
+    """The latest certificates of the actor's center (every center for administrators)."""
+    statement = select(Certificate).order_by(Certificate.granted_at.desc(), Certificate.id.desc())
+    if not actor.is_admin:
+        center_id = actor.managed_center_id
+        if center_id is None:
+            return []
+        machines = (
+            select(Machine.id).join(Lab, Lab.id == Machine.lab_id).where(Lab.center_id == center_id)
+        )
+        statement = statement.where(
+            or_(Certificate.center_id == center_id, Certificate.machine_id.in_(machines))
+        )
+    return list(db.session.scalars(statement.limit(limit)))
 
 
 def user_by_email(email: str) -> User:
@@ -816,7 +850,7 @@ def _check_certificate(user: User, machine: Machine, day: date) -> None:
 
 
 def _check_no_shows(startup: Startup, lab: Lab) -> None:
-    record = db.session.get(LabStartup, startup.id)
+    record = db.session.get(LabStartup, (startup.id, lab.center_id))
     if record is not None and record.no_shows >= lab.no_show_limit:
         raise DomainError(
             _(
@@ -1265,44 +1299,59 @@ def mark_no_shows(now: datetime, batch: int = 500) -> int:
             continue  # checked in, cancelled or released meanwhile
         _add_day(booking, booked=-booking.minutes, no_shows=1)
         if booking.startup_id is not None:
-            _count_no_show(booking.startup_id)
+            _count_no_show(booking.startup_id, booking.machine.lab.center_id)
         released += 1
     return released
 
 
-def _count_no_show(startup_id: int) -> None:
-    _add_to(LabStartup, {"startup_id": startup_id}, {}, no_shows=1)
+def _count_no_show(startup_id: int, center_id: int) -> None:
+    _add_to(LabStartup, {"startup_id": startup_id, "center_id": center_id}, {}, no_shows=1)
 
 
-def staffed_startup(actor: User, startup_id: int) -> Startup:
-    """A startup, for the labs' staff (managers and admins)."""
+def staffed_startup(actor: User, startup_id: int, center_id: int | None = None) -> Startup:
+    """A startup with a no-show record at the actor's center (`center_id`, the manager's own
+    by default; an administrator may name any), for that center's staff."""
     startup = db.session.get(Startup, startup_id)
-    if startup is None or not actor.has_role(Role.MANAGER, Role.ADMIN):
+    center_id = center_id or actor.managed_center_id
+    if (
+        startup is None
+        or center_id is None
+        or not _staff_of(actor, center_id)
+        or db.session.get(LabStartup, (startup_id, center_id)) is None
+    ):
         raise NotFound("startup")
     return startup
 
 
-def reset_no_shows(actor: User, startup: Startup) -> None:
-    if not actor.has_role(Role.MANAGER, Role.ADMIN):
+def reset_no_shows(actor: User, startup: Startup, center_id: int | None = None) -> None:
+    """The center's staff lift the suspension their center's no-shows caused (theirs only)."""
+    center_id = center_id or actor.managed_center_id
+    if center_id is None or not _staff_of(actor, center_id):
         raise NotFound("startup")
-    record = db.session.get(LabStartup, startup.id)
-    if record is None or not record.no_shows:
+    record = db.session.get(LabStartup, (startup.id, center_id))
+    if record is None:
+        raise NotFound("startup")
+    if not record.no_shows:
         raise DomainError(_("%(name)s has no no-show to reset.", name=startup.name))
     record.no_shows = 0
     record.reset_at = utcnow()
-    audit.record(actor, "fablab.no_shows_reset", startup)
+    audit.record(actor, "fablab.no_shows_reset", startup, center=center_id)
 
 
-def no_show_counts(limit: int = LIST_LIMIT) -> list[tuple[Startup, LabStartup]]:
-    return list(
-        db.session.execute(
-            select(Startup, LabStartup)
-            .join(LabStartup, LabStartup.startup_id == Startup.id)
-            .where(LabStartup.no_shows > 0)
-            .order_by(LabStartup.no_shows.desc(), Startup.name)
-            .limit(limit)
-        )
+def no_show_counts(actor: Any, limit: int = LIST_LIMIT) -> list[tuple[Startup, LabStartup]]:
+    """Startups with no-shows at the actor's center (every center for administrators)."""
+    statement = (
+        select(Startup, LabStartup)
+        .join(LabStartup, LabStartup.startup_id == Startup.id)
+        .where(LabStartup.no_shows > 0)
+        .order_by(LabStartup.no_shows.desc(), Startup.name, LabStartup.center_id)
+        .limit(limit)
     )
+    if not actor.is_admin:
+        if actor.managed_center_id is None:
+            return []
+        statement = statement.where(LabStartup.center_id == actor.managed_center_id)
+    return list(db.session.execute(statement))
 
 
 def certificate_reminders(now: datetime | None = None) -> int:

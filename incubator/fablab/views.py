@@ -62,7 +62,8 @@ def labs() -> Any:
         "fablab/labs.html",
         labs=[(lab, services.machines_of(lab)) for lab in shown],
         staff_of={lab.id: services.is_staff(current_user, lab) for lab in shown},
-        no_shows=services.no_show_counts() if current_user.has_role(*STAFF) else [],
+        no_shows=services.no_show_counts(current_user) if current_user.has_role(*STAFF) else [],
+        center_codes={lab.center_id: lab.center.code for lab in shown},
     )
 
 
@@ -166,9 +167,9 @@ def machine(machine_id: int) -> Any:
 @bp.route("/labs/<int:lab_id>/machines/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_machine(lab_id: int) -> Any:
+    lab = services.managed_lab(current_user, lab_id)  # another center's lab: 404 first
     if (fresh := once_address()) is not None:
         return fresh
-    lab = services.managed_lab(current_user, lab_id)
     return _machine_form(lab, None)
 
 
@@ -373,10 +374,17 @@ def checkin(booking_id: int) -> Any:
 @bp.post("/startups/<int:startup_id>/no-shows/reset")
 @roles(*STAFF)
 def reset_no_shows(startup_id: int) -> Any:
-    startup = services.staffed_startup(current_user, startup_id)
-    if perform(services.reset_no_shows, current_user, startup).ok:
+    center_id = _center_arg()
+    startup = services.staffed_startup(current_user, startup_id, center_id)
+    if perform(services.reset_no_shows, current_user, startup, center_id).ok:
         flash(_("%(name)s may book again.", name=startup.name), "success")
     return redirect(url_for("fablab.labs"))
+
+
+def _center_arg() -> int | None:
+    """The center an administrator acts for (a manager acts for their own)."""
+    value = request.form.get("center_id", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 # ----------------------------------------------------------- certificates
@@ -392,27 +400,32 @@ def certificates() -> Any:
         for m in services.machines_of(lab)
         if m.training_required
     ]
-    form = CertificateForm(machines=machines)
+    centers = [] if center_id else [(c.id, c.code) for c in all_centers()]
+    form = CertificateForm(machines=machines, centers=centers)
     if form.validate_on_submit():
         outcome = perform(_grant, form, form=form)
         if outcome.ok:
             flash(_("The certificate is granted."), "success")
             return redirect(url_for("fablab.certificates"))
     return render_template(
-        "fablab/certificates.html", form=form, certificates=services.recent_certificates()
+        "fablab/certificates.html",
+        form=form,
+        certificates=services.recent_certificates(current_user),
     )
 
 
 def _grant(form: CertificateForm) -> Any:
     """Inside the transaction: find the person and the machine, then grant."""
     user = services.user_by_email(form.email.data or "")
-    machine_id, category = form.target_parts()
+    machine_id, category, center_id = form.target_parts()
     machine = None
     if machine_id is not None:
         machine = services.managed_machine(current_user, machine_id)
     if machine is None and category is None:
         raise DomainError(_("Choose a machine or a category."), field="target")
-    return services.grant_certificate(current_user, user, machine, category, form.expires_on.data)
+    return services.grant_certificate(
+        current_user, user, machine, category, form.expires_on.data, center_id=center_id
+    )
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")
@@ -430,7 +443,8 @@ def revoke(certificate_id: int) -> Any:
 @bp.get("/utilization")
 @roles(*STAFF)
 def utilization() -> Any:
-    shown = services.labs_of()
+    own = services.labs_of(None if current_user.is_admin else current_user.managed_center_id)
+    shown = own
     chosen = request.args.get("lab", "")
     if chosen.isdigit():
         shown = [lab for lab in shown if lab.id == int(chosen)] or shown
@@ -452,7 +466,7 @@ def utilization() -> Any:
         form=form,
         period=period,
         figures=figures,
-        labs=services.labs_of(),
+        labs=own,
         chosen=chosen,
         chart=utilization_chart,
         categories=MachineCategory,

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, false, func, or_, select, true, update
+from sqlalchemy import Select, case, delete, false, func, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from incubator import audit, signals
@@ -691,11 +691,26 @@ def _add_to(model: Any, key: dict[str, Any], minutes: int, sessions: int) -> Non
 def count_session(assignment: Assignment, held_at: datetime, minutes: int) -> None:
     """Add a session to the stored figures: the assignment, the startup, their months."""
     mentored = assignment.mentored
-    for row in (assignment, mentored):
-        row.sessions += 1
-        row.minutes += minutes
-        if row.last_session_at is None or row.last_session_at < held_at:
-            row.last_session_at = held_at
+    # one UPDATE each, adding in the database (`sessions = sessions + 1`): simultaneous logs
+    # each add theirs (a read-modify-write here lost all but one of them on PostgreSQL)
+    for model, key in (
+        (Assignment, Assignment.id == assignment.id),
+        (MentoredStartup, MentoredStartup.startup_id == mentored.startup_id),
+    ):
+        latest = model.last_session_at
+        held = literal(held_at, latest.type)
+        db.session.execute(
+            update(model)
+            .where(key)
+            .values(
+                sessions=model.sessions + 1,
+                minutes=model.minutes + minutes,
+                last_session_at=case((or_(latest.is_(None), latest < held), held), else_=latest),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    for row in (assignment, mentored):  # read again when next used
+        db.session.expire(row, ["sessions", "minutes", "last_session_at"])
     month = month_of(held_at)
     _add_to(MentoringMonth, {"startup_id": mentored.startup_id, "month": month}, minutes, 1)
     _add_to(CenterMonth, {"center_id": mentored.center_id, "month": month}, minutes, 1)

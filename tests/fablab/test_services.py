@@ -386,7 +386,7 @@ def test_check_in_no_shows_and_suspension(
     ]
     stored = get(MachineDay, (item.id, day))
     assert (stored.booked_minutes, stored.used_minutes, stored.no_shows) == (60, 60, 2)
-    assert get(LabStartup, founder.startup_id).no_shows == 2
+    assert get(LabStartup, (founder.startup_id, lab.center_id)).no_shows == 2
     refusal = _refused(
         services.book, user, item, booking(at(open_day(lab, 3), 9), 60, founder.startup_id)
     )
