@@ -3,12 +3,13 @@ the cohort report in chunks rendered by worker processes and merged (incubator/p
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -149,6 +150,23 @@ def shutdown_pool() -> None:
         _pool = None
 
 
+@contextlib.contextmanager
+def _rendering_pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The processes of one report: the warm pool when one was started (the benchmark), else
+    a pool of its own, shut down when the report ends, however it ends (an RQ job's process
+    exits at once after its job: a pool left running there is orphaned)."""
+    if processes <= 1:
+        yield None
+    elif _pool is not None and _pool_size == processes:
+        yield _pool
+    else:
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 @dataclass
 class CohortResult:
     path: str
@@ -170,13 +188,16 @@ def cohort_pdf(
     per process wait, so memory does not grow with the cohort."""
     processes = processes or current_app.config["REPORTS_PROCESSES"]
     delay = current_app.config.get("REPORTS_STEP_DELAY", 0)
-    with force_locale(lang), tempfile.TemporaryDirectory(prefix="cohort-") as work:
+    with (
+        force_locale(lang),
+        tempfile.TemporaryDirectory(prefix="cohort-") as work,
+        _rendering_pool(processes) as pool,
+    ):
         program, ids = run(_cohort_start, program_id)
         title = _("Cohort report: %(program)s", program=program.name)
         frame = page_frame(program.center.name, title, numbered=False)
         total_steps = len(ids) + 3
         progress(1, _("Gathering the figures"))
-        pool = worker_pool(processes) if processes > 1 else None
         pending: dict[int, Future[int] | int] = {}
         rows = []
         names = []
