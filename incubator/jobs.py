@@ -62,7 +62,7 @@ def waiting(key: str) -> bool | None:
     if backend == "thread":
         return key in app.extensions.get("jobs_pending", set())
     if backend != "rq":
-        return False
+        return None  # inline: the job ran at once, nothing waits anywhere
     from redis.exceptions import RedisError
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
