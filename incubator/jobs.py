@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -220,19 +221,30 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     from rq import Worker
 
     from incubator import scheduler
+    from incubator.db import db
 
     global _worker_app
     _worker_app = app
+    # each job runs in a forked process: it must not share this process's database connections
+    os.register_at_fork(after_in_child=lambda: db.engine(app).dispose(close=False))
     # a connection of its own: the worker blocks on the queue longer than requests may
     connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2)
+    pause = float(app.config.get("WORKER_RECONNECT_SECONDS", 2.0))
     scheduler.start(app, worker=True)  # the scheduled jobs (and the sweeps) go through the queue
-    while True:
-        try:
-            queue = _rq_queue(app, connection)
-            worker = Worker([queue], connection=connection)
-            _queue_up()
-            worker.work(with_scheduler=True, burst=burst)
-            return
-        except (RedisError, OSError) as error:
-            _queue_down(error)
-            time.sleep(float(app.config.get("WORKER_RECONNECT_SECONDS", 2.0)))
+    try:
+        while True:
+            worker = Worker([_rq_queue(app, connection)], connection=connection)
+            worker.max_connection_wait_time = max(pause, 1.0)  # back within seconds of Redis
+            try:
+                connection.ping()
+                _queue_up()
+                worker.work(with_scheduler=True, burst=burst)
+            except (RedisError, OSError) as error:
+                _queue_down(error)
+            else:
+                if burst or worker._stop_requested:
+                    return
+                _queue_down(RuntimeError("the worker's loop ended"))  # it lost Redis: again
+            time.sleep(pause)
+    finally:
+        scheduler.stop(app)

@@ -123,11 +123,11 @@ def tick(app: Flask, last_run: dict[str, float], worker: bool = False) -> list[s
     return started
 
 
-def _loop(app: Flask, worker: bool) -> None:
+def _loop(app: Flask, worker: bool, stopped: threading.Event) -> None:
     last_run: dict[str, float] = {}
     seconds = float(app.config.get("SCHEDULER_TICK_SECONDS") or 15)
     failing = False
-    while True:
+    while not stopped.is_set():
         try:
             tick(app, last_run, worker)
             failing = False
@@ -135,7 +135,7 @@ def _loop(app: Flask, worker: bool) -> None:
             if not failing:
                 log.exception("scheduler tick failed")
             failing = True
-        time.sleep(seconds)
+        stopped.wait(seconds)
 
 
 def start(app: Flask, worker: bool = False) -> threading.Thread:
@@ -147,12 +147,21 @@ def start(app: Flask, worker: bool = False) -> threading.Thread:
     thread = app.extensions.get("scheduler_thread")
     if thread is not None:
         return thread
+    stopped = app.extensions["scheduler_stop"] = threading.Event()
     thread = threading.Thread(
-        target=_loop, args=(app, worker), name="incubator-scheduler", daemon=True
+        target=_loop, args=(app, worker, stopped), name="incubator-scheduler", daemon=True
     )
     app.extensions["scheduler_thread"] = thread
     thread.start()
     return thread
+
+
+def stop(app: Flask, timeout: float = 10) -> None:
+    """End this process's scheduler thread (tests; the worker's warm shutdown)."""
+    thread = app.extensions.pop("scheduler_thread", None)
+    if thread is not None:
+        app.extensions.pop("scheduler_stop").set()
+        thread.join(timeout)
 
 
 def init_app(app: Flask) -> None:

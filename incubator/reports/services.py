@@ -355,7 +355,7 @@ def run_job(job_id: int) -> None:
         with force_locale(job.lang):
             message = _("The report could not be made: %(error)s", error=str(error)[:300])
         run(_finish, job_id, JobStatus.FAILED, error=message)
-        return
+        raise  # the queue records it failed too (RQ's failed registry), as our row says
     keep = timedelta(hours=app.config["REPORTS_KEEP_HOURS"])
     now = utcnow()
     run(
