@@ -104,8 +104,12 @@ def run_due(app: Flask, last_run: dict[str, float], now: float) -> list[str]:
         previous = last_run.get(schedule.name)
         if previous is not None and now - previous < interval(app, schedule):
             continue
+        key = f"schedule-{schedule.name}"
         with app.app_context():
-            if jobs.enqueue(schedule.job) is False:
+            if jobs.waiting(key):  # its last run still waits for a busy worker: no pile-up
+                last_run[schedule.name] = now
+                continue
+            if jobs.enqueue(schedule.job, key=key) is False:
                 continue  # the queue is down (logged once): due again at the next tick
         last_run[schedule.name] = now
         started.append(schedule.name)

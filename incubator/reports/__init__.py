@@ -25,7 +25,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "REPORTS_PROCESSES", int(env.get("REPORTS_PROCESSES", min(2, os.cpu_count() or 1)))
     )
-    app.config.setdefault("REPORTS_HEARTBEAT_SECONDS", 5.0)
+    app.config.setdefault(
+        "REPORTS_HEARTBEAT_SECONDS", float(env.get("REPORTS_HEARTBEAT_SECONDS", "5"))
+    )
     # a running job whose heartbeat is older than this is dead (the upkeep, every 15 s, fails it)
     app.config.setdefault(
         "REPORTS_DEAD_AFTER_SECONDS", float(env.get("REPORTS_DEAD_AFTER_SECONDS", "30"))
@@ -35,7 +37,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REPORTS_QUEUE_TIMEOUT_SECONDS", 3600.0)
     # how long RQ lets a report job run (its default of 180 s is short for a large cohort)
     app.config.setdefault("REPORTS_JOB_TIMEOUT_SECONDS", 3 * 3600)
-    app.config.setdefault("REPORTS_STEP_DELAY", 0.0)  # tests slow a job down to watch it
+    # tests slow a job down to watch it (or kill it mid-way)
+    app.config.setdefault("REPORTS_STEP_DELAY", float(env.get("REPORTS_STEP_DELAY", "0")))
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
