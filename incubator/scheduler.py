@@ -27,6 +27,7 @@ email queued in the same transaction is written once.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import datetime
@@ -127,13 +128,32 @@ def tick(app: Flask, last_run: dict[str, float], worker: bool = False) -> list[s
     return started
 
 
+# A tick holds this lock; `flask worker` forks a process per job only between ticks (see
+# `start`), so that no child begins life with a lock this thread held (SQLAlchemy's mapper
+# configuration, a connection pool's, a socket mid-write): such a child hangs for ever.
+_ticking = threading.Lock()
+_fork_guarded = False
+
+
+def _guard_forks() -> None:
+    global _fork_guarded
+    if not _fork_guarded:
+        _fork_guarded = True
+        os.register_at_fork(
+            before=_ticking.acquire,
+            after_in_parent=_ticking.release,
+            after_in_child=_ticking.release,
+        )
+
+
 def _loop(app: Flask, worker: bool, stopped: threading.Event) -> None:
     last_run: dict[str, float] = {}
     seconds = float(app.config.get("SCHEDULER_TICK_SECONDS") or 15)
     failing = False
     while not stopped.is_set():
         try:
-            tick(app, last_run, worker)
+            with _ticking:
+                tick(app, last_run, worker)
             failing = False
         except Exception:  # a failing tick must not end the thread; one traceback per outage
             if not failing:
@@ -151,6 +171,8 @@ def start(app: Flask, worker: bool = False) -> threading.Thread:
     thread = app.extensions.get("scheduler_thread")
     if thread is not None:
         return thread
+    if worker:
+        _guard_forks()
     stopped = app.extensions["scheduler_stop"] = threading.Event()
     thread = threading.Thread(
         target=_loop, args=(app, worker, stopped), name="incubator-scheduler", daemon=True
