@@ -234,9 +234,7 @@ class Processes:
 
     def close(self) -> None:
         for name in ("worker", "web", "redis"):
-            started = time.monotonic()
             self.stop(name)
-            print("stopped", name, round(time.monotonic() - started, 1))
         self.smtp.stop()
 
     def session_processes(self, name: str) -> dict[int, str]:
@@ -343,7 +341,7 @@ def test_production_processes_run_by_themselves_and_survive_faults(
         phases.append(("killed", time.monotonic()))
         _three_reports_leave_nothing_behind(app, processes, world, before, fresh)
         phases.append(("three reports", time.monotonic()))
-        print([(n, round(t - phases[0][1], 1)) for n, t in phases])
+        print([(n, round(t - phases[0][1], 1)) for n, t in phases])  # (shown with -s)
     except BaseException:
         print(processes.logs())
         raise
