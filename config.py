@@ -151,6 +151,13 @@ class Config:
         self.JOBS_BACKEND = "rq" if self.REDIS_URL else "thread"
         # The web process runs the scheduled jobs itself unless an RQ worker does (scheduler.py).
         self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0" if self.REDIS_URL else "1") == "1"
+        # how often the schedule thread looks for due work; a cap on every schedule's interval
+        # (0: none; tests make the 5-minute and hourly jobs run within seconds)
+        self.SCHEDULER_TICK_SECONDS = float(env.get("SCHEDULER_TICK_SECONDS", "15"))
+        self.SCHEDULER_MAX_INTERVAL_SECONDS = float(env.get("SCHEDULER_MAX_INTERVAL_SECONDS", "0"))
+        self.RQ_QUEUE = env.get("RQ_QUEUE", "incubator")  # the RQ queue's name
+        # /healthz: a worker heartbeat or a schedule tick older than this counts as down
+        self.HEALTH_STALE_SECONDS = float(env.get("HEALTH_STALE_SECONDS", "120"))
         # How many reverse proxies (nginx…) stand in front; 0 when clients connect directly.
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
         # Logs (observability.py): "text" lines, or "json" lines for a log collector.

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from incubator import i18n, observability, pagecache, scheduler, security
+from incubator import i18n, mail, observability, pagecache, scheduler, security
 from incubator.db import db
 from incubator.errors import Forbidden, NotFound, TooManyAttempts
 
@@ -67,6 +67,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     app.jinja_env.globals.update(absolute_url=absolute_url)
     app.jinja_env.filters.update(label=lambda member: member.label)
     init_domains(app)
+    mail.init_app(app)  # the mail outbox and the outboxes' sweep
     pagecache.init_app(app)
     scheduler.init_app(app)
     security.init_app(app)

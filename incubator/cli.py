@@ -79,7 +79,7 @@ def worker() -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("Set REDIS_URL to run a worker; without it jobs run in-process.")
-    jobs.run_worker(current_app)
+    jobs.run_worker(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @click.command("run-schedules")

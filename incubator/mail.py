@@ -18,11 +18,12 @@ from typing import Any, Protocol
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import ForeignKey, Index, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from incubator import jobs
 from incubator.db import Base, UTCDateTime, db, enum_column, on_commit, utcnow
+from incubator.outbox import Outbox
 
 log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=5)
@@ -106,6 +107,15 @@ def _domain_of(sender: str) -> str:
     return domain or "localhost"
 
 
+def init_app(app: Any) -> None:
+    """The mail outbox, and the sweep of every outbox on the schedule (outbox.py)."""
+    from incubator import outbox
+    from incubator.domains import Schedule, contribute
+
+    outbox.register(app, OUTBOX)
+    contribute(app, Schedule("outbox-sweep", "incubator.outbox:sweep_job", timedelta(minutes=1)))
+
+
 def _kick_delivery() -> None:
     jobs.enqueue("incubator.mail:deliver_outbox")
 
@@ -175,34 +185,9 @@ def deliver_outbox(now: datetime | None = None) -> tuple[int, int]:
     session = db.session
     now = now or utcnow()
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-    due_ids = list(
-        session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == MailStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
-        )
-    )
-    session.rollback()
     sent = failed = 0
     next_retry: datetime | None = None
-    for message_id in due_ids:
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.status == MailStatus.PENDING,
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .values(
-                attempts=OutboxMessage.attempts + 1,
-                # the lease counts from this claim, not from the start of a long run
-                next_attempt_at=max(now, utcnow()) + CLAIM_LEASE,
-            )
-        ).rowcount
-        session.commit()
-        if not claimed:
-            continue  # another sender has it
-        message = session.get(OutboxMessage, message_id, populate_existing=True)
+    for message in OUTBOX.claimed(now):
         session.commit()  # no transaction (on SQLite, no write lock) while talking to the server
         try:
             transport().send(message)
@@ -222,5 +207,11 @@ def deliver_outbox(now: datetime | None = None) -> tuple[int, int]:
             message.last_error = None
         session.commit()
     if next_retry is not None:
+        # the retry waits in the queue; if the queue loses it, the outbox sweep finds it again
         jobs.enqueue("incubator.mail:deliver_outbox", delay=next_retry - now)
     return sent, failed
+
+
+OUTBOX = Outbox(
+    "mail", OutboxMessage, MailStatus.PENDING, "incubator.mail:deliver_outbox", CLAIM_LEASE
+)

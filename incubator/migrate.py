@@ -64,6 +64,7 @@ MARKS = {
     "0015": "stage_counts",
     "0016": "calendar_tokens.token_hash",
     "0017": "fablab_certificates.center_id",
+    "0018": "heartbeats",
 }
 
 # Builds made from branches before they landed stamped their migration with the id it had

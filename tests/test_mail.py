@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email import policy
@@ -19,6 +20,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, text
 
+import incubator.outbox as claim_loop
 from incubator import jobs, mail
 from incubator.accounts import services
 from incubator.accounts.models import User
@@ -279,7 +281,7 @@ def test_a_message_claimed_by_one_sender_is_not_sent_twice(
     queue_welcome(user)
     due = utcnow() + timedelta(days=1)
 
-    real_update = mail.update
+    real_update = claim_loop.update  # the outboxes' one claim loop (incubator/outbox.py)
     other_sender: list[tuple[int, int]] = []
 
     def claim_after_the_other_sender(*args: Any, **kwargs: Any) -> Any:
@@ -289,7 +291,7 @@ def test_a_message_claimed_by_one_sender_is_not_sent_twice(
                 other_sender[0] = deliver_outbox(now=due)
         return real_update(*args, **kwargs)
 
-    monkeypatch.setattr(mail, "update", claim_after_the_other_sender)
+    monkeypatch.setattr(claim_loop, "update", claim_after_the_other_sender)
     assert deliver_outbox(now=due) == (0, 0)  # its claim found the message taken
     assert other_sender == [(1, 0)]
     assert [m["to"] for m in outbox.sent] == [user.email]
@@ -547,7 +549,8 @@ def redis_url() -> str:
 @pytest.fixture
 def rq_app(app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The app on the RQ backend; yields its (emptied) queue. Workers run this same app."""
-    app.config.update(JOBS_BACKEND="rq", REDIS_URL=redis_url)
+    # a queue of its own: other test processes share this Redis
+    app.config.update(JOBS_BACKEND="rq", REDIS_URL=redis_url, RQ_QUEUE=f"test-{uuid.uuid4().hex}")
     monkeypatch.setattr(jobs, "_worker_app", app)
     queue = jobs._rq_queue(app)
     queue.empty()

@@ -52,6 +52,10 @@ def init_app(app: Flask) -> None:
         Schedule("webhooks", "incubator.api:deliver_job", timedelta(minutes=1)),
         Schedule("open-data", "incubator.api:open_data_job", timedelta(hours=1)),
     )
+    from incubator import outbox
+    from incubator.api.webhooks import OUTBOX
+
+    outbox.register(app, OUTBOX)  # swept with the mail outbox (outbox.sweep)
     app.before_request(_authenticate)
     app.after_request(_api_headers)
     app.register_error_handler(ApiError, _api_error)

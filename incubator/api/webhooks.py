@@ -35,6 +35,7 @@ from incubator.db import db, on_commit, utcnow
 from incubator.errors import DomainError, NotFound
 from incubator.i18n import to_local
 from incubator.mail import queue_email
+from incubator.outbox import Outbox
 
 log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=2)
@@ -259,37 +260,8 @@ def deliver_webhooks(now: datetime | None = None) -> tuple[int, int]:
     """Send every due delivery; (delivered, failed attempts). Commits per delivery."""
     session = db.session
     now = now or utcnow()
-    due = list(
-        session.scalars(
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-            )
-            .order_by(WebhookDelivery.id)
-            .limit(500)
-        )
-    )
-    session.rollback()
     delivered = failed = 0
-    for delivery_id in due:
-        claimed = session.execute(
-            update(WebhookDelivery)
-            .where(
-                WebhookDelivery.id == delivery_id,
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-            )
-            .values(
-                attempts=WebhookDelivery.attempts + 1,
-                next_attempt_at=max(now, utcnow()) + CLAIM_LEASE,
-            )
-        ).rowcount
-        session.commit()
-        if not claimed:
-            continue
-        delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-        assert delivery is not None
+    for delivery in OUTBOX.claimed(now):
         webhook = delivery.webhook
         if not webhook.active:  # switched off meanwhile
             delivery.status = DeliveryStatus.FAILED
@@ -314,6 +286,16 @@ def deliver_webhooks(now: datetime | None = None) -> tuple[int, int]:
             _failed(webhook, delivery, now)
         session.commit()
     return delivered, failed
+
+
+OUTBOX = Outbox(
+    "webhooks",
+    WebhookDelivery,
+    DeliveryStatus.PENDING,
+    "incubator.api.webhooks:deliver_webhooks",
+    CLAIM_LEASE,
+    batch=500,
+)
 
 
 def _failed(webhook: Webhook, delivery: WebhookDelivery, now: datetime) -> None:

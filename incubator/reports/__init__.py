@@ -30,13 +30,20 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "REPORTS_PROCESSES", int(env.get("REPORTS_PROCESSES", min(2, os.cpu_count() or 1)))
     )
-    app.config.setdefault("REPORTS_HEARTBEAT_SECONDS", 5.0)
-    # a running job whose heartbeat is older than this is dead
-    app.config.setdefault("REPORTS_DEAD_AFTER_SECONDS", 60.0)
+    app.config.setdefault(
+        "REPORTS_HEARTBEAT_SECONDS", float(env.get("REPORTS_HEARTBEAT_SECONDS", "5"))
+    )
+    # a running job whose heartbeat is older than this is dead (the upkeep, every 15 s, fails it)
+    app.config.setdefault(
+        "REPORTS_DEAD_AFTER_SECONDS", float(env.get("REPORTS_DEAD_AFTER_SECONDS", "30"))
+    )
+    # a queued job whose queue entry is gone this long after it was asked for is queued again
+    app.config.setdefault("REPORTS_REQUEUE_AFTER_SECONDS", 10.0)
     app.config.setdefault("REPORTS_QUEUE_TIMEOUT_SECONDS", 3600.0)
     # how long RQ lets a report job run (its default of 180 s is short for a large cohort)
     app.config.setdefault("REPORTS_JOB_TIMEOUT_SECONDS", 3 * 3600)
-    app.config.setdefault("REPORTS_STEP_DELAY", 0.0)  # tests slow a job down to watch it
+    # tests slow a job down to watch it (or kill it mid-way)
+    app.config.setdefault("REPORTS_STEP_DELAY", float(env.get("REPORTS_STEP_DELAY", "0")))
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
@@ -44,7 +51,7 @@ def init_app(app: Flask) -> None:
         app,
         MenuEntry(_l("Reports"), "reports.index", order=70, roles=frozenset({Role.MANAGER})),
         Section("startups.detail", "reports/section_startup.html", views.startup_section, 5),
-        Schedule("reports-upkeep", "incubator.reports:upkeep_job", timedelta(minutes=1)),
+        Schedule("reports-upkeep", "incubator.reports:upkeep_job", timedelta(seconds=15)),
     )
     app.cli.add_command(cli.report)
     signals.stored_files.connect(services.stored_reports)

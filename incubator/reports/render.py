@@ -3,12 +3,16 @@ the cohort report in chunks rendered by worker processes and merged (incubator/p
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
 import multiprocessing
 import os
+import signal
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -148,6 +152,39 @@ def shutdown_pool() -> None:
         _pool = None
 
 
+def die_with_parent() -> None:
+    """In a rendering process: end when the process that started it ends, even by `kill -9`
+    (Linux's PR_SET_PDEATHSIG; elsewhere nothing happens)."""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent was already gone
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def _rendering_pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The processes of one report: the warm pool when one was started (the benchmark), else
+    a pool of its own, shut down when the report ends, however it ends (an RQ job's process
+    exits at once after its job: a pool left running there is orphaned)."""
+    if processes <= 1:
+        yield None
+    elif _pool is not None and _pool_size == processes:
+        yield _pool
+    else:
+        pool = ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
+        )
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 @dataclass
 class CohortResult:
     path: str
@@ -169,13 +206,16 @@ def cohort_pdf(
     per process wait, so memory does not grow with the cohort."""
     processes = processes or current_app.config["REPORTS_PROCESSES"]
     delay = current_app.config.get("REPORTS_STEP_DELAY", 0)
-    with force_locale(lang), tempfile.TemporaryDirectory(prefix="cohort-") as work:
+    with (
+        force_locale(lang),
+        tempfile.TemporaryDirectory(prefix="cohort-") as work,
+        _rendering_pool(processes) as pool,
+    ):
         program, ids = run(_cohort_start, program_id)
         title = _("Cohort report: %(program)s", program=program.name)
         frame = page_frame(program.center.name, title, numbered=False)
         total_steps = len(ids) + 3
         progress(1, _("Gathering the figures"))
-        pool = worker_pool(processes) if processes > 1 else None
         pending: dict[int, Future[int] | int] = {}
         rows = []
         names = []

@@ -151,27 +151,56 @@ def _queue(
         requested_by_id=actor.id,
         step=_("Waiting for a worker"),
     )
+    existing = _in_the_works(actor, key)
+    if existing is not None and _revive(existing):
+        return existing
     if not add_unique(job):
-        existing = db.session.scalar(
-            select(ReportJob).where(
-                ReportJob.requested_by_id == actor.id,
-                ReportJob.dedupe_key == key,
-                ReportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
-            )
-        )
+        existing = _in_the_works(actor, key)
         if existing is not None:
             return existing
         raise DomainError(_("Someone did the same at the same moment. Please try again."))
     job_id = job.id
-    on_commit(db.session, lambda: _enqueue(job_id))
+    on_commit(db.session, lambda: _enqueue(job_id, 0))
     return job
 
 
-def _enqueue(job_id: int) -> None:
+def _in_the_works(actor: User, key: str) -> ReportJob | None:
+    return db.session.scalar(
+        select(ReportJob).where(
+            ReportJob.requested_by_id == actor.id,
+            ReportJob.dedupe_key == key,
+            ReportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+        )
+    )
+
+
+def _revive(job: ReportJob) -> bool:
+    """Asked again for a report in the works: True if `job` is alive (or put back in the
+    queue it vanished from), False if it was dead and is now failed (a new one starts)."""
+    if job.status is JobStatus.RUNNING:
+        stale = utcnow() - timedelta(seconds=current_app.config["REPORTS_DEAD_AFTER_SECONDS"])
+        if job.heartbeat_at is not None and job.heartbeat_at >= stale:
+            return True
+        with force_locale(job.lang):
+            message = _("The worker making this report stopped.")
+        return not _fail_if(job.id, JobStatus.RUNNING, ReportJob.heartbeat_at < stale, message)
+    if jobs.waiting(queue_key(job.id, job.attempts)) is False:
+        job_id, attempts = job.id, job.attempts
+        on_commit(db.session, lambda: _enqueue(job_id, attempts))
+    return True
+
+
+def queue_key(job_id: int, attempts: int) -> str:
+    """The name of a report job's queue entry (a new one for each run)."""
+    return f"report-{job_id}-{attempts}"
+
+
+def _enqueue(job_id: int, attempts: int) -> None:
     jobs.enqueue(
         "incubator.reports.services:run_job",
         job_id,
         timeout=int(current_app.config["REPORTS_JOB_TIMEOUT_SECONDS"]),
+        key=queue_key(job_id, attempts),
     )
 
 
@@ -235,8 +264,8 @@ def retry_job(actor: User, job: ReportJob) -> ReportJob:
     locked.heartbeat_at = None
     locked.started_at = None
     locked.finished_at = None
-    job_id = locked.id
-    on_commit(db.session, lambda: _enqueue(job_id))
+    job_id, attempts = locked.id, locked.attempts
+    on_commit(db.session, lambda: _enqueue(job_id, attempts))
     return locked
 
 
@@ -331,7 +360,7 @@ def run_job(job_id: int) -> None:
         with force_locale(job.lang):
             message = _("The report could not be made: %(error)s", error=str(error)[:300])
         run(_finish, job_id, JobStatus.FAILED, error=message)
-        return
+        raise  # the queue records it failed too (RQ's failed registry), as our row says
     keep = timedelta(hours=app.config["REPORTS_KEEP_HOURS"])
     now = utcnow()
     run(
@@ -477,9 +506,30 @@ def expire_files(now: datetime | None = None) -> int:
     return len(expired)
 
 
+def requeue_lost_jobs(now: datetime | None = None) -> int:
+    """Queued jobs whose queue entry vanished (asked for while Redis was down, or Redis
+    restarted empty) go back in the queue; how many. A job enqueued twice runs once (_claim)."""
+    now = now or utcnow()
+    settle = now - timedelta(seconds=current_app.config["REPORTS_REQUEUE_AFTER_SECONDS"])
+    lost = [
+        (job_id, attempts)
+        for job_id, attempts in db.session.execute(
+            select(ReportJob.id, ReportJob.attempts).where(
+                ReportJob.status == JobStatus.QUEUED, ReportJob.created_at < settle
+            )
+        )
+        if jobs.waiting(queue_key(job_id, attempts)) is False
+    ]
+    db.session.rollback()
+    for job_id, attempts in lost:
+        _enqueue(job_id, attempts)
+    return len(lost)
+
+
 def upkeep() -> None:
-    """The scheduled job: dead workers, then expired files (idempotent)."""
+    """The scheduled job: dead workers, lost queue entries, then expired files (idempotent)."""
     run(mark_dead_jobs)
+    requeue_lost_jobs()
     run(expire_files)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, session
+from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user
 
 from incubator.accounts.services import update_profile
-from incubator.db import db
 from incubator.domains import home_panels
+from incubator.health import check
 from incubator.pagecache import cached_page
 from incubator.security import public
 from incubator.site.forms import LanguageForm
@@ -39,5 +39,9 @@ def set_language() -> Any:
 @bp.get("/healthz")
 @public
 def health() -> Any:
-    db.ping()
-    return {"status": "ok"}
+    """`/healthz?live`: the process answers (200). `/healthz`: what the deployment needs,
+    as JSON (health.check): 503 when something of it is down."""
+    if "live" in request.args:
+        return {"status": "ok"}
+    report = check()
+    return report, 200 if report["status"] == "ok" else 503
