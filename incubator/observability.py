@@ -36,7 +36,6 @@ from flask import Flask, Response, abort, current_app, g, has_request_context, r
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from incubator.db import db, utcnow
@@ -213,57 +212,40 @@ def add_gauge(app: Flask, *gauges: Gauge) -> None:
     app.extensions.setdefault("metric_gauges", []).extend(gauges)
 
 
-def outbox_gauges(kind: str, model: Any, pending: Any) -> tuple[Gauge, Gauge]:
-    """The backlog of an outbox table (rows `pending` and due) and the age of its oldest due
-    row, labelled kind=`kind`; the table has created_at and next_attempt_at."""
+def _outbox_samples(field: str) -> Iterator[tuple[dict[str, str], float]]:
+    """The registered outboxes' backlogs (incubator/outbox.py), labelled by outbox."""
+    from incubator import outbox
 
-    def figures() -> tuple[int, datetime | None]:
-        now = utcnow()
-        count, oldest = db.session.execute(
-            select(func.count(), func.min(model.created_at)).where(
-                pending, model.next_attempt_at <= now
-            )
-        ).one()
-        return count, oldest
-
-    def backlog() -> Iterator[tuple[dict[str, str], float]]:
-        yield {"kind": kind}, figures()[0]
-
-    def oldest() -> Iterator[tuple[dict[str, str], float]]:
-        found = figures()[1]
-        age = (utcnow() - found).total_seconds() if found else 0.0
-        yield {"kind": kind}, max(age, 0.0)
-
-    return (
-        Gauge("incubator_outbox_backlog", "Outbox rows due and not yet sent", backlog),
-        Gauge(
-            "incubator_outbox_oldest_due_age_seconds",
-            "Age of the oldest outbox row that is due and not yet sent (0: none)",
-            oldest,
-        ),
-    )
+    now = utcnow()
+    for kind, figures in outbox.backlog(now).items():
+        if field == "due":
+            yield {"kind": kind}, figures["due"]
+        else:
+            oldest = figures["oldest"]
+            yield {"kind": kind}, max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
 
 
 def last_schedule_run() -> datetime | None:
-    """When the schedule last ran. PLACEHOLDER: the worker branch stores this time; the lead
-    wires it here at merge. None: the metric is left out."""
-    return None
+    """When a schedule thread last handed its due jobs to the queue (any process)."""
+    from incubator import scheduler
+
+    return scheduler.last_beat(scheduler.SCHEDULE)
 
 
 def last_worker_heartbeat() -> datetime | None:
-    """When a worker last reported alive. PLACEHOLDER, as `last_schedule_run`."""
-    return None
+    """When a `flask worker` last reported alive (any machine)."""
+    from incubator import scheduler
+
+    return scheduler.last_beat(scheduler.WORKER)
 
 
 def _core_gauges(app: Flask) -> list[Gauge]:
-    from incubator.mail import MailStatus, OutboxMessage
-
     def queue_depth() -> Iterator[tuple[dict[str, str], float]]:
         if app.config.get("JOBS_BACKEND") != "rq" or not app.config.get("REDIS_URL"):
             return
         from incubator import jobs
 
-        yield {"queue": "incubator"}, jobs._rq_queue(app).count
+        yield {"queue": jobs.queue_name(app)}, jobs._rq_queue(app).count
 
     def moment(read: Callable[[], datetime | None]) -> Callable[[], Iterator[Any]]:
         def samples() -> Iterator[tuple[dict[str, str], float]]:
@@ -275,7 +257,16 @@ def _core_gauges(app: Flask) -> list[Gauge]:
 
     return [
         Gauge("incubator_jobs_queued", "Jobs waiting in the RQ queue", queue_depth),
-        *outbox_gauges("mail", OutboxMessage, OutboxMessage.status == MailStatus.PENDING),
+        Gauge(
+            "incubator_outbox_backlog",
+            "Outbox rows due and not yet sent",
+            lambda: _outbox_samples("due"),
+        ),
+        Gauge(
+            "incubator_outbox_oldest_due_age_seconds",
+            "Age of the oldest outbox row that is due and not yet sent (0: none)",
+            lambda: _outbox_samples("oldest"),
+        ),
         Gauge(
             "incubator_schedule_last_run_timestamp_seconds",
             "When the schedule last ran (Unix time)",

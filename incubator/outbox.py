@@ -115,17 +115,16 @@ def sweep_job() -> None:
 
 
 def backlog(now: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """Per outbox: the number of pending rows and the creation time of the oldest (for
-    /metrics and operators)."""
+    """Per outbox: the rows due and not yet sent, and when the oldest of them was created
+    (for /metrics and operators)."""
     from sqlalchemy import func
 
+    now = now or utcnow()
     figures = {}
     for outbox in outboxes():
         model = outbox.model
         count, oldest = db.session.execute(
-            select(func.count(model.id), func.min(model.created_at)).where(
-                model.status == outbox.pending
-            )
+            select(func.count(model.id), func.min(model.created_at)).where(outbox._due(now))
         ).one()
-        figures[outbox.name] = {"pending": count, "oldest": oldest}
+        figures[outbox.name] = {"due": count, "oldest": oldest}
     return figures

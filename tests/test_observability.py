@@ -162,13 +162,22 @@ def test_metrics_show_outbox_backlogs_and_failed_jobs(app: Flask, client: FlaskC
     text = client.get("/metrics").get_data(as_text=True)
     assert sample(text, "incubator_outbox_backlog", kind="mail") == 1
     assert sample(text, "incubator_outbox_oldest_due_age_seconds", kind="mail") >= 590
-    assert sample(text, "incubator_outbox_backlog", kind="webhook") == 0
-    assert sample(text, "incubator_outbox_oldest_due_age_seconds", kind="webhook") == 0
+    assert sample(text, "incubator_outbox_backlog", kind="webhooks") == 0
+    assert sample(text, "incubator_outbox_oldest_due_age_seconds", kind="webhooks") == 0
     assert sample(text, "incubator_report_jobs_failed") == 0
     assert sample(text, "incubator_metric_errors") == 0
-    # the worker branch's times: left out until they are wired (observability placeholders)
-    assert observability.last_schedule_run() is None
+    # no schedule has run and no worker has started: those times are left out, not zero
     assert "incubator_schedule_last_run_timestamp_seconds " not in text
+    assert "incubator_worker_heartbeat_timestamp_seconds " not in text
+    with app.app_context():
+        from incubator import scheduler
+
+        scheduler.beat(scheduler.SCHEDULE)
+        scheduler.beat(scheduler.WORKER)
+        db.session.commit()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert sample(text, "incubator_schedule_last_run_timestamp_seconds") > 1.7e9
+    assert sample(text, "incubator_worker_heartbeat_timestamp_seconds") > 1.7e9
 
 
 def test_metrics_are_only_for_allowed_addresses_or_the_token(app: Flask) -> None:

@@ -83,11 +83,6 @@ def init_app(app: Flask) -> None:
     signals.credentials_revoked.connect(tokens.revoke_all)
     signals.credentials_count.connect(tokens.live_token_count)
     app.cli.add_command(refresh_open_data)
-    from incubator.api.models import DeliveryStatus, WebhookDelivery
-    from incubator.observability import add_gauge, outbox_gauges
-
-    pending = WebhookDelivery.status == DeliveryStatus.PENDING
-    add_gauge(app, *outbox_gauges("webhook", WebhookDelivery, pending))  # /metrics
 
 
 def _is_api() -> bool:
