@@ -293,7 +293,9 @@ def as_api_error(error: BaseException) -> ApiError | None:
             429: _("Too many requests. Please wait and try again."),
         }
         code = HTTP_CODES.get(error.code, "error")
-        return ApiError(error.code, code, messages.get(error.code, error.description or code))
+        message = getattr(error, "user_message", None)  # edge.BadInput: what was refused
+        message = message or messages.get(error.code, error.description or code)
+        return ApiError(error.code, code, message, getattr(error, "fields", None))
     return None
 
 

@@ -55,8 +55,10 @@ def _center_id() -> int:
     """The center whose webhooks are shown: a manager's own, any for admins (?center=)."""
     if current_user.is_admin:
         raw = request.values.get("center", "")
-        if raw.isdigit() and len(raw) < 10:
+        if raw.isascii() and raw.isdigit() and len(raw) < 10:
             return int(raw)
+        if raw:  # a center named wrongly is not found (never another center instead)
+            abort(404)
         from incubator.centers.services import all_centers
 
         first = next(iter(all_centers()), None)
