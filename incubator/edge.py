@@ -64,16 +64,21 @@ def _nul(fields: Iterable[str] = ()) -> BadInput:
     return BadInput(_("The request contains a NUL character (\\0), which is not allowed."), fields)
 
 
+def _nameless() -> BadInput:
+    # (translated only when refusing: the locale is chosen once per request, and a view may
+    # change it, e.g. the profile's language)
+    return BadInput(_("A part of the form has no name; the form could not be read."))
+
+
 def _check_form() -> None:
-    nameless = _("A part of the form has no name; the form could not be read.")
     for name, value in request.form.items(multi=True):
         if name is None:
-            raise BadInput(nameless)
+            raise _nameless()
         if "\x00" in name or "\x00" in value:
             raise _nul([name.replace("\x00", "")])
     for name, upload in request.files.items(multi=True):
         if name is None:
-            raise BadInput(nameless)
+            raise _nameless()
         if "\x00" in name or "\x00" in (upload.filename or ""):
             raise _nul([name.replace("\x00", "")])
 
