@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from incubator import i18n, mail, observability, pagecache, scheduler, security
+from incubator import edge, i18n, mail, observability, pagecache, scheduler, security
 from incubator.db import db
 from incubator.errors import Forbidden, NotFound, TooManyAttempts
 
@@ -55,6 +55,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     observability.init_app(app)  # logs and the request id first: every later hook has them
 
     db.init_app(app)
+    edge.init_app(app)  # NUL bytes, JSON depth, nameless parts: 400 before anything reads them
     csrf.init_app(app)
     i18n.init_app(app)
 
@@ -166,7 +167,7 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
         if code in (400, 403, 404, 405, 413, 429, 500):
-            return _render_error(code)
+            return _render_error(code, getattr(error, "user_message", None))
         return error
 
     @app.errorhandler(CSRFError)

@@ -65,6 +65,7 @@ MARKS = {
     "0016": "calendar_tokens.token_hash",
     "0017": "fablab_certificates.center_id",
     "0018": "heartbeats",
+    "0019": "idempotency_keys",
 }
 
 # Builds made from branches before they landed stamped their migration with the id it had

@@ -34,7 +34,7 @@ def test_ids_beyond_the_database_are_not_found(app: Any, as_role: Any, path: str
         "endpoint=x",
         "_method=POST",
         "_external=1&sort=-name",
-        "sort=nonsense&center=%00",
+        "sort=nonsense&center=%01",  # (a NUL is refused at the edge: tests/test_bad_input.py)
     ],
 )
 def test_list_pages_survive_odd_query_strings(
@@ -54,7 +54,7 @@ def test_program_lists_ignore_clashing_keys(
     program = make_program()
     client = login(manager_of("BIIC"))
     response = client.get(
-        f"/manage/programs/{program.id}/applications?program_id=2&q=a%00b&stage=%00"
+        f"/manage/programs/{program.id}/applications?program_id=2&q=a%01b&stage=%01"
     )
     assert response.status_code == 200
 

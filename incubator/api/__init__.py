@@ -34,7 +34,7 @@ DEFAULTS = {
 def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
-    from incubator.api import resources, tokens, views
+    from incubator.api import idempotency, resources, tokens, views
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Schedule, Section, contribute
 
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         ),
         Schedule("webhooks", "incubator.api:deliver_job", timedelta(minutes=1)),
         Schedule("open-data", "incubator.api:open_data_job", timedelta(hours=1)),
+        Schedule("idempotency-keys", "incubator.api:idempotency_sweep_job", timedelta(hours=1)),
     )
     from incubator import outbox
     from incubator.api.webhooks import OUTBOX
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> None:
     )
     # the web pages are not limited: skip the limiter's work for them at once
     app.extensions["api_limiter"].request_filter(lambda: not _is_api())
+    idempotency.init_app(app)  # (after the token and the rate limit)
     app.cli.add_command(create_token)
     signals.credentials_revoked.connect(tokens.revoke_all)
     signals.credentials_count.connect(tokens.live_token_count)
@@ -165,6 +167,14 @@ def deliver_job() -> None:
     from incubator.api.webhooks import deliver_webhooks
 
     deliver_webhooks()
+
+
+def idempotency_sweep_job() -> None:
+    """The scheduled removal of idempotency keys older than a day."""
+    from incubator.api.idempotency import sweep
+    from incubator.db import run
+
+    run(sweep)
 
 
 def open_data_job() -> None:

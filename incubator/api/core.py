@@ -30,12 +30,10 @@ from spectree.utils import get_model_key
 from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
 
-from incubator.db import run
 from incubator.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from incubator.forms import clean_line, clean_text
 from incubator.i18n import to_local
 from incubator.lists import ListSpec
-from incubator.once import AlreadySubmitted, create_once, submitted, valid_token
 
 PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -233,8 +231,33 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         finally:
             spec.models = kept
         document["servers"] = [{"url": "/"}]
+        _document_idempotency(document)
         app.extensions["api_openapi"] = document
     return app.extensions["api_openapi"]
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Optional, on every POST: a key of your choice (20 to 64 of A-Z a-z 0-9 _ -), new "
+        "for each new request. Sent again within a day with the same key and body, the "
+        "request is not done twice: the first answer (status and body) is given again, "
+        "with `Idempotent-Replayed: true`. Requests with the same key at once: one runs, "
+        "the others wait for its answer (409 `idempotency_in_progress` if it takes long). "
+        "The same key with another body or path: 422 `idempotency_key_reused`."
+    ),
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,64}$"},
+}
+
+
+def _document_idempotency(document: dict[str, Any]) -> None:
+    """Every POST operation takes the optional `Idempotency-Key` header (see idempotency)."""
+    for item in document.get("paths", {}).values():
+        operation = item.get("post")
+        if operation is not None:
+            operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
 
 
 # ----------------------------------------------------------------- blueprints
@@ -315,7 +338,9 @@ def as_api_error(error: BaseException) -> ApiError | None:
             429: _("Too many requests. Please wait and try again."),
         }
         code = HTTP_CODES.get(error.code, "error")
-        return ApiError(error.code, code, messages.get(error.code, error.description or code))
+        message = getattr(error, "user_message", None)  # edge.BadInput: what was refused
+        message = message or messages.get(error.code, error.description or code)
+        return ApiError(error.code, code, message, getattr(error, "fields", None))
     return None
 
 
@@ -378,26 +403,3 @@ def listed(items: Iterable[Any], serialize: Callable[[Any], dict[str, Any]]) -> 
 
 def config_flag(name: str) -> Any:
     return current_app.config.get(name)
-
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def create_once_by_key(
-    model: type[Any], service: Callable[..., Any], actor: Any, *args: Any
-) -> Any:
-    """`service(actor, *args)` creating a `model`, at most once per `Idempotency-Key` header
-    (20 to 64 of A-Z a-z 0-9 _ -): a request sent again, or twenty at once, with the same
-    key gives back what the first created. Returns (object, repeated)."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not valid_token(key):
-        message = _("Not a valid value.")
-        raise ApiError(400, "bad_idempotency_key", message, {IDEMPOTENCY_HEADER: message})
-    try:
-        created = run(create_once, actor, key, model, service, *args)
-    except AlreadySubmitted:
-        earlier = run(submitted, actor, key, model)
-        if earlier is None:
-            raise
-        return earlier, True
-    return created.value, created.repeated

@@ -7,7 +7,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.api.models import WebhookEvent
 from incubator.api.tokens import TokenData
-from incubator.forms import REQUIRED, DateField, Form, options
+from incubator.forms import REQUIRED, DateField, options
+from incubator.once import OnceForm
 
 EVENT_LABELS = {
     WebhookEvent.APPLICATION_SUBMITTED: _l("Application submitted"),
@@ -19,7 +20,7 @@ EVENT_LABELS = {
 }
 
 
-class TokenForm(Form):
+class TokenForm(OnceForm):
     token_name = StringField(_l("Name of the token"), validators=[REQUIRED, Length(max=100)])
     expires_on = DateField(_l("Expires on (dd/mm/yyyy, optional)"))
     read_only = BooleanField(_l("Read only"))
@@ -32,7 +33,7 @@ class TokenForm(Form):
         )
 
 
-class WebhookForm(Form):
+class WebhookForm(OnceForm):
     url = StringField(_l("Address (https://…)"), validators=[REQUIRED, Length(max=500)])
     events = SelectMultipleField(
         _l("Events"),

@@ -1,4 +1,4 @@
-"""API tokens, webhooks and their deliveries (the webhooks' outbox)."""
+"""API tokens, webhooks and their deliveries (the webhooks' outbox), idempotency keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import User
@@ -130,3 +130,24 @@ class OpenDataMonth(Base):
     month: Mapped[date] = mapped_column(primary_key=True)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """An API `POST` sent with an `Idempotency-Key` header, and the answer it got.
+
+    Claimed (inserted, `status` empty) before the request runs, in a transaction of its own,
+    so that of simultaneous requests with the same key one runs and the others wait for its
+    answer; the answer (status and body) is kept for a day and given again to a repeat.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    request: Mapped[str] = mapped_column(String(300))  # "POST /api/v1/startups"
+    body_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the body as sent
+    status: Mapped[int | None]  # empty while the first request runs
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -87,12 +87,14 @@ def may_read(actor: Any, center: Center) -> bool:
 def set_public(actor: Any, center_id: int, public: bool) -> None:
     if not actor.manages(center_id):
         raise NotFound("center")
+    center_of(center_id)  # (an admin may name any id: one that is no center is not found)
     setting = db.session.get(OpenDataSetting, center_id)
     if setting is None:
         setting = OpenDataSetting(center_id=center_id)
         if not add_unique(setting):
             setting = db.session.get(OpenDataSetting, center_id, populate_existing=True)
-    assert setting is not None
+    if setting is None:  # (inserted and deleted meanwhile)
+        raise NotFound("center")
     setting.public = public
     setting.updated_at = utcnow()
 

@@ -35,6 +35,10 @@ class NewToken:
     token: ApiToken
     secret: str  # shown once, never stored
 
+    @property
+    def id(self) -> int:  # (what a once-token records: the token's row)
+        return self.token.id
+
 
 @dataclass
 class TokenData:
@@ -68,6 +72,9 @@ def create_token(actor: User, data: TokenData) -> NewToken:
         if data.expires_on <= utcnow().astimezone(LOCAL_TZ).date():
             raise DomainError(_("The expiry date is in the past."), field="expires_on")
         expires_at = datetime.combine(data.expires_on, datetime.min.time(), LOCAL_TZ)
+    # the user's row locked first: simultaneous requests count one after the other, so the
+    # limit holds (SQLite: BEGIN IMMEDIATE already serializes writers)
+    db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
     if len(tokens_of(actor)) >= MAX_LIVE_TOKENS:
         raise DomainError(
             _("You have %(n)d tokens: revoke one first.", n=MAX_LIVE_TOKENS), code="too_many_tokens"

@@ -11,10 +11,11 @@ from flask_login import current_user
 from incubator.accounts.models import Role
 from incubator.api import stats, tokens, webhooks
 from incubator.api.forms import EVENT_LABELS, TokenForm, WebhookForm
+from incubator.api.models import ApiToken, Webhook
 from incubator.api.webhooks import WebhookData
 from incubator.db import run
 from incubator.security import logged_in, roles
-from incubator.web import flash_form_errors, perform
+from incubator.web import flash_form_errors, perform, perform_once
 
 bp = Blueprint("api_web", __name__)
 
@@ -32,8 +33,12 @@ def create_token() -> Any:
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("accounts.account", _anchor="api-tokens"))
-    outcome = perform(tokens.create_token, current_user, form.to_data())
+    outcome = perform_once(form, ApiToken, tokens.create_token, current_user, form.to_data())
     if not outcome.ok:
+        flash_form_errors(form)
+        return redirect(url_for("accounts.account", _anchor="api-tokens"))
+    if outcome.repeated:  # the same form again: its token was made once, and shown then
+        flash(_("This form was sent before: the token was made once, and shown then."), "info")
         return redirect(url_for("accounts.account", _anchor="api-tokens"))
     # shown once, in this answer only (never in a flash message kept in the cookie)
     return render_template("api/token_created.html", new=outcome.value)
@@ -55,8 +60,10 @@ def _center_id() -> int:
     """The center whose webhooks are shown: a manager's own, any for admins (?center=)."""
     if current_user.is_admin:
         raw = request.values.get("center", "")
-        if raw.isdigit() and len(raw) < 10:
+        if raw.isascii() and raw.isdigit() and len(raw) < 10:
             return int(raw)
+        if raw:  # a center named wrongly is not found (never another center instead)
+            abort(404)
         from incubator.centers.services import all_centers
 
         first = next(iter(all_centers()), None)
@@ -76,9 +83,10 @@ def webhook_list() -> Any:
     form = WebhookForm()
     if form.validate_on_submit():
         data = WebhookData(url=form.url.data or "", events=list(form.events.data or []))
-        outcome = perform(webhooks.add_webhook, current_user, center_id, data, form=form)
+        outcome = perform_once(form, Webhook, webhooks.add_webhook, current_user, center_id, data)
         if outcome.ok:
-            flash(_("The webhook is added. Its signing secret is shown below."), "success")
+            if not outcome.repeated:
+                flash(_("The webhook is added. Its signing secret is shown below."), "success")
             return redirect(url_for("api_web.webhook_detail", webhook_id=outcome.value.id))
     return render_template(
         "api/webhooks.html",

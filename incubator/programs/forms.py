@@ -30,9 +30,10 @@ from incubator.programs.services import CriterionData, ProgramData
 BLANK_CRITERIA_ROWS = 3
 
 
-def _criterion_id(text: str | None) -> int | None:
-    """The hidden id of an existing criterion; anything else makes a new one."""
-    text = text or ""
+def _criterion_id(field: HiddenField) -> int | None:
+    """The hidden id sent with an existing criterion's row; anything else (none sent: the
+    form's own data is then the object's id, an int) makes a new one."""
+    text = field.raw_data[0] if field.raw_data else ""
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
@@ -115,7 +116,7 @@ class ProgramForm(OnceForm):
             capacity=self.capacity.data,
             criteria=[
                 CriterionData(
-                    id=_criterion_id(entry.form.id.data),
+                    id=_criterion_id(entry.form.id),
                     name_vi=entry.form.name_vi.data,
                     name_en=entry.form.name_en.data or "",
                     description_vi=entry.form.description_vi.data or "",

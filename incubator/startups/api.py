@@ -20,7 +20,6 @@ from incubator.api.core import (
     answers,
     api_blueprint,
     body_json,
-    create_once_by_key,
     day,
     iso,
     paged,
@@ -127,17 +126,13 @@ def startup_list() -> Any:
 
 @bp.post("/startups")
 @logged_in
-@spec.validate(
-    json=StartupIn, resp=answers(201, StartupOut, repeated=200), tags=TAGS, security=BEARER
-)
+@spec.validate(json=StartupIn, resp=answers(201, StartupOut), tags=TAGS, security=BEARER)
 def startup_create() -> Any:
     """Create a startup; the caller (a founder) becomes its lead founder. With an
-    `Idempotency-Key` header, sending it again gives back the first one (200)."""
+    `Idempotency-Key` header, sending it again gives back the first answer."""
     data = services.StartupData(**body_json().model_dump())
-    startup, repeated = create_once_by_key(Startup, services.create_startup, current_user, data)
-    return startup_json(run(services.viewable_startup, current_user, startup.id)), (
-        200 if repeated else 201
-    )
+    startup = run(services.create_startup, current_user, data)
+    return startup_json(run(services.viewable_startup, current_user, startup.id)), 201
 
 
 @bp.get("/startups/<int:startup_id>")

@@ -62,9 +62,10 @@ def test_one_startup_for_one_idempotency_key(
     token = make_token(make_user(Role.FOUNDER))
     body = {"name": "Một lần", "sector": "edtech", "trl": 3, "team_size": 2}
     answers = at_once(app, token, "POST", "/api/v1/startups", body, {"Idempotency-Key": "k" * 24})
-    statuses = sorted(status for status, _ in answers)
-    assert statuses == [200] * (TIMES - 1) + [201], statuses
-    assert len({answer["id"] for _, answer in answers}) == 1
+    # one ran; the others waited for its answer and got it again (or 409 after a long wait)
+    made = [answer for status, answer in answers if status == 201]
+    assert made and len({answer["id"] for answer in made}) == 1
+    assert {status for status, _ in answers} <= {201, 409}
     assert _count(app, Startup) == 1
 
 

@@ -38,9 +38,12 @@ def test_validation_names_the_fields(make_user: Any, api: Any) -> None:
     assert response.status_code == 422
     assert error_code(response) == "invalid"
     assert set(response.get_json()["error"]["fields"]) == {"sector", "trl"}
-    blank = client.post("/api/v1/startups", json={**NEW, "name": " \x00 "})
+    blank = client.post("/api/v1/startups", json={**NEW, "name": " \t "})
     assert blank.status_code == 422
     assert "name" in blank.get_json()["error"]["fields"]
+    nul = client.post("/api/v1/startups", json={**NEW, "name": " \x00 "})  # (edge.py)
+    assert nul.status_code == 400
+    assert "name" in nul.get_json()["error"]["fields"]
     future = client.post("/api/v1/startups", json={**NEW, "founded_on": "2999-01-01"})
     assert future.status_code == 422
     error = future.get_json()["error"]

@@ -149,7 +149,7 @@ def test_an_unknown_language_falls_back_to_the_page_language(
     app: Flask, scored: Callable[..., Planned], login: Any
 ) -> None:
     planned = scored()
-    response = login(planned.manager).get(_pdf_path(planned, "fr%00"))
+    response = login(planned.manager).get(_pdf_path(planned, "fr%01"))
     assert response.status_code == 200
     assert "Kết quả Demo Day" in text_and_fonts(response.data)[0]
 
