@@ -77,6 +77,11 @@ report_sections = _signals.signal("report-sections")
 # receiver answers with a list of (storage key, what it is: "deck of application 12").
 stored_files = _signals.signal("stored-files")
 
+# sender: None; kwargs: taken_at (aware datetime). Sent by `flask restore` in one transaction
+# once the backup is back: each receiver ends what it issued after taken_at (sessions, API
+# tokens) and answers with (what, how many), e.g. ("sessions", 2).
+backup_restored = _signals.signal("backup-restored")
+
 
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
     """True when any receiver of `question` answers True."""

@@ -31,14 +31,16 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
+    from incubator import signals
     from incubator.accounts.models import Role
-    from incubator.api import resources, views
+    from incubator.api import resources, tokens, views
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Schedule, Section, contribute
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     register(app, resources.bp)
+    signals.backup_restored.connect(tokens.end_tokens_after)
     app.register_blueprint(resources.docs)
     app.register_blueprint(views.bp)
     contribute(
