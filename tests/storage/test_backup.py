@@ -10,6 +10,7 @@ import contextlib
 import gzip
 import io
 import json
+import os
 import tarfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import select, text, update
 
-from incubator import backup, create_app, demo, files, migrate
+from incubator import backup, create_app, demo, files, migrate, pagecache
 from incubator.accounts.models import User, UserSession
 from incubator.api.models import ApiToken
 from incubator.db import db, run, utcnow
@@ -377,3 +378,28 @@ def test_a_missing_pg_dump_is_a_clear_error(app: Flask, tmp_path: Path) -> None:
     result = _invoke(app, "backup", str(tmp_path / "b.tar"))
     assert result.exit_code == 1 and "pg_dump was not found" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "b.tar").exists()
+
+
+def test_a_restore_moves_every_tables_version_in_the_file_or_in_redis(tmp_path: Path) -> None:
+    """What other processes cached (pages, logins) stops matching: in the machine's versions
+    file, or in Redis (TEST_REDIS_URL) when the app runs on several machines."""
+    bare = Flask(__name__)
+    bare.config["PAGE_CACHE_VERSIONS"] = tmp_path / "versions"
+    versions = pagecache.FileVersions(tmp_path / "versions")
+    before = versions.read(metadata.tables)
+    pagecache.forget_everything(bare)
+    assert all(a > b for a, b in zip(versions.read(metadata.tables), before, strict=True))
+    server = os.environ.get("TEST_REDIS_URL")
+    if not server:
+        return
+    key = f"test:backup:{uuid.uuid4().hex}"
+    bare.config.update(REDIS_URL=server, PAGE_CACHE_REDIS_KEY=key)
+    shared = pagecache.RedisVersions(server, key)
+    try:
+        shared.bump(["users"])
+        before = shared.read(["users", "user_sessions"])
+        pagecache.forget_everything(bare)
+        after = shared.read(["users", "user_sessions"])
+        assert after[0] != before[0] and after[1] != before[1]
+    finally:
+        shared._redis.delete(key)
