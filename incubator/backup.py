@@ -375,6 +375,16 @@ def read_manifest(path: Path) -> dict[str, Any]:
             f"{path} has backup format {manifest.get('format_version')}; this version reads "
             f"format {FORMAT_VERSION}"
         )
+    try:
+        datetime.fromisoformat(manifest["created_at"])
+        tables = manifest["tables"]
+        if not isinstance(manifest["database"].get("kind"), str) or not all(
+            isinstance(number, int) for number in tables.values()
+        ):
+            raise TypeError("database kind or row counts")
+        _expected(manifest)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise BackupError(f"the manifest of {path} is damaged ({error!r})") from error
     return manifest
 
 

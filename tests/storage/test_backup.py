@@ -347,6 +347,7 @@ def test_archives_of_another_database_kind_or_an_unknown_schema_are_refused(
     archive, rows, stored = archived
     kind = db.engine(app).dialect.name
     other_kind = "sqlite" if kind == "postgresql" else "postgresql"
+    database = backup.read_manifest(archive)["database"]
 
     def manifest(**changes: Any) -> Callable[[str, bytes], bytes]:
         def change(name: str, data: bytes) -> bytes:
@@ -357,9 +358,11 @@ def test_archives_of_another_database_kind_or_an_unknown_schema_are_refused(
         return change
 
     cases = [
-        (manifest(database={"kind": other_kind}), f"holds a {other_kind} database"),
+        (manifest(database=database | {"kind": other_kind}), f"holds a {other_kind} database"),
         (manifest(schema_revision="9999_future"), "unknown to this version"),
         (manifest(format_version=99), "backup format 99"),
+        (manifest(tables=["users"]), "is damaged"),
+        (manifest(files=[{"key": "../../etc/passwd", "size": 1, "sha256": ""}]), "is damaged"),
     ]
     for number, (change, message) in enumerate(cases):
         crafted = tmp_path / f"crafted-{number}.tar"
