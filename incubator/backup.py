@@ -36,7 +36,7 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 
 from incubator import migrate, pagecache, signals, storage
 from incubator.db import db, utcnow
@@ -642,6 +643,22 @@ def _echo(line: str) -> None:
     click.echo(line, err=True)
 
 
+@contextlib.contextmanager
+def _clear_errors(what: str) -> Iterator[None]:
+    """Refusals and the failures an operator can act on (a disk, the database server, the
+    bucket) as one message and exit status 1, without a traceback."""
+    try:
+        yield
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    except (OSError, sqlite3.Error, SQLAlchemyError) as error:
+        raise click.ClickException(f"{what} failed: {error}") from error
+    except Exception as error:
+        if type(error).__module__.split(".")[0] in ("botocore", "boto3", "s3transfer"):
+            raise click.ClickException(f"{what} failed (storage): {error}") from error
+        raise
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -654,10 +671,8 @@ def _echo(line: str) -> None:
 def backup_command(file: Path, compress: bool | None) -> None:
     """Write one archive FILE (tar) with the database, every stored file and a manifest
     (schema revision, row counts, checksums)."""
-    try:
+    with _clear_errors("the backup"):
         backup(current_app._get_current_object(), file, _echo, compress)  # type: ignore[attr-defined]
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @click.command("restore")
@@ -678,7 +693,5 @@ def restore_command(file: Path, force: bool, keep_sessions: bool) -> None:
     """Restore an archive FILE written by `backup` into the configured database and storage,
     after checking its checksums; then check rows and files against its manifest."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    try:
+    with _clear_errors("the restore"):
         restore(app, file, force=force, keep_sessions=keep_sessions, say=_echo)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error

@@ -406,3 +406,22 @@ def test_a_restore_moves_every_tables_version_in_the_file_or_in_redis(tmp_path: 
         assert after[0] != before[0] and after[1] != before[1]
     finally:
         shared._redis.delete(key)
+
+
+def test_a_backup_into_a_missing_folder_or_from_an_unreachable_bucket_is_a_clear_error(
+    app: Flask, tmp_path: Path
+) -> None:
+    result = _invoke(app, "backup", str(tmp_path / "nowhere" / "b.tar"))
+    assert result.exit_code == 1 and "does not exist" in result.output
+    app.config.update(
+        STORAGE_URL="s3://bucket/prefix",
+        STORAGE_ENDPOINT_URL="http://127.0.0.1:9",  # nothing listens on the discard port
+        STORAGE_ACCESS_KEY="x",
+        STORAGE_SECRET_KEY="y",
+        STORAGE_REGION="us-east-1",
+    )
+    app.extensions.pop("storage", None)
+    result = _invoke(app, "backup", str(tmp_path / "b.tar"))
+    assert result.exit_code == 1 and "the backup failed (storage)" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "b.tar").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no partial archive, no dump left
