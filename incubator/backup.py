@@ -578,6 +578,30 @@ def end_sessions_after(app: Flask, taken_at: datetime) -> list[tuple[str, int]]:
     return [answer for _receiver, answer in answers if answer]
 
 
+def forget_cached(app: Flask) -> None:
+    """No process serves a page (or a login) it cached before the restore: the restore wrote
+    behind the engine's back, so no table's version moved. `flask cache clear` where this
+    version has it (`pagecache.clear_everywhere`), else every table's version is moved in the
+    store the processes share (Redis with REDIS_URL, else the PAGE_CACHE_VERSIONS file)."""
+    clear_everywhere = getattr(pagecache, "clear_everywhere", None)
+    if clear_everywhere is not None:
+        clear_everywhere(app)
+        return
+    from incubator.db import Base
+
+    tables = list(Base.metadata.tables)
+    if app.config.get("REDIS_URL"):
+        key = app.config.get("PAGE_CACHE_REDIS_KEY", "incubator:tables")
+        pagecache.RedisVersions(app.config["REDIS_URL"], key).bump(tables)
+    elif app.config.get("PAGE_CACHE_VERSIONS"):
+        path = Path(app.config["PAGE_CACHE_VERSIONS"]).resolve()
+        pagecache._file_versions(path).bump(tables)
+    for name in ("page_cache", "login_cache"):
+        cache = app.extensions.get(name)
+        if cache is not None:
+            cache.clear()
+
+
 def restore(
     app: Flask,
     path: Path,
@@ -630,7 +654,7 @@ def restore(
         revoked = end_sessions_after(app, taken_at)
         for what, number in revoked:
             say(f"Ended {number} {what} issued after the backup ({taken_at.isoformat()}).")
-    pagecache.forget_everything(app)
+    forget_cached(app)
     say("Cached pages and logins forgotten.")
     say(f"Restored {path} (made {manifest['created_at']}).")
     return Restored(manifest, upgrade, revoked, extra)

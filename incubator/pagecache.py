@@ -401,25 +401,6 @@ def _file_versions(path: Path) -> FileVersions:
     return FileVersions(path)
 
 
-def forget_everything(app: Flask) -> None:
-    """Move every table's version, in every process sharing the versions (Redis with
-    REDIS_URL, else the PAGE_CACHE_VERSIONS file): no page and no login cached before is
-    served again. For a database replaced behind the app's back (`flask restore`), whose
-    writes no engine event counted; done even when this process caches nothing itself."""
-    from incubator.db import Base
-
-    tables = list(Base.metadata.tables)
-    if app.config.get("REDIS_URL"):
-        key = app.config.get("PAGE_CACHE_REDIS_KEY", "incubator:tables")
-        RedisVersions(app.config["REDIS_URL"], key).bump(tables)
-    elif app.config.get("PAGE_CACHE_VERSIONS"):
-        _file_versions(Path(app.config["PAGE_CACHE_VERSIONS"]).resolve()).bump(tables)
-    for name in ("page_cache", "login_cache"):
-        cache = app.extensions.get(name)
-        if cache is not None:
-            cache.clear()
-
-
 def init_app(app: Flask) -> None:
     """Switched on by PAGE_CACHE_SECONDS > 0; versions in Redis with REDIS_URL, else in
     PAGE_CACHE_VERSIONS (a file every process of this machine maps)."""
