@@ -308,6 +308,17 @@ def test_a_database_with_data_is_refused_without_force(
     replaced = _invoke(app, "restore", "--force", str(archive))
     assert replaced.exit_code == 0, replaced.output
     assert len(_rows(app)["applications"]) == len(rows["applications"]) - 1
+    # the check after a restore names every difference from the manifest
+    manifest = backup.read_manifest(archive)
+    lost = manifest["files"][0]["key"]
+    with app.app_context():
+        storage().delete(lost)
+        db.session.execute(text("DELETE FROM audit_log"))
+        db.session.commit()
+    with pytest.raises(backup.BackupError) as differs:
+        backup._check_restored(app, manifest, lambda _line: None)
+    assert f"file {lost}: missing" in str(differs.value)
+    assert "table audit_log: 0 rows" in str(differs.value)
 
 
 def test_a_damaged_archive_is_refused_before_anything_changes(
