@@ -316,9 +316,14 @@ def backup(app: Flask, path: Path, say: Say = _quiet, compress: bool | None = No
             "files": [],
         }
         try:
-            with tarfile.open(
-                partial, "w:gz" if compress else "w", format=tarfile.PAX_FORMAT
-            ) as out:
+            # readable by its owner only: it holds every password hash and personal datum
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with (
+                os.fdopen(descriptor, "wb") as raw,
+                tarfile.open(
+                    fileobj=raw, mode="w:gz" if compress else "w", format=tarfile.PAX_FORMAT
+                ) as out,
+            ):
                 size = dump.stat().st_size
                 with dump.open("rb") as stream:
                     digest = _add(out, DUMPS[kind], stream, size)

@@ -137,6 +137,7 @@ def test_a_seeded_database_and_its_files_round_trip_into_an_empty_database(
     assert result.exit_code == 0, result.output
     assert "Backup written to" in result.output  # progress lines (stderr)
     manifest = backup.read_manifest(archive)
+    assert archive.stat().st_mode & 0o077 == 0  # the owner's only
     with tarfile.open(archive) as opened:  # gzip, from the name
         names = opened.getnames()
     assert names[-1] == "manifest.json" and backup.DUMPS[db.engine(app).dialect.name] in names
