@@ -128,6 +128,9 @@ class Config:
         # Downloads from a bucket: 0 streams them through the app (the default); N > 0
         # redirects, after the app's own check, to an address of the bucket valid N seconds.
         self.STORAGE_PRESIGNED_SECONDS = int(env.get("STORAGE_PRESIGNED_SECONDS", "0"))
+        # `flask backup` / `restore` on PostgreSQL run pg_dump / pg_restore from this folder
+        # (e.g. /usr/lib/postgresql/16/bin: at least the server's major version), else PATH.
+        self.PG_BIN_DIR = env.get("PG_BIN_DIR", "")
         self.MAIL_SERVER = env.get("MAIL_SERVER")
         self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
         self.MAIL_USERNAME = env.get("MAIL_USERNAME")

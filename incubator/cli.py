@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from incubator import migrate, storage
+from incubator import backup, migrate, storage
 from incubator.accounts.models import User
 from incubator.db import db
 
@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(run_schedules)
     app.cli.add_command(cache)
     app.cli.add_command(storage.cli)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
 
 
 @click.command("init-db")

@@ -85,6 +85,11 @@ credentials_revoked = _signals.signal("credentials-revoked")
 # account (the API: its tokens), shown where a password change offers to revoke them.
 credentials_count = _signals.signal("credentials-count")
 
+# sender: None; kwargs: taken_at (aware datetime). Sent by `flask restore` in one transaction
+# once the backup is back: each receiver ends what it issued after taken_at (sessions, API
+# tokens) and answers with (what, how many), e.g. ("sessions", 2).
+backup_restored = _signals.signal("backup-restored")
+
 
 def granted(question: Signal, sender: Any, **kwargs: Any) -> bool:
     """True when any receiver of `question` answers True."""

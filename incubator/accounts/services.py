@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +314,18 @@ def end_session(user: User, user_session: UserSession | None) -> None:
     """Log out: the session's cookie no longer works, even if it was copied."""
     if user_session is not None and user_session.user_id == user.id:
         user_session.revoked_at = user_session.revoked_at or utcnow()
+
+
+def end_sessions_after(_sender: Any = None, *, taken_at: datetime) -> tuple[str, int]:
+    """Answers `signals.backup_restored`: end every session started after the backup's time
+    (a clock ahead of the backup's machine), so that none outlives the restore."""
+    ended = db.session.execute(
+        update(UserSession)
+        .where(UserSession.created_at > taken_at, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return "sessions", ended.rowcount
 
 
 def end_other_sessions(user: User, keep: UserSession | None = None) -> int:

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     register(app, resources.bp)
+    signals.backup_restored.connect(tokens.end_tokens_after)
     app.register_blueprint(resources.docs)
     app.register_blueprint(views.bp)
     contribute(

@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import has_request_context, request
 from flask_babel import gettext as _
@@ -126,6 +127,17 @@ def revoke_all(user: User, actor: User, reason: str = "") -> int:
     if revoked:
         audit.record(actor, "api.tokens_revoked", user, count=revoked, reason=reason)
     return revoked
+
+
+def end_tokens_after(_sender: Any = None, *, taken_at: datetime) -> tuple[str, int]:
+    """Answers `signals.backup_restored`: revoke every token made after the backup's time."""
+    ended = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.created_at > taken_at, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return "API tokens", ended.rowcount
 
 
 def authenticate(raw: str) -> tuple[ApiToken, User] | None:
