@@ -7,6 +7,7 @@ import email
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email import policy
@@ -537,13 +538,23 @@ def redis_url() -> str:
 
 @pytest.fixture
 def rq_app(app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The app on the RQ backend; yields its (emptied) queue. Workers run this same app."""
+    """The app on the RQ backend; yields its (emptied) queue. Workers run this same app.
+
+    The queue has a name of its own (the app's is "incubator"): tests running at the same
+    time, in other xdist workers or other checkouts, never take each other's jobs."""
+    from redis import Redis
+    from rq import Queue
+
     app.config.update(JOBS_BACKEND="rq", REDIS_URL=redis_url)
     monkeypatch.setattr(jobs, "_worker_app", app)
+    name = f"incubator-test-{uuid.uuid4().hex}"
+    monkeypatch.setattr(
+        jobs, "_rq_queue", lambda app: Queue(name, connection=Redis.from_url(redis_url))
+    )
     queue = jobs._rq_queue(app)
     queue.empty()
     yield queue
-    queue.empty()
+    queue.delete(delete_jobs=True)  # its jobs, and its name in the list of queues
     queue.connection.close()
 
 
