@@ -45,10 +45,14 @@ run: $(VENV)/.installed $(MO)
 	@echo "Serving on http://$(HOST):$(PORT)"
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); each worker
+# takes the next test when it is free, the longest ones first (tests/conftest.py).
+# PYTEST_ARGS adds to it, e.g. PYTEST_ARGS='-m "not e2e"' or PYTEST_ARGS=--run-slow.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-test $(MO)
 	$(BIN)/ruff check incubator tests migrations config.py setup.py bench
 	$(BIN)/ruff format --check incubator tests migrations config.py setup.py bench
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix incubator tests migrations config.py setup.py bench

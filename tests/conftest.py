@@ -7,6 +7,14 @@ against it and drops it at the end.
 Each domain's factories (callables: make_user, make_program, make_application...)
 live in `tests/<domain>/fixtures.py`, loaded below as plugins in DOMAINS order, so a
 new domain adds its own without editing this file.
+
+Parallel runs (pytest-xdist, `make test` uses `-n auto`): every worker process has its
+own database (a SQLite file under its own temporary directory, or its own PostgreSQL
+database) and its own instance folder (INCUBATOR_INSTANCE: the page cache's versions
+file, the default uploads), so that nothing a test writes is seen by another worker.
+Tests marked `slow` (the full schemathesis run) run only with `--run-slow` or when
+`-m` names them; the longest tests are started first, so that no worker is left alone
+with a long one at the end.
 """
 
 from __future__ import annotations
@@ -36,6 +44,45 @@ pytest_plugins = [
     for name in DOMAINS
     if (Path(__file__).parent / name / "fixtures.py").is_file()
 ]
+
+
+# Started first under xdist (see pytest_collection_modifyitems): each takes 20-70 s.
+SLOW_FIRST = ("tests/e2e/", "tests/api/test_schemathesis.py")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help="also run the tests marked slow (the full schemathesis run)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--run-slow") and "slow" not in (config.option.markexpr or ""):
+        skip = pytest.mark.skip(reason="slow: run with --run-slow (or -m slow)")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(skip)
+    root = Path(str(config.rootpath))
+
+    def started_late(item: pytest.Item) -> bool:
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        return not path.startswith(SLOW_FIRST)
+
+    items.sort(key=started_late)  # stable: the order within each part is kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def instance_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An instance folder per test process (each xdist worker has its own basetemp): the
+    apps the tests create, and the processes they start, never share the page cache's
+    versions file or default uploads with another worker or with `make run`."""
+    folder = tmp_path_factory.mktemp("instance")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INCUBATOR_INSTANCE", str(folder))
+        yield folder
 
 
 def postgres_server_url() -> str | None:

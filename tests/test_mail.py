@@ -555,7 +555,7 @@ def rq_app(app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Itera
     queue = jobs._rq_queue(app)
     queue.empty()
     yield queue
-    queue.empty()
+    queue.delete(delete_jobs=True)  # its jobs, and its name in the list of queues
     queue.connection.close()
 
 

@@ -11,9 +11,15 @@ Requirements
 Without either, every test in this directory is skipped, with the reason.
 
 Isolation: the demo data (``incubator.demo.load``) is migrated and loaded once
-per run into a template SQLite database; each test gets a copy of it (database and
-uploaded files) and its own server on a free port, so a test may change data (a
-user's language, a failed login counted by the throttle...) without affecting others.
+per run (per xdist worker) into a template SQLite database; each test gets a copy of it
+(database and uploaded files) and its own server on a free port, so a test may change data
+(a user's language, a failed login counted by the throttle...) without affecting others.
+
+Logged-in pages: the demo accounts in ``LOGGED_IN`` log in once per run, through the real
+form, on a server over the template, and their browser state (the session cookie; the
+session row is in the template) is kept: ``open_page(as_user=email)`` opens a page of that
+account already logged in, on its home page, as ``log_in`` leaves it. Tests about logging
+in itself still use ``log_in``.
 
 CSRF protection stays on: the browser submits the real forms with their real tokens.
 
@@ -23,6 +29,7 @@ console error (CSP violations are reported there) or a 5xx answer from the serve
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -103,6 +110,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 class LiveServer:
     url: str
     app: Flask
+    logins: dict[str, Path] = field(default_factory=dict)  # see DemoTemplate
     server_errors: list[str] = field(default_factory=list)
 
 
@@ -118,9 +126,48 @@ def _make_app(directory: Path) -> Flask:
     )
 
 
+# The demo accounts that open_page(as_user=...) opens logged in.
+LOGGED_IN = (
+    "admin@incubator.test",
+    "manager@biic.test",
+    "founder@biic.test",
+    "mentor@biic.test",
+    "judge@biic.test",
+    "huynh.tan.phat@demo.test",
+    "pham.quoc.bao@demo.test",
+)
+
+
+@contextlib.contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app served on 127.0.0.1 on a free port, in a thread; yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="e2e-server"
+    )
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()  # joins the request threads
+        thread.join(timeout=10)
+        executor = app.extensions.get("jobs_executor")
+        if executor is not None:
+            executor.shutdown(wait=True)
+        db.engine(app).dispose()  # closes the last connection: the WAL is checkpointed
+
+
+@dataclass
+class DemoTemplate:
+    directory: Path  # the migrated demo database and its uploads
+    logins: dict[str, Path]  # email -> its browser state, logged in (Playwright storage_state)
+
+
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory holding the migrated demo database and its uploads, built once per run."""
+def demo_template(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> DemoTemplate:
+    """The demo data, built once per run (per xdist worker), with LOGGED_IN logged in."""
     directory = tmp_path_factory.mktemp("e2e-demo")
     app = _make_app(directory)
     try:
@@ -128,19 +175,32 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with app.app_context(), db.transaction():
             demo.load()
     finally:
-        db.engine(app).dispose()  # closes the last connection: the WAL is checkpointed
-    return directory
+        db.engine(app).dispose()
+    states = tmp_path_factory.mktemp("e2e-logins")
+    logins: dict[str, Path] = {}
+    app = _make_app(directory)
+    with serving(app) as url:
+        for email in LOGGED_IN:
+            context = browser.new_context(base_url=url, locale="vi-VN")
+            try:
+                response = log_in(context.new_page(), url, email)
+                assert response is not None and response.url == f"{url}/", email
+                logins[email] = states / f"{email}.json"
+                context.storage_state(path=logins[email])
+            finally:
+                context.close()
+    return DemoTemplate(directory, logins)
 
 
 @pytest.fixture
 def live_server(
-    demo_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+    demo_template: DemoTemplate, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[LiveServer]:
     """The app with its own copy of the demo data, served on 127.0.0.1 on a free port."""
     directory = tmp_path / "server"
-    shutil.copytree(demo_template, directory)
+    shutil.copytree(demo_template.directory, directory)
     app = _make_app(directory)
-    live = LiveServer(url="", app=app)
+    live = LiveServer(url="", app=app, logins=demo_template.logins)
 
     @app.after_request
     def _record_server_errors(response: Any) -> Any:
@@ -150,24 +210,10 @@ def live_server(
             live.server_errors.append(f"{response.status_code} {http.method} {http.path}")
         return response
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    live.url = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = live.url  # links in emails point at this server
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="e2e-server"
-    )
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(app) as url:
+        live.url = url
+        app.config["BASE_URL"] = live.url  # links in emails point at this server
         yield live
-    finally:
-        server.shutdown()
-        server.server_close()  # joins the request threads
-        thread.join(timeout=10)
-        executor = app.extensions.get("jobs_executor")
-        if executor is not None:
-            executor.shutdown(wait=True)
-        db.engine(app).dispose()
     if _passed(request):
         assert not live.server_errors, f"the server answered with errors: {live.server_errors}"
 
@@ -229,14 +275,16 @@ def open_page(
     browser_problems: BrowserProblems,
     request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., Page]]:
-    """open_page(**context_options) -> a page in a new browser context (own cookies).
+    """open_page(as_user=None, **context_options) -> a page in a new browser context (own
+    cookies); with as_user (an email of LOGGED_IN), logged in as that demo account and on
+    its home page, as `log_in` leaves it.
 
     Contexts speak Vietnamese (Accept-Language vi-VN) and live in Asia/Ho_Chi_Minh,
     like the app's users; `base_url` is the live server, so page.goto("/login") works.
     """
     contexts: list[Any] = []
 
-    def open_(**options: Any) -> Page:
+    def open_(as_user: str | None = None, **options: Any) -> Page:
         settings = {
             "base_url": live_server.url,
             "locale": "vi-VN",
@@ -244,11 +292,16 @@ def open_page(
             "viewport": DESKTOP,
             **options,
         }
+        if as_user is not None:
+            settings["storage_state"] = live_server.logins[as_user]
         context = browser.new_context(**settings)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         browser_problems.watch(page)
+        if as_user is not None:
+            page.goto("/")
+            assert page.locator("#logout").count() == 1, f"{as_user}: the kept login was refused"
         return page
 
     yield open_
@@ -333,8 +386,10 @@ MEASURE = """(limit) => ({
 })"""
 
 
-def open_phone(open_page: Callable[..., Page]) -> Page:
-    return open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+def open_phone(open_page: Callable[..., Page], as_user: str | None = None) -> Page:
+    return open_page(
+        as_user=as_user, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
 
 
 def fits_the_phone(page: Page) -> tuple[bool, dict[str, Any]]:

@@ -21,7 +21,7 @@ from incubator.db import db, utcnow
 from incubator.fablab import services
 from incubator.fablab.models import Booking, Machine
 from incubator.i18n import to_local
-from tests.e2e.conftest import LiveServer, log_in
+from tests.e2e.conftest import LiveServer
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -86,10 +86,10 @@ def _free_start(live_server: LiveServer, machine_id: int) -> Any:
 
 
 def test_a_script_with_a_token_applies_and_books(
-    live_server: LiveServer, page: Any, screenshot: Callable[..., Any]
+    live_server: LiveServer, open_page: Callable[..., Any], screenshot: Callable[..., Any]
 ) -> None:
     base = live_server.url
-    log_in(page, base, FOUNDER)
+    page = open_page(as_user=FOUNDER)
     page.goto(f"{base}/account")
     page.fill("#token_name", "Cổng khởi nghiệp tỉnh")
     with page.expect_navigation():
@@ -199,10 +199,10 @@ def test_a_script_with_a_token_applies_and_books(
 
 
 def test_the_manager_registers_a_webhook_and_publishes_open_data(
-    live_server: LiveServer, page: Any, screenshot: Callable[..., Any]
+    live_server: LiveServer, open_page: Callable[..., Any], screenshot: Callable[..., Any]
 ) -> None:
     base = live_server.url
-    log_in(page, base, MANAGER)
+    page = open_page(as_user=MANAGER)
     page.goto(f"{base}/webhooks")
     page.fill("#url", f"{base}/receiver")
     page.check("input[value='application.submitted']")

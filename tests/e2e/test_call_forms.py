@@ -20,7 +20,7 @@ import pytest
 
 from incubator.files import minimal_pdf
 from incubator.i18n import LOCAL_TZ
-from tests.e2e.conftest import PHONE, LiveServer, log_in, switch_language
+from tests.e2e.conftest import PHONE, LiveServer, switch_language
 from tests.e2e.test_journey import AppReader, path_of, submit
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
@@ -71,7 +71,6 @@ class Reader(AppReader):
 
 
 def manager_builds_the_call(page: Any, base_url: str, screenshot: Callable[..., Path]) -> int:
-    log_in(page, base_url, MANAGER)
     switch_language(page, "en")
     page.goto("/manage/programs/new")
     now = datetime.now(LOCAL_TZ)
@@ -147,7 +146,6 @@ def founder_applies(
     plan: Path,
     screenshot: Callable[..., Path],
 ) -> int:
-    log_in(page, base_url, FOUNDER)
     page.goto(f"/calls/{program_id}/apply")
     submit(page, "main form button[type=submit]")
     application_id = int(path_of(page, base_url).split("/")[2])
@@ -202,11 +200,11 @@ def test_a_call_with_its_own_questions(
     deck.write_bytes(minimal_pdf("Deck"))
     plan.write_bytes(minimal_pdf("Giay phep"))
 
-    manager = open_page()
+    manager = open_page(as_user=MANAGER)
     program_id = manager_builds_the_call(manager, base, screenshot)
     _id, keys = reader.call()
 
-    founder = open_page()
+    founder = open_page(as_user=FOUNDER)
     application_id = founder_applies(founder, base, program_id, keys, deck, plan, screenshot)
 
     # the manager assigns a mentor, who reads the answers under the call's sections
@@ -216,8 +214,7 @@ def test_a_call_with_its_own_questions(
     )
     manager.select_option("#reviewer_id", str(reader.user_id(MENTOR)))
     submit(manager, f"form[action='/manage/applications/{application_id}/reviewers'] button")
-    mentor = open_page()
-    log_in(mentor, base, MENTOR)
+    mentor = open_page(as_user=MENTOR)
     review_id = reader.review_id(application_id, MENTOR)
     mentor.goto(f"/reviews/{review_id}")
     mentor.check("input[name=conflict][value=none]")
@@ -257,7 +254,6 @@ def test_a_call_with_its_own_questions(
     assert row[header.index(CERTIFICATE[1])] == plan.name
 
     # the founder's form on a phone
-    phone = open_page(viewport=PHONE)
-    log_in(phone, base, MANAGER)
+    phone = open_page(as_user=MANAGER, viewport=PHONE)
     phone.goto(f"/manage/programs/{program_id}/form")
     screenshot(phone, "forms-07-editor-phone")

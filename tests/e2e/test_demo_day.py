@@ -24,7 +24,7 @@ from incubator.db import db
 from incubator.demodays.models import DemoDay, DemoScore
 from incubator.programs.models import Program
 from incubator.startups.models import Startup
-from tests.e2e.conftest import BrowserProblems, LiveServer, log_in
+from tests.e2e.conftest import BrowserProblems, LiveServer
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -78,8 +78,9 @@ def _score_pitch(judge: Any, slot_id: int, values: list[int]) -> None:
 
 
 def _phone(open_page: Callable[..., Any], live_server: LiveServer, email: str) -> Any:
-    page = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
-    log_in(page, live_server.url, email)
+    page = open_page(
+        as_user=email, viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     return page
 
 
@@ -92,8 +93,7 @@ def test_demo_day_journey(
     third_id, program_id = _application(live_server, THIRD)
 
     # 1. The manager selects a third startup for demo day, through the stage machine.
-    manager = open_page()
-    log_in(manager, live_server.url, "manager@biic.test")
+    manager = open_page(as_user="manager@biic.test")
     manager.goto(f"/manage/applications/{third_id}")
     _submit(manager, "form.move-form:has(input[name=to][value=demo_day]) button")
 

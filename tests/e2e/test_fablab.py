@@ -20,7 +20,7 @@ from incubator.fablab import services
 from incubator.fablab.models import Booking, BookingStatus, Machine
 from incubator.i18n import format_date, to_local
 from incubator.mail import OutboxMessage
-from tests.e2e.conftest import LiveServer, log_in, switch_language
+from tests.e2e.conftest import LiveServer, switch_language
 from tests.fablab.test_photos import image_bytes
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
@@ -97,8 +97,7 @@ def test_fablab_journey(
     day = _free_day_next_week(live_server, printer)
 
     # 1. The founder books the 3D printer for two hours next week, from the calendar.
-    page = open_page()
-    log_in(page, live_server.url, FOUNDER)
+    page = open_page(as_user=FOUNDER)
     page.goto("/fablab/")
     _submit(page, f"a:has-text('{PRINTER}')")
     with page.expect_navigation():
@@ -118,8 +117,9 @@ def test_fablab_journey(
     screenshot(page, "fablab-02-calendar")
 
     # ... on a 390 px phone too
-    phone = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
-    log_in(phone, live_server.url, FOUNDER)
+    phone = open_page(
+        as_user=FOUNDER, viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     phone.goto(f"/fablab/machines/{printer}?week={day.isoformat()}")
     expect(phone.locator(".span.mine")).to_have_count(1)
     _fits(phone)
@@ -194,8 +194,7 @@ def test_fablab_journey(
     expect(page.locator("#certificates")).to_contain_text("3D printer")
 
     # 5. The manager blocks the Bambu printer over the founder's booking: he is emailed.
-    manager = open_page()
-    log_in(manager, live_server.url, "manager@biic.test")
+    manager = open_page(as_user="manager@biic.test")
     victim = _founders_future_booking(live_server, machines[BAMBU])
     block_day = format_date(services.local_day(victim))
     manager.goto(f"/fablab/machines/{machines[BAMBU]}/maintenance")
@@ -250,9 +249,12 @@ def test_fablab_journey(
 
     # 7. Check-in from a phone.
     staff_phone = open_page(
-        viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2
+        as_user="manager@biic.test",
+        viewport=PHONE_390,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
     )
-    log_in(staff_phone, live_server.url, "manager@biic.test")
     staff_phone.goto("/fablab/")
     _fits(staff_phone)
     screenshot(staff_phone, "fablab-07-labs-390px")

@@ -12,7 +12,7 @@ import pytest
 
 from incubator.files import minimal_pdf
 from tests.applications.fixtures import answer
-from tests.e2e.conftest import LiveServer, log_in
+from tests.e2e.conftest import LiveServer
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -40,11 +40,11 @@ def draft_of(live_server: LiveServer, email: str) -> Any:
 
 
 def test_the_application_saves_while_typing_and_refuses_a_deck_too_large(
-    live_server: LiveServer, page: Any, screenshot: Callable[..., Path]
+    live_server: LiveServer, open_page: Callable[..., Any], screenshot: Callable[..., Path]
 ) -> None:
     live_server.app.config["PITCH_DECK_MAX_BYTES"] = 5000
     application = draft_of(live_server, "founder@biic.test")
-    log_in(page, live_server.url, "founder@biic.test")
+    page = open_page(as_user="founder@biic.test")
     page.goto(f"/applications/{application.id}/edit")
 
     # the counter shows what is used of the limit, live

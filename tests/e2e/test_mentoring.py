@@ -22,7 +22,7 @@ from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.startups.models import Startup
-from tests.e2e.conftest import LiveServer, log_in, log_out, switch_language
+from tests.e2e.conftest import LiveServer, log_out, switch_language
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -67,15 +67,19 @@ def test_mentoring_journey(
     application_id, startup_id = _accepted_application(live_server)
 
     # 1. The manager starts the incubation.
-    manager = open_page()
-    log_in(manager, live_server.url, "manager@biic.test")
+    manager = open_page(as_user="manager@biic.test")
     hours_before = _hours_this_month(manager)
     manager.goto(f"/manage/applications/{application_id}")
     _submit(manager, "form.move-form:has(input[name=to][value=incubating]) button")
 
     # 2. The founder declares, on the startup page, where the startup needs help.
-    founder = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
-    log_in(founder, live_server.url, "founder@biic.test")
+    founder = open_page(
+        as_user="founder@biic.test",
+        viewport=PHONE_390,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     founder.goto(f"/startups/{startup_id}")
     _submit(founder, "#needs a")
     for need in NEEDS:
@@ -101,8 +105,13 @@ def test_mentoring_journey(
     expect(manager.locator("#mentoring")).to_contain_text("Sẵn sàng gọi vốn hạt giống")
 
     # 2. The mentor logs a session on a 390 px phone.
-    phone = open_page(viewport=PHONE_390, is_mobile=True, has_touch=True, device_scale_factor=2)
-    log_in(phone, live_server.url, "mentor@biic.test")
+    phone = open_page(
+        as_user="mentor@biic.test",
+        viewport=PHONE_390,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     phone.goto("/mentoring/mine")
     _submit(phone, f"article.mentee:has-text('{STARTUP}') a.log-session")
     held_at = phone.input_value("#held_at")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PHONE, LiveServer, fits_the_phone, log_in, open_phone
+from tests.e2e.conftest import PHONE, LiveServer, fits_the_phone, open_phone
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -43,10 +43,8 @@ def test_header_pages_load_cleanly_and_fit_a_phone(
     open_page: Callable[..., Any],
     screenshot: Callable[..., Path],
 ) -> None:
-    page = open_phone(open_page)
-    if email:
-        log_in(page, live_server.url, email)
-    else:
+    page = open_phone(open_page, as_user=email)  # logged in: on the home page already
+    if not email:
         page.goto("/")
     links = header_links(page)
     assert "/" in links and "/calls" in links, links

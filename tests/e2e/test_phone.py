@@ -19,7 +19,7 @@ from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.programs.models import Program
 from incubator.startups.models import Startup
-from tests.e2e.conftest import LiveServer, log_in, open_menu
+from tests.e2e.conftest import LiveServer, open_menu
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -105,8 +105,7 @@ def give_a_long_name(live_server: LiveServer, program_id: int) -> int:
 def test_the_menu_folds_on_a_phone_even_without_javascript(
     live_server: LiveServer, open_page: Callable[..., Any], screenshot: Callable[..., Path]
 ) -> None:
-    page = phone(open_page, java_script_enabled=False)
-    log_in(page, live_server.url, "manager@biic.test")
+    page = phone(open_page, java_script_enabled=False, as_user="manager@biic.test")
     page.goto("/")
     header = page.locator("header.site-header").bounding_box()
     assert header is not None and header["height"] < 100, header  # was about 200 px
@@ -127,8 +126,10 @@ def test_the_menu_folds_on_a_phone_even_without_javascript(
     expect(page.locator("main")).to_be_visible()
 
 
-def test_the_menu_shows_open_on_a_desktop(live_server: LiveServer, page: Any) -> None:
-    log_in(page, live_server.url, "manager@biic.test")
+def test_the_menu_shows_open_on_a_desktop(
+    live_server: LiveServer, open_page: Callable[..., Any]
+) -> None:
+    page = open_page(as_user="manager@biic.test")
     page.goto("/")
     expect(page.locator("#site-menu > summary")).to_be_hidden()
     expect(page.locator(".main-nav a").first).to_be_visible()
@@ -145,8 +146,7 @@ def test_the_ranking_shows_cards_with_the_startup_on_a_phone(
 ) -> None:
     program_id = biic_program(live_server)
     give_a_long_name(live_server, program_id)
-    page = phone(open_page)
-    log_in(page, live_server.url, "manager@biic.test")
+    page = phone(open_page, as_user="manager@biic.test")
     page.goto(f"/manage/programs/{program_id}/applications")
     in_view(page, "table.list tbody td.title-sm a")  # the startup, the card's title
     in_view(page, "table.list tbody td[data-label]:not(.title-sm)")
@@ -173,8 +173,7 @@ def test_list_pages_show_their_key_column_on_a_phone(
     open_page: Callable[..., Any],
     screenshot: Callable[..., Path],
 ) -> None:
-    page = phone(open_page)
-    log_in(page, live_server.url, email)
+    page = phone(open_page, as_user=email)
     page.goto(path)
     in_view(page, "table.list tbody td.title-sm")
     assert_fits(page)
@@ -189,8 +188,7 @@ def test_a_200_letter_name_widens_neither_the_board_nor_the_startup_page(
 ) -> None:
     program_id = biic_program(live_server)
     startup_id = give_a_long_name(live_server, program_id)
-    page = phone(open_page)
-    log_in(page, live_server.url, "manager@biic.test")
+    page = phone(open_page, as_user="manager@biic.test")
     page.goto(f"/manage/programs/{program_id}/board")
     card = page.locator(".board-card", has_text=LONG_NAME[:30]).first
     expect(card).to_be_visible()
@@ -212,11 +210,11 @@ def test_a_200_letter_name_widens_neither_the_board_nor_the_startup_page(
 
 
 def test_a_200_letter_name_keeps_the_desktop_board_narrow(
-    live_server: LiveServer, page: Any, screenshot: Callable[..., Path]
+    live_server: LiveServer, open_page: Callable[..., Any], screenshot: Callable[..., Path]
 ) -> None:
     program_id = biic_program(live_server)
     give_a_long_name(live_server, program_id)
-    log_in(page, live_server.url, "manager@biic.test")
+    page = open_page(as_user="manager@biic.test")
     page.goto(f"/manage/programs/{program_id}/board")
     widths = page.evaluate(
         "() => [...document.querySelectorAll('.board-column')].map(e => e.scrollWidth)"
@@ -247,8 +245,7 @@ def _program_fields(page: Any) -> None:
 def test_the_rubric_editor_adds_and_removes_rows_in_place_on_a_phone(
     live_server: LiveServer, open_page: Callable[..., Any], screenshot: Callable[..., Path]
 ) -> None:
-    page = phone(open_page)
-    log_in(page, live_server.url, "manager@biic.test")
+    page = phone(open_page, as_user="manager@biic.test")
     page.goto("/manage/programs/new")
     rows = page.locator("#criteria [data-criterion]:visible")
     expect(rows).to_have_count(1)  # one blank row is enough with the script
@@ -287,8 +284,7 @@ def test_the_rubric_editor_adds_and_removes_rows_in_place_on_a_phone(
 def test_the_rubric_editor_still_works_without_javascript(
     live_server: LiveServer, open_page: Callable[..., Any]
 ) -> None:
-    page = phone(open_page, java_script_enabled=False)
-    log_in(page, live_server.url, "manager@biic.test")
+    page = phone(open_page, java_script_enabled=False, as_user="manager@biic.test")
     page.goto("/manage/programs/new")
     expect(page.locator("#add-criterion")).to_be_hidden()
     expect(page.locator(".no-script-note")).to_be_visible()
@@ -308,8 +304,8 @@ def test_bulk_assign_loads_do_not_overlap_the_boxes(
 ) -> None:
     program_id = biic_program(live_server, Stage.SUBMITTED, Stage.SCREENING)
     give_a_long_name(live_server, program_id)
-    page = phone(open_page) if viewport == "phone" else open_page()
-    log_in(page, live_server.url, "manager@biic.test")
+    manager = "manager@biic.test"
+    page = phone(open_page, as_user=manager) if viewport == "phone" else open_page(as_user=manager)
     page.goto(f"/manage/programs/{program_id}/assign")
     labels = page.locator("#bulk-reviewers label")
     assert labels.count() > 0
@@ -338,8 +334,7 @@ def test_bulk_assign_loads_do_not_overlap_the_boxes(
 def test_back_and_save_again_in_the_browser_creates_one_startup(
     live_server: LiveServer, open_page: Callable[..., Any]
 ) -> None:
-    page = phone(open_page)
-    log_in(page, live_server.url, "founder@biic.test")
+    page = phone(open_page, as_user="founder@biic.test")
     page.goto("/startups/new")
     page.fill("#name", "Quay Lại Rồi Lưu")
     page.fill("#description", "Thử nút Quay lại của trình duyệt")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from incubator.db import db
 from incubator.programs.models import Program
 from incubator.startups.models import Startup
-from tests.e2e.conftest import LiveServer, fits_the_phone, log_in
+from tests.e2e.conftest import LiveServer, fits_the_phone
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="e2e: playwright is not installed")
 expect = sync_api.expect
@@ -56,8 +56,7 @@ def test_the_manager_watches_the_cohort_report_and_downloads_it(
     app.config.update(JOBS_BACKEND="thread", REPORTS_STEP_DELAY=0.6, REPORTS_PROCESSES=2)
     with app.app_context():
         program_id = db.session.scalar(select(Program.id).where(Program.name_vi == PROGRAM))
-    page = open_page()
-    log_in(page, live_server.url, MANAGER)
+    page = open_page(as_user=MANAGER)
     page.click("text=Báo cáo")
     expect(page.locator("h1")).to_have_text("Báo cáo")
     row = page.locator("#cohort-reports li", has_text=PROGRAM)
@@ -105,8 +104,7 @@ def test_the_founder_downloads_their_progress_report_from_the_startup_page(
 ) -> None:
     with live_server.app.app_context():
         startup_id = db.session.scalar(select(Startup.id).where(Startup.name == STARTUP))
-    page = open_page()
-    log_in(page, live_server.url, FOUNDER)
+    page = open_page(as_user=FOUNDER)
     page.goto(f"/startups/{startup_id}")
     section = page.locator("#progress-report")
     expect(section).to_contain_text("Báo cáo tiến độ")
@@ -126,8 +124,9 @@ def test_the_reports_page_fits_a_phone(
 ) -> None:
     from tests.e2e.conftest import PHONE
 
-    page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    log_in(page, live_server.url, MANAGER)
+    page = open_page(
+        as_user=MANAGER, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page.goto("/reports")
     fits, sizes = fits_the_phone(page)
     screenshot(page, "reports-phone")
