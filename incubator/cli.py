@@ -77,11 +77,11 @@ def send_mail() -> None:
 @with_appcontext
 def worker() -> None:
     """Run an RQ worker for background jobs (needs REDIS_URL)."""
-    from incubator import jobs
+    from incubator import worker as worker_process
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("Set REDIS_URL to run a worker; without it jobs run in-process.")
-    jobs.run_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+    worker_process.run_worker(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @click.command("run-schedules")

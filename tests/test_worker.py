@@ -101,8 +101,10 @@ def test_the_scheduler_thread_gets_the_real_app_and_runs_its_schedules(
 def test_the_worker_command_hands_over_the_real_app(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from incubator import worker as worker_process
+
     given: list[Any] = []
-    monkeypatch.setattr(jobs, "run_worker", given.append)
+    monkeypatch.setattr(worker_process, "run_worker", given.append)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code == 0, result.output
