@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from incubator.accounts.models import Role, User
-from incubator.applications import services
+from incubator.applications import access, decks, drafts, moves, ranking
 from incubator.applications.models import Application, StageTransition
-from incubator.applications.services import Upload
 from incubator.applications.stages import Stage
 from incubator.audit import AuditEntry
 from incubator.db import db
 from incubator.errors import DomainError, NotFound
-from incubator.files import minimal_pdf
+from incubator.files import Upload, minimal_pdf
 from incubator.mail import OutboxMessage
 from incubator.storage import storage
 from tests.applications.fixtures import ANSWERS, answer
@@ -50,12 +49,12 @@ def test_a_founder_starts_one_draft_per_program(
     startup = make_startup()
     program = make_program()
     founder = db.session.get(User, startup.members[0].user_id)
-    application = services.start_application(founder, startup, program)
+    application = drafts.start_application(founder, startup, program)
     db.session.commit()
     assert application.stage is Stage.DRAFT
     assert [(t.from_stage, t.to_stage) for t in application.transitions] == [(None, Stage.DRAFT)]
     with pytest.raises(DomainError) as error:
-        services.start_application(founder, startup, program)
+        drafts.start_application(founder, startup, program)
     assert error.value.field == "startup_id"
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Application)) == 1
@@ -76,12 +75,12 @@ def test_only_members_start_and_only_open_calls(
     startup = make_startup()
     stranger = make_user(Role.FOUNDER)
     with pytest.raises(NotFound):
-        services.start_application(stranger, startup, make_program())
+        drafts.start_application(stranger, startup, make_program())
     founder = db.session.get(User, startup.members[0].user_id)
     with pytest.raises(DomainError):
-        services.start_application(founder, startup, make_program(is_open=False))
+        drafts.start_application(founder, startup, make_program(is_open=False))
     with pytest.raises(DomainError):
-        services.start_application(founder, startup, make_program(published=False))
+        drafts.start_application(founder, startup, make_program(published=False))
 
 
 # ------------------------------------------------------------------ drafts
@@ -90,10 +89,8 @@ def test_only_members_start_and_only_open_calls(
 def test_saving_a_draft_keeps_the_answers_and_a_pdf_deck(ctx: Any, make_application: Any) -> None:
     application = make_application(complete=False)
     founder = founder_of(application)
-    services.save_draft(
-        founder, application, {"problem": "Vấn đề", "funding_need_vnd": "1.000.000"}
-    )
-    services.upload_deck(founder, application, pdf())
+    drafts.save_draft(founder, application, {"problem": "Vấn đề", "funding_need_vnd": "1.000.000"})
+    decks.upload_deck(founder, application, pdf())
     with db.transaction():
         pass
     stored = db.session.get(Application, application.id, populate_existing=True)
@@ -118,7 +115,7 @@ def test_a_bad_deck_is_refused_and_leaves_no_file(
     founder = founder_of(application)
     before = deck_files(ctx)
     with pytest.raises(DomainError) as error, db.transaction():
-        services.upload_deck(founder, application, Upload(io.BytesIO(content), "deck.pdf"))
+        decks.upload_deck(founder, application, Upload(io.BytesIO(content), "deck.pdf"))
     assert error.value.field == "deck"
     assert message in error.value.message
     assert deck_files(ctx) == before
@@ -129,7 +126,7 @@ def test_an_oversized_deck_is_refused(ctx: Any, make_application: Any) -> None:
     ctx.config["PITCH_DECK_MAX_BYTES"] = 2000
     application = make_application(complete=False)
     with pytest.raises(DomainError) as error, db.transaction():
-        services.upload_deck(founder_of(application), application, pdf(size_padding=5000))
+        decks.upload_deck(founder_of(application), application, pdf(size_padding=5000))
     assert error.value.field == "deck"
     assert deck_files(ctx) == set()
 
@@ -140,7 +137,7 @@ def test_replacing_the_deck_removes_the_old_file_after_commit(
     application = make_application()
     old = application.deck_file
     with db.transaction():
-        services.upload_deck(founder_of(application), application, pdf())
+        decks.upload_deck(founder_of(application), application, pdf())
     assert old not in deck_files(ctx)
     assert application.deck_file in deck_files(ctx)
 
@@ -151,7 +148,7 @@ def test_a_failed_transaction_removes_the_new_file_and_keeps_the_old(
     application = make_application()
     old = application.deck_file
     with pytest.raises(RuntimeError), db.transaction():
-        services.upload_deck(founder_of(application), application, pdf())
+        decks.upload_deck(founder_of(application), application, pdf())
         raise RuntimeError("something later in the request failed")
     assert deck_files(ctx) == {old}
 
@@ -159,7 +156,7 @@ def test_a_failed_transaction_removes_the_new_file_and_keeps_the_old(
 def test_negative_funding_is_refused(ctx: Any, make_application: Any) -> None:
     application = make_application()
     with pytest.raises(DomainError) as error:
-        services.save_draft(founder_of(application), application, {"funding_need_vnd": "-1"})
+        drafts.save_draft(founder_of(application), application, {"funding_need_vnd": "-1"})
     assert error.value.field == "funding_need_vnd"
 
 
@@ -169,7 +166,7 @@ def test_negative_funding_is_refused(ctx: Any, make_application: Any) -> None:
 def test_submit_requires_every_part(ctx: Any, make_application: Any) -> None:
     application = make_application(complete=False)
     with pytest.raises(DomainError) as error:
-        services.move(founder_of(application), application, Stage.SUBMITTED)
+        moves.move(founder_of(application), application, Stage.SUBMITTED)
     assert "Problem" in error.value.message and "Pitch deck" in error.value.message
     assert application.stage is Stage.DRAFT
 
@@ -179,7 +176,7 @@ def test_submit_after_the_deadline_is_refused(ctx: Any, make_application: Any) -
     application.program.closes_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(DomainError) as error:
-        services.move(founder_of(application), application, Stage.SUBMITTED)
+        moves.move(founder_of(application), application, Stage.SUBMITTED)
     assert "closed" in error.value.message
     db.session.rollback()
     assert db.session.get(Application, application.id).stage is Stage.DRAFT
@@ -191,7 +188,7 @@ def test_submitting_records_everything_in_one_transaction(
     application = make_application()
     founder = founder_of(application)
     with db.transaction():
-        transition = services.move(founder, application, Stage.SUBMITTED)
+        transition = moves.move(founder, application, Stage.SUBMITTED)
     assert application.stage is Stage.SUBMITTED and application.submitted_at is not None
     assert (transition.from_stage, transition.to_stage, transition.actor_id) == (
         Stage.DRAFT,
@@ -209,9 +206,9 @@ def test_submitting_records_everything_in_one_transaction(
 def test_a_submitted_application_is_read_only_for_founders(ctx: Any, make_application: Any) -> None:
     application = make_application(Stage.SUBMITTED)
     with pytest.raises(DomainError):
-        services.save_draft(founder_of(application), application, {"problem": "sửa"})
+        drafts.save_draft(founder_of(application), application, {"problem": "sửa"})
     with pytest.raises(DomainError):
-        services.upload_deck(founder_of(application), application, pdf())
+        decks.upload_deck(founder_of(application), application, pdf())
     assert answer(ctx, application.id, "problem") == ANSWERS["problem"]
 
 
@@ -226,7 +223,7 @@ def test_every_founder_gets_the_email_in_their_language(
     db.session.commit()
     outbox.sent.clear()
     with db.transaction():
-        services.move(manager_of("BIIC"), application, Stage.SCREENING)
+        moves.move(manager_of("BIIC"), application, Stage.SCREENING)
     by_recipient = {m["to"]: m for m in outbox.sent}
     assert set(by_recipient) == {founder_of(application).email, english.email}
     assert "is being reviewed" in by_recipient[english.email]["body"]
@@ -239,9 +236,9 @@ def test_every_founder_gets_the_email_in_their_language(
 def test_withdraw_needs_a_reason(ctx: Any, make_application: Any) -> None:
     application = make_application(Stage.SUBMITTED)
     with pytest.raises(DomainError) as error:
-        services.move(founder_of(application), application, Stage.WITHDRAWN, "  ")
+        moves.move(founder_of(application), application, Stage.WITHDRAWN, "  ")
     assert error.value.field == "reason"
-    services.move(founder_of(application), application, Stage.WITHDRAWN, "Đã nhận đầu tư")
+    moves.move(founder_of(application), application, Stage.WITHDRAWN, "Đã nhận đầu tư")
     assert application.stage is Stage.WITHDRAWN
     assert application.transitions[-1].reason == "Đã nhận đầu tư"
 
@@ -249,7 +246,7 @@ def test_withdraw_needs_a_reason(ctx: Any, make_application: Any) -> None:
 def test_founders_cannot_make_manager_moves(ctx: Any, make_application: Any) -> None:
     application = make_application(Stage.SUBMITTED)
     with pytest.raises(DomainError) as error:
-        services.move(founder_of(application), application, Stage.SCREENING)
+        moves.move(founder_of(application), application, Stage.SCREENING)
     assert "manager" in error.value.message
     assert application.stage is Stage.SUBMITTED
 
@@ -260,19 +257,19 @@ def test_a_manager_of_the_other_center_cannot_see_or_move(
     application = make_application(Stage.SUBMITTED)
     smic = make_user(Role.MANAGER, center="SMIC")
     with pytest.raises(NotFound):
-        services.move(smic, application, Stage.SCREENING)
+        moves.move(smic, application, Stage.SCREENING)
     with pytest.raises(NotFound):
-        services.managed_application(smic, application.id)
+        access.managed_application(smic, application.id)
 
 
 def test_an_invalid_transition_says_why(ctx: Any, make_application: Any, manager_of: Any) -> None:
     application = make_application(Stage.SUBMITTED)
     with pytest.raises(DomainError) as error:
-        services.move(manager_of("BIIC"), application, Stage.GRADUATED)
+        moves.move(manager_of("BIIC"), application, Stage.GRADUATED)
     assert "cannot move from" in error.value.message
     rejected = make_application(Stage.REJECTED)
     with pytest.raises(DomainError) as error:
-        services.move(manager_of("BIIC"), rejected, Stage.ACCEPTED)
+        moves.move(manager_of("BIIC"), rejected, Stage.ACCEPTED)
     assert "final" in error.value.message
 
 
@@ -283,9 +280,9 @@ def test_accepting_beyond_capacity_is_refused(
     make_application(Stage.ACCEPTED, program=program)
     second = make_application(Stage.SCREENING, program=program)
     with pytest.raises(DomainError) as error:
-        services.move(manager_of("BIIC"), second, Stage.ACCEPTED)
+        moves.move(manager_of("BIIC"), second, Stage.ACCEPTED)
     assert "full" in error.value.message
-    services.move(manager_of("BIIC"), second, Stage.WAITLISTED)
+    moves.move(manager_of("BIIC"), second, Stage.WAITLISTED)
     assert second.stage is Stage.WAITLISTED
 
 
@@ -298,7 +295,7 @@ def test_a_stale_stage_is_not_overwritten(ctx: Any, make_application: Any, manag
         .values(stage=Stage.WAITLISTED.value)
     )  # someone else, meanwhile; this session still believes "screening"
     with pytest.raises(DomainError) as error:
-        services.move(manager_of("BIIC"), application, Stage.REJECTED, "lý do")
+        moves.move(manager_of("BIIC"), application, Stage.REJECTED, "lý do")
     assert "meanwhile" in error.value.message
 
 
@@ -339,17 +336,17 @@ def test_deck_access(ctx: Any, make_application: Any, make_user: Any, manager_of
         "anonymous": AnonymousUserMixin(),
     }
     for who, user in allowed.items():
-        assert services.may_read_deck(user, application), who
+        assert access.may_read_deck(user, application), who
     for who, user in refused.items():
-        assert not services.may_read_deck(user, application), who
+        assert not access.may_read_deck(user, application), who
     reviews.declare_conflict(mentor, review, False)
-    assert services.may_read_deck(mentor, application)
+    assert access.may_read_deck(mentor, application)
 
 
 def test_founder_lists_only_their_own(ctx: Any, make_application: Any) -> None:
     mine = make_application()
     make_application()
-    rows = list(db.session.scalars(services.founder_applications_query(founder_of(mine))))
+    rows = list(db.session.scalars(ranking.founder_applications_query(founder_of(mine))))
     assert [a.id for a in rows] == [mine.id]
 
 
@@ -359,5 +356,5 @@ def test_outbox_rows_roll_back_with_a_refused_move(
     application = make_application(Stage.SCREENING, program=None)
     count = db.session.scalar(select(func.count()).select_from(OutboxMessage))
     with pytest.raises(DomainError), db.transaction():
-        services.move(manager_of("BIIC"), application, Stage.REJECTED, "")
+        moves.move(manager_of("BIIC"), application, Stage.REJECTED, "")
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == count
