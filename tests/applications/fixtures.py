@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,8 @@ from incubator.applications.answers import stored_value
 from incubator.applications.decks import DECKS
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.stages import Capacity, Stage, check, route
+from incubator.db import db
+from incubator.files import Upload, minimal_pdf
 from incubator.questions.services import form_of
 from incubator.storage import storage
 from tests.conftest import app_session
@@ -105,3 +108,18 @@ def make_application(
         return application
 
     return make
+
+
+def founder_of(application: Application) -> User:
+    return db.session.get(User, application.startup.members[0].user_id)
+
+
+def deck_files(app: Any) -> set[str]:
+    return {key.removeprefix("pitch_decks/") for key in storage(app).keys("pitch_decks/")}
+
+
+def pdf(size_padding: int = 0) -> Upload:
+    data = minimal_pdf("Deck")
+    if size_padding:
+        data = data.replace(b"%%EOF", b"%" + b"x" * size_padding + b"\n%%EOF")
+    return Upload(io.BytesIO(data), "Hồ sơ gọi vốn.pdf")
