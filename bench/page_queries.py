@@ -316,7 +316,7 @@ def seed_review_scores(
 def recompute_scores(session: Session, program_id: int) -> None:
     """Fill the stored review summary of the program's applications and its stage counts after
     seeding, as the app keeps them when reviews are saved and applications move one by one."""
-    from incubator.applications.services import recount_stages
+    from incubator.applications.ranking import recount_stages
     from incubator.reviews.scoring import refresh_program_scores
 
     refresh_program_scores(program_id)

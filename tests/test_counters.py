@@ -19,8 +19,10 @@ from sqlalchemy import func, select
 
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
-from incubator.demodays import services as demodays
+from incubator.demodays.access import criterion_of, pitch_of
+from incubator.demodays.judging import save_score
 from incubator.demodays.models import DemoDay, DemoScore, DemoSlot
+from incubator.demodays.standings import recompute
 from incubator.fablab import services as fablab
 from incubator.fablab.models import Lab, LabStartup, Machine, MachineDay, QuotaWeek
 from incubator.mentoring import services as mentoring
@@ -156,12 +158,10 @@ def test_twenty_judges_scoring_at_once_all_count(app: Flask, make_demo_day: Any)
 
     def judge(n: int) -> None:
         demo_day = db.session.get(DemoDay, planned.demo_day_id)
-        slot = demodays.pitch_of(demo_day, slot_id)
+        slot = pitch_of(demo_day, slot_id)
         for criterion_id in planned.criterion_ids:
-            criterion = demodays.criterion_of(demo_day, criterion_id)
-            demodays.save_score(
-                db.session.get(User, planned.judges[n].id), demo_day, slot, criterion, n % 6
-            )
+            criterion = criterion_of(demo_day, criterion_id)
+            save_score(db.session.get(User, planned.judges[n].id), demo_day, slot, criterion, n % 6)
 
     at_once(app, judge)
     with app.app_context():
@@ -172,7 +172,7 @@ def test_twenty_judges_scoring_at_once_all_count(app: Flask, make_demo_day: Any)
         assert scores == TIMES * len(planned.criterion_ids)
         assert slot.judges_count == TIMES
         stored = slot.raw_mean
-        demodays.recompute(db.session.get(DemoDay, planned.demo_day_id))
+        recompute(db.session.get(DemoDay, planned.demo_day_id))
         assert db.session.get(DemoSlot, slot_id).raw_mean == stored
 
 

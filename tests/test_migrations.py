@@ -252,7 +252,7 @@ def test_call_forms_keep_every_answer(empty_database: str) -> None:
             )
         migrate.upgrade(app)
         with app.test_request_context(headers={"Accept-Language": "en"}):
-            from incubator.applications import services
+            from incubator.applications import answers
             from incubator.applications.lists import ranking_for
             from incubator.applications.models import Application
             from incubator.questions.services import form_of
@@ -260,7 +260,7 @@ def test_call_forms_keep_every_answer(empty_database: str) -> None:
             application = db.session.get(Application, 1)
             shown = {
                 row.question.key: row.text
-                for _section, rows in services.answer_sections(application)
+                for _section, rows in answers.answer_sections(application)
                 for row in rows
             }
             assert shown == {**OLD_ANSWERS, "funding_need_vnd": "1.500.000.000 ₫"}

@@ -147,7 +147,8 @@ def test_a_withdrawn_application_takes_no_rank(
     ctx: Any, make_program: Any, make_application: Any, make_user: Any, manager_of: Any
 ) -> None:
     from incubator.accounts.models import User
-    from incubator.applications import services as applications
+    from incubator.applications.moves import move
+    from incubator.applications.ranking import rank_of
     from tests.reviews.test_services import reviewed
 
     program = make_program()
@@ -157,9 +158,9 @@ def test_a_withdrawn_application_takes_no_rank(
     reviewed(manager_of("BIIC"), mentor, best, [10, 10, 5])
     reviewed(manager_of("BIIC"), mentor, other, [5, 5, 5])
     founder = db.session.get(User, best.startup.members[0].user_id)
-    applications.move(founder, best, Stage.WITHDRAWN, "Chuyển hướng")
-    assert best.score_mean is None and applications.rank_of(best) is None
-    assert applications.rank_of(other) == 1
+    move(founder, best, Stage.WITHDRAWN, "Chuyển hướng")
+    assert best.score_mean is None and rank_of(best) is None
+    assert rank_of(other) == 1
 
 
 def test_a_failing_side_effect_after_commit_does_not_undo_or_break_the_request(

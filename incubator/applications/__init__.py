@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
     from incubator.api.core import register
-    from incubator.applications import api, panels, services, views
+    from incubator.applications import access, answers, api, decks, panels, views
     from incubator.domains import MenuEntry, Panel, Section, contribute
 
     app.register_blueprint(views.bp)
@@ -39,13 +39,13 @@ def init_app(app: Flask) -> None:
         ),
     )
     signals.open_data_figures.connect(api.open_data)
-    signals.may_view_startup.connect(services.manager_sees_applicant)
-    signals.startups_visible_to.connect(services.startups_applied_to_center)
+    signals.may_view_startup.connect(access.manager_sees_applicant)
+    signals.startups_visible_to.connect(access.startups_applied_to_center)
     signals.stage_changed.connect(api.stage_changed)
-    signals.call_has_applicants.connect(services.has_applicants)
-    signals.may_archive_startup.connect(services.manager_may_archive)
-    signals.startup_in_progress.connect(services.in_progress)
-    signals.form_in_use.connect(services.form_used)
-    signals.question_deleted.connect(services.forget_answer_files)
-    signals.stored_files.connect(services.stored_files)
-    app.jinja_env.globals.update(answer_sections=services.answer_sections)
+    signals.call_has_applicants.connect(access.has_applicants)
+    signals.may_archive_startup.connect(access.manager_may_archive)
+    signals.startup_in_progress.connect(access.in_progress)
+    signals.form_in_use.connect(access.form_used)
+    signals.question_deleted.connect(decks.forget_answer_files)
+    signals.stored_files.connect(decks.stored_files)
+    app.jinja_env.globals.update(answer_sections=answers.answer_sections)

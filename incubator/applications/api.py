@@ -35,14 +35,15 @@ from incubator.api.core import (
     spec,
 )
 from incubator.api.models import WebhookEvent
-from incubator.applications import services
+from incubator.applications import access, decks, drafts, moves
+from incubator.applications.answers import stored_values
 from incubator.applications.forms import initial_data
 from incubator.applications.lists import MINE
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.stages import Stage
 from incubator.db import db, run
 from incubator.errors import DomainError
-from incubator.files import pdf_name
+from incubator.files import Upload, pdf_name
 from incubator.i18n import LOCAL_TZ
 from incubator.programs.models import Program
 from incubator.programs.services import visible_program
@@ -134,7 +135,7 @@ def application_json(application: Application, with_answers: bool = True) -> dic
     if with_answers:
         form = form_of(application.program)
         asked = [q for q in form.asked() if q.kind.value != "file"]
-        stored = services.stored_values(form, application)
+        stored = stored_values(form, application)
         shown = {q.key: answer_json(q, stored.get(q.id)) for q in asked}
     return {
         "id": application.id,
@@ -151,7 +152,7 @@ def application_json(application: Application, with_answers: bool = True) -> dic
         "answers": shown,
         "pitch_deck": deck,
         "allowed_transitions": [
-            m.target.value for m in services.allowed_moves(current_user, application)
+            m.target.value for m in moves.allowed_moves(current_user, application)
         ],
     }
 
@@ -176,9 +177,9 @@ def transition_json(transition: StageTransition) -> dict[str, Any]:
 def application_list() -> Any:
     """The founder's applications, and the submitted ones of the centers a manager runs."""
     query = query_args()
-    statement = services.visible_applications_query(current_user)
+    statement = access.visible_applications_query(current_user)
     if query.program is not None:
-        statement = services.applications_of_program(statement, query.program)
+        statement = access.applications_of_program(statement, query.program)
     filters = {"stage": query.stage.value if query.stage else None}
     return paged(
         MINE, statement, current_user, lambda a: application_json(a, with_answers=False), filters
@@ -192,14 +193,14 @@ def application_create() -> Any:
     """Start a draft for one of the caller's startups, with its first answers."""
     data = body_json()
     application = run(_start, data.startup_id, data.program_id, data.answers)
-    return application_json(run(services.acting_application, current_user, application.id)), 201
+    return application_json(run(access.acting_application, current_user, application.id)), 201
 
 
 def _start(startup_id: int, program_id: int, raw: Answers) -> Application:
     startup = member_startup(current_user, startup_id)
     program = visible_program(current_user, program_id)
     typed = _as_form(program, raw)
-    return services.start_with_answers(current_user, startup, program, typed)
+    return drafts.start_with_answers(current_user, startup, program, typed)
 
 
 def answer_json(question: Question, value: Any) -> Any:
@@ -249,7 +250,7 @@ def _form_text(question: Question, value: AnswerValue) -> str | list[str]:
 @spec.validate(resp=answers(200, ApplicationOut), tags=TAGS, security=BEARER)
 def application_detail(application_id: int) -> Any:
     """An application with its answers, its deck and the moves the caller may make."""
-    return application_json(run(services.acting_application, current_user, application_id))
+    return application_json(run(access.acting_application, current_user, application_id))
 
 
 @bp.patch("/applications/<int:application_id>")
@@ -263,13 +264,13 @@ def application_update(application_id: int) -> Any:
 
 
 def _save(application_id: int, raw: Answers) -> Application:
-    application = services.founder_application(current_user, application_id)
+    application = access.founder_application(current_user, application_id)
     typed = _as_form(application.program, raw)
     form = form_of(application.program)
     asked = [q for q in form.asked() if q.kind is not Kind.FILE]
-    answers_now = initial_data(asked, services.stored_values(form, application))
+    answers_now = initial_data(asked, stored_values(form, application))
     merged = {k: v for k, v in answers_now.items() if v is not None} | typed
-    return services.save_draft(current_user, application, merged)
+    return drafts.save_draft(current_user, application, merged)
 
 
 @bp.put("/applications/<int:application_id>/pitch-deck")
@@ -280,11 +281,11 @@ def deck_upload(application_id: int) -> Any:
     (at most 20 MB: 413 over it; 422 when the content is not a PDF)."""
     if request.mimetype != "application/pdf":
         raise ApiError(415, "unsupported_media_type", "Content-Type: application/pdf")
-    application = run(services.founder_application, current_user, application_id)
+    application = run(access.founder_application, current_user, application_id)
     name = request.headers.get("X-Filename", "pitch-deck.pdf")
-    deck = services.Upload(request.stream, pdf_name(name, "pitch-deck"))
-    run(services.upload_deck, current_user, application, deck)
-    return application_json(run(services.acting_application, current_user, application_id))
+    deck = Upload(request.stream, pdf_name(name, "pitch-deck"))
+    run(decks.upload_deck, current_user, application, deck)
+    return application_json(run(access.acting_application, current_user, application_id))
 
 
 @bp.get("/applications/<int:application_id>/pitch-deck")
@@ -292,7 +293,7 @@ def deck_upload(application_id: int) -> Any:
 @spec.validate(resp=file_answers(200, "application/pdf"), tags=TAGS, security=BEARER)
 def deck_download(application_id: int) -> Any:
     """The pitch deck as application/pdf."""
-    application, key = run(services.readable_deck, current_user, application_id)
+    application, key = run(decks.readable_deck, current_user, application_id)
     # streamed in chunks (or a redirect to a presigned address), past spectree's checks
     return storage.send(key, pdf_name(application.deck_filename, "pitch-deck"), "application/pdf")
 
@@ -309,8 +310,8 @@ def transition_create(application_id: int) -> Any:
 
 
 def _move(application_id: int, target: Stage, reason: str) -> StageTransition:
-    application = services.acting_application(current_user, application_id)
-    return services.move(current_user, application, target, reason)
+    application = access.acting_application(current_user, application_id)
+    return moves.move(current_user, application, target, reason)
 
 
 @bp.get("/applications/<int:application_id>/history")
@@ -318,8 +319,8 @@ def _move(application_id: int, target: Stage, reason: str) -> StageTransition:
 @spec.validate(resp=answers(200, HistoryOut), tags=TAGS, security=BEARER)
 def application_history(application_id: int) -> Any:
     """The stage transitions, oldest first."""
-    application = run(services.acting_application, current_user, application_id)
-    return {"items": [transition_json(t) for t in services.history(application)]}
+    application = run(access.acting_application, current_user, application_id)
+    return {"items": [transition_json(t) for t in moves.history(application)]}
 
 
 # ------------------------------------------------------------------- events

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from incubator import files
 from incubator.accounts.demo import manager
+from incubator.applications.decks import DECKS
+from incubator.applications.drafts import store_answer
 from incubator.applications.models import Application, StageTransition
-from incubator.applications.services import DECKS, store_answer
 from incubator.applications.stages import Capacity, Stage, check, route
 from incubator.demo import Demo, slug
 from incubator.programs.models import Program

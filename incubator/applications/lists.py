@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from incubator.applications import services
+from incubator.applications import answers, ranking
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.forms import parse_date, parse_vnd
@@ -70,7 +70,7 @@ MINE = ListSpec(
             _l("Stage"),
             choices=Stage,
             all_label=_l("All stages"),
-            apply=services.applications_in_stage,
+            apply=ranking.applications_in_stage,
         ),
     ),
     default_sort="-updated",
@@ -84,7 +84,7 @@ def _score(value: float | None) -> str:
     return format_number(value) if value is not None else ""
 
 
-# Rows of (Application, rank): services.program_applications_query
+# Rows of (Application, rank): ranking.program_applications_query
 RANKING = ListSpec(
     name="ranking",
     columns=(
@@ -143,27 +143,27 @@ RANKING = ListSpec(
         ),
     ),
     filters=(
-        Filter("q", _l("Startup name"), apply=services.applications_of_startup_named),
+        Filter("q", _l("Startup name"), apply=ranking.applications_of_startup_named),
         Filter(
             "stage",
             _l("Stage"),
             choices=lambda _actor: [(s.value, s.label) for s in Stage if s is not Stage.DRAFT],
             all_label=_l("All submitted"),
-            apply=lambda statement, value: services.applications_in_stage(statement, Stage(value)),
+            apply=lambda statement, value: ranking.applications_in_stage(statement, Stage(value)),
         ),
         Filter(
             "sector",
             _l("Sector"),
             choices=Sector,
             all_label=_l("All sectors"),
-            apply=services.applications_in_sector,
+            apply=ranking.applications_in_sector,
         ),
         Filter(
             "min_score",
             _l("Min. score"),
             parse=score_from_text,
             inputmode="decimal",
-            apply=services.applications_scored_at_least,
+            apply=ranking.applications_scored_at_least,
         ),
     ),
     default_sort="-score",
@@ -176,7 +176,7 @@ RANKING = ListSpec(
 def _answer_column(question: Question, shown: bool) -> Column:
     def text(row: Any) -> str:
         answer = next((a for a in row[0].answers if a.question_id == question.id), None)
-        return services.answer_text(question, answer)
+        return answers.answer_text(question, answer)
 
     return Column(f"q_{question.key}", question.label, value=text, only=None if shown else "csv")
 
@@ -223,7 +223,7 @@ def _at_least_filter(question: Question) -> Filter:
         label(question.label),
         parse=parse,
         inputmode="numeric" if question.kind is not Kind.NUMBER else "decimal",
-        apply=lambda statement, value: services.applications_answered_at_least(
+        apply=lambda statement, value: ranking.applications_answered_at_least(
             statement, question.id, value
         ),
     )
@@ -238,7 +238,7 @@ def ranking_for(form: CallForm, shown: list[str]) -> ListSpec:
         _l("Answer"),
         choices=lambda _actor: answer_filter_options(form),
         all_label=_("Any answer"),
-        apply=services.applications_with_answer,
+        apply=ranking.applications_with_answer,
     )
     return replace(
         RANKING,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from incubator.accounts.models import Role, User
 from incubator.applications.models import Application, StageCount
-from incubator.applications.services import founder_applications_query, stage_counts
+from incubator.applications.ranking import founder_applications_query, stage_counts
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.programs.models import Program

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from incubator import storage
 from incubator.accounts.models import Role
-from incubator.applications import services
+from incubator.applications import access, answers, decks, drafts, moves, ranking
 from incubator.applications.forms import (
     AnswerFileForm,
     AnswersForm,
@@ -29,10 +29,9 @@ from incubator.applications.forms import (
 )
 from incubator.applications.lists import MINE, ranking_for, score_from_text
 from incubator.applications.models import Application
-from incubator.applications.services import Upload
 from incubator.applications.stages import Action, Stage
 from incubator.enums import parse_enum
-from incubator.files import pdf_name
+from incubator.files import Upload, pdf_name
 from incubator.forms import options
 from incubator.i18n import format_time
 from incubator.lists import query_filters
@@ -65,7 +64,7 @@ def apply(program_id: int) -> Any:
     form.startup_id.choices = options((s.id, s.name) for s in startups)
     if form.validate_on_submit():
         startup = member_startup(current_user, form.startup_id.data)
-        outcome = perform(services.start_application, current_user, startup, program, form=form)
+        outcome = perform(drafts.start_application, current_user, startup, program, form=form)
         if outcome.ok:
             flash(
                 _("Your draft is created. Save as often as you like; submit before the deadline."),
@@ -78,18 +77,18 @@ def apply(program_id: int) -> Any:
 @bp.get("/applications")
 @roles(Role.FOUNDER)
 def mine() -> Any:
-    return MINE.render("applications/mine.html", services.founder_applications_query(current_user))
+    return MINE.render("applications/mine.html", ranking.founder_applications_query(current_user))
 
 
 @bp.get("/applications/<int:application_id>")
 @roles(Role.FOUNDER)
 def view(application_id: int) -> Any:
-    application = services.founder_application(current_user, application_id)
+    application = access.founder_application(current_user, application_id)
     return render_template(
         "applications/view.html",
         application=application,
-        moves=services.allowed_moves(current_user, application),
-        missing=services.missing_parts(application) if application.editable else [],
+        moves=moves.allowed_moves(current_user, application),
+        missing=answers.missing_parts(application) if application.editable else [],
     )
 
 
@@ -99,7 +98,7 @@ def _answers_form(application: Application, posted: bool = True) -> tuple[CallFo
     form_class = answers_form(call_form.asked())
     if posted:
         return call_form, form_class()
-    values = services.stored_values(call_form, application)
+    values = answers.stored_values(call_form, application)
     return call_form, form_class(formdata=None, data=initial_data(call_form.asked(), values))
 
 
@@ -118,21 +117,21 @@ def _edit_page(
         deck_form=deck_form or DeckForm(formdata=None),
         answers={a.question_id: a for a in application.answers},
         file_errors=file_errors or {},
-        missing=services.missing_parts(application, call_form),
+        missing=answers.missing_parts(application, call_form),
     )
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def edit(application_id: int) -> Any:
-    application = services.founder_application(current_user, application_id)
+    application = access.founder_application(current_user, application_id)
     if not application.editable:
         flash(_("A submitted application can no longer be changed."), "info")
         return redirect(url_for("applications.view", application_id=application.id))
     call_form, form = _answers_form(application, posted=request.method == "POST")
     if form.validate_on_submit():
         submitting = request.form.get("action") == "submit"
-        service = services.submit_draft if submitting else services.save_draft
+        service = drafts.submit_draft if submitting else drafts.save_draft
         saved = perform(service, current_user, application, form.raw(), form=form)
         if saved.ok and submitting and saved.value.submitted:
             flash(
@@ -153,12 +152,12 @@ def edit(application_id: int) -> Any:
 @roles(Role.FOUNDER)
 def autosave(application_id: int) -> Any:
     """The edit page saves the answers in the background while the founder types (JSON)."""
-    application = services.founder_application(current_user, application_id)
+    application = access.founder_application(current_user, application_id)
     _call_form, form = _answers_form(application)
     outcome = Outcome(False)
     if form.validate_on_submit():
         outcome = perform(
-            services.save_draft, current_user, application, form.raw(), form=form, quiet=True
+            drafts.save_draft, current_user, application, form.raw(), form=form, quiet=True
         )
         if outcome.ok:
             saved_at = format_time(application.updated_at)
@@ -172,12 +171,12 @@ def autosave(application_id: int) -> Any:
 @bp.post("/applications/<int:application_id>/deck/upload")
 @roles(Role.FOUNDER)
 def upload_deck(application_id: int) -> Any:
-    application = services.founder_application(current_user, application_id)
+    application = access.founder_application(current_user, application_id)
     deck_form = DeckForm()
     if deck_form.validate_on_submit():
         upload = deck_form.deck.data
         deck = Upload(upload.stream, upload.filename or "")
-        if perform(services.upload_deck, current_user, application, deck, form=deck_form).ok:
+        if perform(decks.upload_deck, current_user, application, deck, form=deck_form).ok:
             flash(_("The pitch deck is saved."), "success")
             return redirect(url_for("applications.edit", application_id=application.id))
     if not application.editable:
@@ -190,7 +189,7 @@ def upload_deck(application_id: int) -> Any:
 @roles(Role.FOUNDER)
 def upload_answer_file(application_id: int, question_id: int) -> Any:
     """A file question's PDF, on its own form like the deck."""
-    application = services.founder_application(current_user, application_id)
+    application = access.founder_application(current_user, application_id)
     call_form, form = _answers_form(application, posted=False)
     question = call_form.by_id.get(question_id)
     if question is None:
@@ -199,7 +198,7 @@ def upload_answer_file(application_id: int, question_id: int) -> Any:
     if file_form.validate_on_submit():
         upload = Upload(file_form.file.data.stream, file_form.file.data.filename or "")
         saved = perform(
-            services.upload_answer_file, current_user, application, question, upload, form=file_form
+            decks.upload_answer_file, current_user, application, question, upload, form=file_form
         )
         if saved.ok:
             flash(_("The file is saved."), "success")
@@ -218,12 +217,12 @@ def upload_answer_file(application_id: int, question_id: int) -> Any:
 @bp.get("/applications/<int:application_id>/answers/<int:question_id>/file")
 @logged_in
 def answer_file(application_id: int, question_id: int) -> Any:
-    name, key = services.readable_answer_file(current_user, application_id, question_id)
+    name, key = decks.readable_answer_file(current_user, application_id, question_id)
     return storage.send(key, pdf_name(name, "file"), "application/pdf")
 
 
 def _send_deck(application_id: int, *, inline: bool) -> Any:
-    application, key = services.readable_deck(current_user, application_id)
+    application, key = decks.readable_deck(current_user, application_id)
     response = storage.send(
         key,
         pdf_name(application.deck_filename, "pitch-deck"),
@@ -252,12 +251,12 @@ def view_deck(application_id: int) -> Any:
 @roles(Role.FOUNDER, Role.MANAGER)
 def move(application_id: int) -> Any:
     """Every stage change from the UI: the board, the manager's page, the founder's withdraw."""
-    application = services.acting_application(current_user, application_id)
+    application = access.acting_application(current_user, application_id)
     form = MoveForm()
     target = parse_enum(Stage, form.to.data)
     if not form.validate_on_submit() or target is None:
         flash_form_errors(form)
-    elif perform(services.move, current_user, application, target, form.reason.data or "").ok:
+    elif perform(moves.move, current_user, application, target, form.reason.data or "").ok:
         flash(
             _(
                 "%(startup)s: %(stage)s.",
@@ -279,9 +278,9 @@ def program_applications(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     call_form = form_of(program)
     shown = [key for key in request.args.getlist("cols") if key in call_form.by_key]
-    statement = services.program_applications_query(program)
+    statement = ranking.program_applications_query(program)
     if shown or request.args.get("format") == "csv":
-        statement = services.with_answers(statement)
+        statement = ranking.with_answers(statement)
     return ranking_for(call_form, shown).render(
         "applications/program_list.html",
         statement,
@@ -298,7 +297,7 @@ def program_applications(program_id: int) -> Any:
 def board(program_id: int) -> Any:
     program = managed_program(current_user, program_id)
     filters = query_filters(("sector", "min_score"))
-    columns = services.board(
+    columns = ranking.board(
         program, sector=filters["sector"], min_score=score_from_text(filters["min_score"])
     )
     # Every label a card shows, translated once per request rather than once per card (the
@@ -312,7 +311,7 @@ def board(program_id: int) -> Any:
         sectors=Sector,
         sector=filters["sector"],
         min_score=filters["min_score"],
-        moves_for=lambda application: services.allowed_moves(current_user, application),
+        moves_for=lambda application: moves.allowed_moves(current_user, application),
         asks_reason=lambda moves: any(
             m.reason_required or m.action in (Action.ACCEPT, Action.WAITLIST) for m in moves
         ),
@@ -332,9 +331,9 @@ def board(program_id: int) -> Any:
 @roles(Role.MANAGER)
 @cached_page
 def manage(application_id: int) -> Any:
-    application = services.managed_application(current_user, application_id)
+    application = access.managed_application(current_user, application_id)
     return render_template(
         "applications/manage.html",
         application=application,
-        moves=services.allowed_moves(current_user, application),
+        moves=moves.allowed_moves(current_user, application),
     )

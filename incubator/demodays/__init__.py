@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from incubator import signals
     from incubator.accounts.models import Role
     from incubator.api.core import register
-    from incubator.demodays import api, panels, results, services, views
+    from incubator.demodays import api, decisions, panels, results, views
     from incubator.domains import MenuEntry, Panel, Section, contribute
 
     app.register_blueprint(views.bp)
@@ -28,5 +28,5 @@ def init_app(app: Flask) -> None:
             "startups.detail.wide", "demodays/section_startup.html", panels.startup_section, 20
         ),
     )
-    signals.stage_changed.connect(services.follow_stage)
+    signals.stage_changed.connect(decisions.follow_stage)
     signals.report_sections.connect(results.report_sections)

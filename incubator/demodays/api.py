@@ -1,6 +1,6 @@
 """/api/v1/demo-days/{id}/results: a demo day's published results.
 
-Read as the web shows them (`services.readable_results`): the whole ranking to the center's
+Read as the web shows them (`standings.readable_results`): the whole ranking to the center's
 managers and the admins, a founder's own pitches to the members of a startup that pitched;
 404 for anyone else and while the results are not published."""
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from incubator.api.core import BEARER, answers, api_blueprint, iso, spec
 from incubator.db import run
-from incubator.demodays import services
+from incubator.demodays import standings
 from incubator.security import logged_in
 
 bp = api_blueprint("demodays_api", __name__)
@@ -53,7 +53,7 @@ class ResultsOut(BaseModel):
     pitches: list[PitchOut]
 
 
-def results_json(results: services.DemoDayResults) -> dict[str, Any]:
+def results_json(results: standings.DemoDayResults) -> dict[str, Any]:
     return {
         "id": results.id,
         "name": results.name,
@@ -91,4 +91,4 @@ def results_json(results: services.DemoDayResults) -> dict[str, Any]:
 def results(demo_day_id: int) -> Any:
     """The published results, ranked by the normalized score: every pitch for the center's
     managers, the caller's own pitches for a founder; 404 while not published."""
-    return results_json(run(services.readable_results, current_user, demo_day_id))
+    return results_json(run(standings.readable_results, current_user, demo_day_id))

@@ -13,6 +13,7 @@ from incubator.applications.demo import make as make_application
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.stages import Capacity, Stage, check
 from incubator.demo import Demo
+from incubator.demodays.certificates import issue_certificate
 from incubator.demodays.models import (
     DemoCriterion,
     DemoDay,
@@ -22,7 +23,7 @@ from incubator.demodays.models import (
     JudgeSheet,
     Status,
 )
-from incubator.demodays.services import issue_certificate, recompute
+from incubator.demodays.standings import recompute
 from incubator.i18n import local_to_utc, to_local
 from incubator.startups.models import Sector, Startup, StartupMember
 

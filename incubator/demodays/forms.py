@@ -8,7 +8,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from incubator.accounts.forms import email_field
 from incubator.demodays.models import MAX_SCORE
-from incubator.demodays.services import DemoDayData
+from incubator.demodays.planning import DemoDayData
 from incubator.forms import REQUIRED, DateTimeField, Form, optional_int
 from incubator.once import OnceForm
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from incubator.accounts.models import User
 from incubator.applications.models import Application
 from incubator.db import db, run
-from incubator.demodays import services
+from incubator.demodays import access, standings
 from incubator.demodays.models import DemoDay, DemoSlot, Status
 from incubator.errors import NotFound
 from incubator.i18n import format_date, format_number, format_time, local_to_utc
@@ -72,7 +72,7 @@ def cohort_sections(program_id: int) -> list[dict[str, Any]]:
     """Per published demo day of the program: its ranking, from the stored results."""
     sections = []
     for demo_day in _published_of_program(program_id):
-        ranked = services.leaderboard(demo_day, normalized=True)
+        ranked = standings.leaderboard(demo_day, normalized=True)
         sections.append(
             {
                 "title": _heading(demo_day),
@@ -114,8 +114,8 @@ def startup_sections(startup_id: int) -> list[dict[str, Any]]:
     sections = []
     for slot in slots:
         demo_day = slot.demo_day
-        ranked = [s.id for s in services.leaderboard(demo_day, normalized=True)]
-        outcome = services.outcome_of(demo_day, slot, ranked.index(slot.id) + 1)
+        ranked = [s.id for s in standings.leaderboard(demo_day, normalized=True)]
+        outcome = standings.outcome_of(demo_day, slot, ranked.index(slot.id) + 1)
         sections.append(
             {
                 "title": _heading(demo_day),
@@ -169,7 +169,7 @@ def center_sections(center_id: int, first: date, last: date) -> list[dict[str, A
         return []
     rows = []
     for demo_day in demo_days:
-        ranked = services.leaderboard(demo_day, normalized=True)
+        ranked = standings.leaderboard(demo_day, normalized=True)
         winners = [
             f"{rank}. {slot.application.startup.name}"
             for rank, slot in enumerate(ranked[:WINNERS], start=1)
@@ -214,7 +214,7 @@ def report_sections(sender: str, *, object_id: int, **kwargs: Any) -> list[dict[
 def printable_results(actor: User, demo_day_id: int) -> DemoDay:
     """A published demo day whose results the actor (its center's manager, an admin) may
     print; NotFound for anyone else and before publication."""
-    demo_day = services.managed_demo_day(actor, demo_day_id)
+    demo_day = access.managed_demo_day(actor, demo_day_id)
     if not demo_day.published:
         raise NotFound("results")
     return demo_day
@@ -243,7 +243,7 @@ class ResultsValues:
 
 def results_values(demo_day_id: int) -> ResultsValues:
     """The published results as plain strings in the current language."""
-    results = services.published_results(demo_day_id)
+    results = standings.published_results(demo_day_id)
     return ResultsValues(
         center_name=results.center_name,
         name=results.name,

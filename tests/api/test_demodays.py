@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from incubator.accounts.models import Role, User
-from incubator.demodays import services
+from incubator.demodays import access, planning
 from tests.api.fixtures import error_code
 from tests.conftest import app_session
 from tests.demodays.fixtures import Planned, score
@@ -16,11 +16,11 @@ from tests.demodays.fixtures import Planned, score
 
 def _publish(app: Flask, planned: Planned) -> None:
     with app_session(app) as session:
-        demo_day = services.managed_demo_day(
+        demo_day = access.managed_demo_day(
             session.get(User, planned.manager.id), planned.demo_day_id
         )
-        services.change_status(
-            session.get(User, planned.manager.id), demo_day, services.Change.PUBLISH
+        planning.change_status(
+            session.get(User, planned.manager.id), demo_day, planning.Change.PUBLISH
         )
         session.commit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,10 +12,13 @@ from flask import Flask
 
 from incubator import files
 from incubator.accounts.models import User
-from incubator.applications import services
+from incubator.applications import drafts, moves
+from incubator.applications.answers import stored_value
+from incubator.applications.decks import DECKS
 from incubator.applications.models import Application, StageTransition
-from incubator.applications.services import DECKS
 from incubator.applications.stages import Capacity, Stage, check, route
+from incubator.db import db
+from incubator.files import Upload, minimal_pdf
 from incubator.questions.services import form_of
 from incubator.storage import storage
 from tests.conftest import app_session
@@ -34,7 +38,7 @@ def fill_answers(application: Application, answers: dict[str, Any] | None = None
     answers = {**ANSWERS, "funding_need_vnd": FUNDING} if answers is None else answers
     for question in form_of(application.program).questions:
         if question.key in answers:
-            services.store_answer(application, question, None, answers[question.key])
+            drafts.store_answer(application, question, None, answers[question.key])
 
 
 def write_deck(app: Flask) -> str:
@@ -52,7 +56,7 @@ def answer(app: Flask, application_id: int, key: str) -> Any:
         session.refresh(application)
         question = form_of(application.program).by_key[key]
         row = next((a for a in application.answers if a.question_id == question.id), None)
-        return services.stored_value(question, row)
+        return stored_value(question, row)
 
 
 @pytest.fixture
@@ -99,8 +103,23 @@ def make_application(
             for target in route(stage):
                 move = check(application.stage, target, Capacity)
                 actor = founder if move.capacity is Capacity.FOUNDER else manager
-                services.move(actor, application, target, reason="lý do")
+                moves.move(actor, application, target, reason="lý do")
                 session.commit()
         return application
 
     return make
+
+
+def founder_of(application: Application) -> User:
+    return db.session.get(User, application.startup.members[0].user_id)
+
+
+def deck_files(app: Any) -> set[str]:
+    return {key.removeprefix("pitch_decks/") for key in storage(app).keys("pitch_decks/")}
+
+
+def pdf(size_padding: int = 0) -> Upload:
+    data = minimal_pdf("Deck")
+    if size_padding:
+        data = data.replace(b"%%EOF", b"%" + b"x" * size_padding + b"\n%%EOF")
+    return Upload(io.BytesIO(data), "Hồ sơ gọi vốn.pdf")

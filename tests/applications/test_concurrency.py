@@ -6,8 +6,8 @@ import threading
 from typing import Any
 
 from incubator.accounts.models import User
-from incubator.applications import services
 from incubator.applications.models import Application
+from incubator.applications.moves import move
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.errors import DomainError
@@ -27,7 +27,7 @@ def run_together(app: Any, moves: list[tuple[int, int, Stage, str]]) -> list[str
                     with db.transaction():
                         actor = db.session.get(User, actor_id)
                         application = db.session.get(Application, application_id)
-                        services.move(actor, application, target, reason)
+                        move(actor, application, target, reason)
                     results.append("moved")
                 except DomainError as error:
                     results.append(error.message)

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from incubator.accounts.models import User
-from incubator.applications import services
+from incubator.applications import moves, ranking
 from incubator.applications.models import Application, StageCount
 from incubator.applications.stages import Stage
 from incubator.db import db
@@ -47,7 +47,7 @@ def test_drafts_and_moves_keep_the_counts(
 
     application = db.session.get(Application, first.id)
     founder = db.session.get(User, application.startup.members[0].user_id)
-    services.move(founder, application, Stage.SUBMITTED)
+    moves.move(founder, application, Stage.SUBMITTED)
     db.session.commit()
     assert stored(program.id) == {Stage.SUBMITTED: 1, Stage.SCREENING: 1, Stage.ACCEPTED: 1}
     assert stored(program.id) == counted(program.id)
@@ -61,9 +61,9 @@ def test_a_refused_or_rolled_back_move_changes_no_count(
     manager = db.session.get(User, manager_of("BIIC").id)
     application = db.session.get(Application, made.id)
     with pytest.raises(DomainError):
-        services.move(manager, application, Stage.GRADUATED)
+        moves.move(manager, application, Stage.GRADUATED)
     db.session.rollback()
-    services.move(manager, db.session.get(Application, made.id), Stage.SCREENING)
+    moves.move(manager, db.session.get(Application, made.id), Stage.SCREENING)
     db.session.rollback()
     assert stored(program.id) == {Stage.SUBMITTED: 1}
 
@@ -88,7 +88,7 @@ def test_recount_starts_from_the_applications(
     make_application(Stage.SUBMITTED, program=program)
     make_application(Stage.SUBMITTED, program=program)
     db.session.execute(StageCount.__table__.delete())
-    services.recount_stages(program.id)
+    ranking.recount_stages(program.id)
     db.session.commit()
     assert stored(program.id) == {Stage.SUBMITTED: 2}
 
@@ -102,7 +102,7 @@ def test_the_board_and_the_manager_home_show_the_stored_counts(
         make_application(stage, program=program)
     make_application(Stage.SUBMITTED, program=other)
     with app.app_context():
-        columns = services.board(db.session.get(type(program), program.id))
+        columns = ranking.board(db.session.get(type(program), program.id))
         assert columns[Stage.SUBMITTED]["count"] == 2
         assert columns[Stage.SCREENING]["count"] == 1
         assert len(columns[Stage.SUBMITTED]["cards"]) == 2

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from incubator.accounts.models import User
-from incubator.applications import services
+from incubator.applications import moves, ranking
 from incubator.applications.models import Application, StageTransition
 from incubator.applications.stages import Capacity, Stage, check, moves_from, replay
 from incubator.db import db
@@ -39,7 +39,7 @@ def test_history_always_replays_to_the_current_stage(
         actor = founder if who is Capacity.FOUNDER else manager
         before = application.stage
         try:
-            services.move(actor, application, target, reason="lý do" if with_reason else "")
+            moves.move(actor, application, target, reason="lý do" if with_reason else "")
         except (DomainError, NotFound):  # a draft is not the manager's to see
             db.session.rollback()
             assert db.session.get(Application, application.id).stage is before
@@ -63,4 +63,4 @@ def test_history_always_replays_to_the_current_stage(
         .where(Application.program_id == application.program_id)
         .group_by(Application.stage)
     ).all()
-    assert services.stage_counts(application.program) == dict.fromkeys(Stage, 0) | dict(counted)
+    assert ranking.stage_counts(application.program) == dict.fromkeys(Stage, 0) | dict(counted)

@@ -14,7 +14,7 @@ from flask import Flask
 from incubator.accounts.models import Role, User
 from incubator.applications.stages import Stage
 from incubator.db import db, utcnow
-from incubator.demodays import services
+from incubator.demodays import access, judging, planning
 from incubator.demodays.models import DemoDay
 from tests.conftest import app_session
 
@@ -68,9 +68,9 @@ def make_demo_day(
         invited = [make_user(Role.JUDGE, name=f"Giám khảo {n + 1}") for n in range(judges)]
         with app_session(app) as session:
             actor = session.get(User, manager.id)
-            demo_day = services.create_demo_day(
+            demo_day = planning.create_demo_day(
                 actor,
-                services.DemoDayData(
+                planning.DemoDayData(
                     program_id=program.id,
                     name_vi="Demo Day thử",
                     name_en="Test demo day",
@@ -81,13 +81,13 @@ def make_demo_day(
                 ),
             )
             for judge in invited:
-                services.invite_judge(actor, demo_day, judge.email, "")
+                judging.invite_judge(actor, demo_day, judge.email, "")
             if status in ("judging", "closed", "published"):
-                services.change_status(actor, demo_day, services.Change.OPEN)
+                planning.change_status(actor, demo_day, planning.Change.OPEN)
             if status in ("closed",):
-                services.change_status(actor, demo_day, services.Change.CLOSE)
+                planning.change_status(actor, demo_day, planning.Change.CLOSE)
             if status == "published":
-                services.change_status(actor, demo_day, services.Change.PUBLISH)
+                planning.change_status(actor, demo_day, planning.Change.PUBLISH)
             session.commit()
             planned = Planned(
                 demo_day_id=demo_day.id,
@@ -110,10 +110,30 @@ def score(
     with app.app_context():
         demo_day = db.session.get(DemoDay, planned.demo_day_id)
         with db.transaction():
-            return services.save_score(
+            return judging.save_score(
                 db.session.get(User, judge.id),
                 demo_day,
-                services.pitch_of(demo_day, slot_id),
-                services.criterion_of(demo_day, criterion_id),
+                access.pitch_of(demo_day, slot_id),
+                access.criterion_of(demo_day, criterion_id),
                 value,
             )
+
+
+def demo_day_of(planned: Any) -> DemoDay:
+    return in_db(DemoDay, planned.demo_day_id)
+
+
+def user_of(user: User) -> User:
+    return in_db(User, user.id)
+
+
+def change_status(planned: Any, change: str, reason: str = "") -> None:
+    with db.transaction():
+        planning.change_status(user_of(planned.manager), demo_day_of(planned), change, reason)
+
+
+def score_all(app: Any, planned: Any, table: dict[tuple[int, int], tuple[int, int]]) -> None:
+    """table: (judge index, pitch index) -> (value of criterion 1, of criterion 2)."""
+    for (j, p), values in table.items():
+        for criterion, value in zip(planned.criterion_ids, values, strict=True):
+            score(app, planned, planned.judges[j], planned.slot_ids[p], criterion, value)

@@ -117,10 +117,10 @@ def test_no_score_is_written_after_publication_even_at_the_same_moment(
         latest = db.session.scalar(select(func.max(DemoScore.updated_at)))
         assert latest is None or latest <= demo_day.published_at
         # the stored results are those of the scores kept
-        from incubator.demodays import services
+        from incubator.demodays import standings
 
         stored = [(s.raw_mean, s.normalized) for s in demo_day.pitches]
-        services.recompute(demo_day)
+        standings.recompute(demo_day)
         assert [(s.raw_mean, s.normalized) for s in demo_day.pitches] == stored
         db.session.rollback()
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from incubator import demo
 from incubator.accounts.models import User
 from incubator.db import db
-from incubator.demodays import services
+from incubator.demodays import access, judging, standings
 from incubator.demodays.models import Certificate, DemoDay, DemoScore, Status
 
 
@@ -21,7 +21,7 @@ def test_the_demo_has_a_past_and_an_upcoming_demo_day(ctx: Any) -> None:
     past = days["Demo Day BIIC 2026"]
     upcoming = days["Demo Day BIIC 2026 – Đợt 2"]
     assert past.status is Status.PUBLISHED
-    results = services.published_results(past.id)
+    results = standings.published_results(past.id)
     assert results.judges == 3
     assert [p.startup_name for p in results.pitches][-1] == "Bếp Xanh Thủ Dầu Một"
     assert all(p.judges == 3 and p.normalized is not None for p in results.pitches)
@@ -37,8 +37,8 @@ def test_the_demo_has_a_past_and_an_upcoming_demo_day(ctx: Any) -> None:
     assert upcoming.status is Status.PLANNING
     assert any(slot.is_break for slot in upcoming.slots)
     judge = db.session.scalar(select(User).where(User.email == "mentor@biic.test"))
-    assert upcoming in services.judged_demo_days(judge)
-    assert [p.slot.application.startup.name for p in services.judge_pitches(judge, upcoming)] == [
+    assert upcoming in access.judged_demo_days(judge)
+    assert [p.slot.application.startup.name for p in judging.judge_pitches(judge, upcoming)] == [
         "DataMine Analytics",
         "Sen Vàng Logistics",
     ]

@@ -19,7 +19,7 @@ from incubator import signals
 from incubator.accounts.models import Role, User
 from incubator.applications.models import Application
 from incubator.db import db, utcnow
-from incubator.demodays import services
+from incubator.demodays import access, judging, planning
 from incubator.demodays.models import DemoDay
 from incubator.i18n import to_local
 from tests.demodays.fixtures import Planned, score
@@ -31,10 +31,10 @@ COMMENT = "Sản phẩm rõ ràng, cần thêm số liệu khách hàng."
 
 def _publish(app: Flask, planned: Planned) -> None:
     with app.app_context(), db.transaction():
-        services.change_status(
+        planning.change_status(
             db.session.get(User, planned.manager.id),
             db.session.get(DemoDay, planned.demo_day_id),
-            services.Change.PUBLISH,
+            planning.Change.PUBLISH,
         )
 
 
@@ -51,10 +51,10 @@ def scored(app: Flask, make_demo_day: Callable[..., Planned]) -> Callable[..., P
                     score(app, planned, judge, slot, criterion, value)
         with app.app_context(), db.transaction():
             demo_day = db.session.get(DemoDay, planned.demo_day_id)
-            services.save_sheet(
+            judging.save_sheet(
                 db.session.get(User, planned.judges[0].id),
                 demo_day,
-                services.pitch_of(demo_day, planned.slot_ids[0]),
+                access.pitch_of(demo_day, planned.slot_ids[0]),
                 comment=COMMENT,
             )
         if publish:

@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from incubator.accounts.models import User
-from incubator.applications import services as applications
+from incubator.applications.answers import answer_sections, missing_parts
+from incubator.applications.decks import ANSWER_FILES, upload_answer_file
+from incubator.applications.drafts import save_draft, submit_draft
 from incubator.applications.models import Answer, Application
 from incubator.applications.stages import Stage
 from incubator.db import db, run
 from incubator.errors import DomainError
+from incubator.files import Upload
 from incubator.programs.models import Program
 from incubator.questions import services
 from incubator.questions.library import DEFAULT_FORM
@@ -127,9 +130,7 @@ def test_after_the_first_submission_questions_are_locked(
     submitted = db.session.scalars(
         select(Application).where(Application.program_id == program.id, Application.id != draft.id)
     ).one()
-    rows = {
-        r.question.key: r.text for _s, rs in applications.answer_sections(submitted) for r in rs
-    }
+    rows = {r.question.key: r.text for _s, rs in answer_sections(submitted) for r in rs}
     assert rows["problem"]
 
 
@@ -201,12 +202,12 @@ def test_hidden_follow_ups_keep_their_draft_and_are_dropped_at_submission(
     application = fresh(Application, make_application(program=program).id)
     founder = founder_of(application)
     typed = {**_default_answers(), partner.key: "yes", names.key: "Xưởng Tân Uyên"}
-    applications.save_draft(founder, application, typed)
-    assert applications.missing_parts(application) == []
-    applications.save_draft(founder, application, {**typed, partner.key: "no"})
+    save_draft(founder, application, typed)
+    assert missing_parts(application) == []
+    save_draft(founder, application, {**typed, partner.key: "no"})
     db.session.commit()
     assert answer(english_ctx, application.id, names.key) == "Xưởng Tân Uyên"  # kept
-    applications.submit_draft(
+    submit_draft(
         founder,
         fresh(Application, application.id),
         {**typed, partner.key: "no"},
@@ -227,9 +228,9 @@ def test_submitting_names_each_missing_required_answer(
     program = make_program()
     plan = add_question(program, Kind.FILE, "Kế hoạch kinh doanh", required=True)
     application = fresh(Application, make_application(program=program).id)
-    outcome = applications.submit_draft(founder_of(application), application, _default_answers())
+    outcome = submit_draft(founder_of(application), application, _default_answers())
     assert not outcome.submitted and "Kế hoạch kinh doanh" in outcome.refusal
-    missing = applications.missing_parts(application)
+    missing = missing_parts(application)
     assert [(m.label, m.anchor) for m in missing] == [("Kế hoạch kinh doanh", f"q-{plan.key}")]
 
 
@@ -241,15 +242,13 @@ def test_answers_are_typed_and_choices_are_rows(
     area = add_question(program, Kind.NUMBER, "Diện tích xưởng (m²)")
     application = fresh(Application, make_application(program=program).id)
     values = [c.value for c in machines.choices]
-    applications.save_draft(
-        founder_of(application), application, {machines.key: values, area.key: "1.250,5"}
-    )
+    save_draft(founder_of(application), application, {machines.key: values, area.key: "1.250,5"})
     db.session.commit()
     row = db.session.scalars(select(Answer).where(Answer.question_id == area.id)).one()
     assert row.value_number == 1250.5 and row.value_text is None
     chosen = answer(english_ctx, application.id, machines.key)
     assert [c.label_vi for c in chosen] == ["CNC", "Laser"]
-    applications.save_draft(founder_of(application), application, {machines.key: values[1:]})
+    save_draft(founder_of(application), application, {machines.key: values[1:]})
     db.session.commit()
     assert [c.label_vi for c in answer(english_ctx, application.id, machines.key)] == ["Laser"]
 
@@ -267,14 +266,14 @@ def test_deleting_a_file_question_removes_the_drafts_files_once_it_commits(
     plan = add_question(program, Kind.FILE, "Kế hoạch kinh doanh", label_en="Business plan")
     draft = fresh(Application, make_application(program=program).id)
     run(
-        applications.upload_answer_file,
+        upload_answer_file,
         founder_of(draft),
         draft,
         fresh(Question, plan.id),
-        applications.Upload(io.BytesIO(minimal_pdf("Plan")), "plan.pdf"),
+        Upload(io.BytesIO(minimal_pdf("Plan")), "plan.pdf"),
     )
     stored = db.session.scalar(select(Answer.file_name).where(Answer.question_id == plan.id))
-    key = files.key(applications.ANSWER_FILES, stored)
+    key = files.key(ANSWER_FILES, stored)
     assert storage().exists(key)
     boss = db.session.merge(manager_of("BIIC"))
     with pytest.raises(RuntimeError), db.transaction():  # a deletion that fails keeps the file

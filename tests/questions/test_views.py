@@ -167,13 +167,13 @@ def test_the_ranking_filters_by_a_choice_and_exports_every_question(
     with_cnc = make_application(Stage.SUBMITTED, program=program)
     without = make_application(Stage.SUBMITTED, program=program)
     with app.app_context():
-        from incubator.applications import services
+        from incubator.applications import drafts
 
         for application_id, chosen in ((with_cnc.id, [cnc, laser]), (without.id, [laser])):
             application = db.session.get(Application, application_id)
             question = db.session.get(Question, machines.id)
             value = [c for c in question.choices if c.value in chosen]
-            services.store_answer(application, question, None, value)
+            drafts.store_answer(application, question, None, value)
         db.session.commit()
         cnc_id = next(c.id for c in db.session.get(Question, machines.id).choices if c.value == cnc)
     client = login(manager_of("BIIC"))
@@ -208,15 +208,15 @@ def test_the_ranking_filters_by_the_least_number_money_or_date_answered(
     small = make_application(Stage.SUBMITTED, program=program)
     large = make_application(Stage.SUBMITTED, program=program)
     with app.app_context():
-        from incubator.applications import services
+        from incubator.applications import drafts
 
         for application_id, people, day in (
             (small.id, 3, date(2020, 5, 1)),
             (large.id, 12, date(2024, 1, 15)),
         ):
             application = db.session.get(Application, application_id)
-            services.store_answer(application, db.session.get(Question, staff.id), None, people)
-            services.store_answer(application, db.session.get(Question, started.id), None, day)
+            drafts.store_answer(application, db.session.get(Question, staff.id), None, people)
+            drafts.store_answer(application, db.session.get(Question, started.id), None, day)
         db.session.commit()
     client = login(manager_of("BIIC"))
     url = f"/manage/programs/{program.id}/applications"

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from incubator.accounts.models import Role
-from incubator.applications.services import program_applications_query, rank_of
+from incubator.applications.ranking import program_applications_query, rank_of
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.errors import DomainError, Forbidden, NotFound

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Float, cast, func, select
 
 from incubator.accounts.models import Role, User
-from incubator.applications import services as applications
 from incubator.applications.models import Application
+from incubator.applications.moves import move
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.errors import DomainError
@@ -120,7 +120,7 @@ def test_the_stored_summary_equals_a_recomputation(
                 services.declare_conflict(mentor, review, True, "người quen")
             elif action == "withdraw":
                 founder = db.session.get(User, application.startup.members[0].user_id)
-                applications.move(founder, application, Stage.WITHDRAWN, "đổi hướng")
+                move(founder, application, Stage.WITHDRAWN, "đổi hướng")
         except DomainError:
             db.session.rollback()
         else:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from incubator.accounts.models import Role, User
-from incubator.applications import services as applications
+from incubator.applications.drafts import start_application
 from incubator.applications.stages import TERMINAL, Stage
 from incubator.audit import AuditEntry
 from incubator.db import db
@@ -211,6 +211,4 @@ def test_an_archived_startup_cannot_start_an_application(
     founder = db.session.merge(founder)
     founder.email_confirmed_at = founder.email_confirmed_at or founder.created_at
     with pytest.raises(DomainError, match="is archived"), db.transaction():
-        applications.start_application(
-            founder, db.session.get(Startup, startup.id), db.session.merge(program)
-        )
+        start_application(founder, db.session.get(Startup, startup.id), db.session.merge(program))

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from incubator import create_app, files
 from incubator.accounts.models import User
-from incubator.applications import services as applications
+from incubator.applications.decks import upload_deck
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.db import db, run
@@ -81,7 +81,7 @@ def test_a_deck_and_a_photo_uploaded_on_one_machine_download_from_the_other(
     with web_a.app_context():
         draft = db.session.get(Application, application.id)
         founder = db.session.get(User, draft.startup.members[0].user_id)
-        run(applications.upload_deck, founder, draft, files.Upload(io.BytesIO(deck), "hs.pdf"))
+        run(upload_deck, founder, draft, files.Upload(io.BytesIO(deck), "hs.pdf"))
         machine = db.session.get(Machine, make_machine().id)
         manager = db.session.get(User, manager_of("BIIC").id)
         photo = image_bytes("JPEG")
@@ -254,7 +254,7 @@ def test_files_in_the_bucket_follow_the_transaction(
         draft = db.session.get(Application, application.id)
         founder = db.session.get(User, draft.startup.members[0].user_id)
         deck = files.Upload(io.BytesIO(files.minimal_pdf(title)), f"{title}.pdf")
-        return applications.upload_deck(founder, draft, deck)
+        return upload_deck(founder, draft, deck)
 
     with app.app_context():
         first = decks()
