@@ -75,7 +75,7 @@ class Config:
     HSTS_SECONDS = 0
 
     # A password chosen by a user (registration, reset, change, `create-user`) has at least this
-    # many characters and is not on the shipped list of common passwords (accounts/services.py).
+    # many characters and is not on the shipped list of common passwords (accounts/passwords.py).
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
     PASSWORD_RESET_HOURS = 2

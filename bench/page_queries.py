@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from incubator import create_app, migrate
 from incubator.accounts.models import Role, RoleGrant, User
-from incubator.accounts.services import hash_password
+from incubator.accounts.passwords import hash_password
 from incubator.applications.models import Answer, Application, StageTransition
 from incubator.applications.stages import Stage
 from incubator.centers.models import Center

@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from incubator import backup, migrate, storage
+from incubator import backup, migrate, restore, storage
 from incubator.accounts.models import User
 from incubator.db import db
 
@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cache)
     app.cli.add_command(storage.cli)
     app.cli.add_command(backup.backup_command)
-    app.cli.add_command(backup.restore_command)
+    app.cli.add_command(restore.restore_command)
 
 
 @click.command("init-db")

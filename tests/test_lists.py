@@ -196,7 +196,7 @@ def test_filters_and_sort_go_into_the_statement() -> None:
 def test_a_spec_reads_rows_and_writes_csv_without_a_request(
     ctx: Any, english: None, make_user: Any
 ) -> None:
-    from incubator.accounts.services import users_query
+    from incubator.accounts.roles import users_query
 
     make_user(Role.MENTOR, name="Đỗ Thị Hương", email="huong@example.test")
     make_user(Role.FOUNDER, name="=cmd|' /C calc'!A0", email="evil@example.test")

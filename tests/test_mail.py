@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 
 import incubator.outbox as claim_loop
 from incubator import jobs, mail
-from incubator.accounts import services
+from incubator.accounts import registration
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.mail import MailStatus, MemoryTransport, OutboxMessage, deliver_outbox, queue_email
@@ -113,7 +113,7 @@ def test_the_email_is_queued_in_the_same_transaction_and_sent_after_commit(
     ctx: Flask, outbox: MemoryTransport
 ) -> None:
     with db.transaction():
-        user = services.register_founder("an@example.test", "An", PASSWORD, "en")
+        user = registration.register_founder("an@example.test", "An", PASSWORD, "en")
         pending = only_message()  # visible inside the transaction that made the change
         assert pending.status is MailStatus.PENDING
         assert pending.recipient == "an@example.test"
@@ -130,7 +130,7 @@ def test_the_email_is_queued_in_the_same_transaction_and_sent_after_commit(
 
 def test_a_rolled_back_change_sends_nothing(ctx: Flask, outbox: MemoryTransport) -> None:
     with pytest.raises(RuntimeError), db.transaction():
-        services.register_founder("an@example.test", "An", PASSWORD, "en")
+        registration.register_founder("an@example.test", "An", PASSWORD, "en")
         assert len(messages()) == 1
         raise RuntimeError("something later in the request failed")
     assert messages() == []
@@ -140,10 +140,10 @@ def test_a_rolled_back_change_sends_nothing(ctx: Flask, outbox: MemoryTransport)
 
 def test_after_a_rollback_the_next_commit_still_sends(ctx: Flask, outbox: MemoryTransport) -> None:
     with pytest.raises(RuntimeError), db.transaction():
-        services.register_founder("an@example.test", "An", PASSWORD, "en")
+        registration.register_founder("an@example.test", "An", PASSWORD, "en")
         raise RuntimeError("something later in the request failed")
     with db.transaction():
-        services.register_founder("binh@example.test", "Bình", PASSWORD, "en")
+        registration.register_founder("binh@example.test", "Bình", PASSWORD, "en")
     assert [m["to"] for m in outbox.sent] == ["binh@example.test"]
 
 

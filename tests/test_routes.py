@@ -86,7 +86,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(
     csrf_app: Flask, logged_in_as_admin: bool
 ) -> None:
     from incubator.accounts.models import Role, RoleGrant, User
-    from incubator.accounts.services import hash_password
+    from incubator.accounts.passwords import hash_password
     from incubator.db import db
 
     client = csrf_app.test_client()
@@ -120,7 +120,7 @@ def test_every_form_on_the_pages_carries_a_csrf_token(
 ) -> None:
     """Every <form method=post> rendered on a page has the hidden token."""
     from incubator.accounts.models import Role, RoleGrant, User
-    from incubator.accounts.services import hash_password
+    from incubator.accounts.passwords import hash_password
     from incubator.db import db
 
     with csrf_app.app_context():

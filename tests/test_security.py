@@ -498,7 +498,7 @@ def test_default_password_hash_is_scrypt_outside_tests() -> None:
 def test_hash_password_uses_scrypt_under_a_non_testing_config(
     fresh_app: Callable[..., Flask],
 ) -> None:
-    from incubator.accounts.services import hash_password
+    from incubator.accounts.passwords import hash_password
 
     app = fresh_app("development")
     with app.app_context():
@@ -515,7 +515,7 @@ def test_a_scrypt_hash_logs_in_under_the_test_config(
     app: Flask, fresh_app: Callable[..., Flask], make_user: Callable[..., User]
 ) -> None:
     """Hashes made in production keep working whatever the configured method."""
-    from incubator.accounts.services import hash_password
+    from incubator.accounts.passwords import hash_password
 
     user = make_user(email="scrypt@example.test")
     with fresh_app("development").app_context():

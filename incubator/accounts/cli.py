@@ -19,7 +19,7 @@ from incubator.errors import DomainError
 @click.password_option()
 def create_user(email: str, role: str, center: str | None, name: str, password: str) -> None:
     """Create a user with one role."""
-    from incubator.accounts.services import create_user as create
+    from incubator.accounts.registration import create_user as create
 
     try:
         user = run(create, email, name, password, Role(role), center)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incubator.accounts.models import Role, RoleGrant, User
-from incubator.accounts.services import hash_password
+from incubator.accounts.passwords import hash_password
 from incubator.demo import DEMO_PASSWORD, Demo
 
 ACCOUNTS = [

@@ -7,7 +7,7 @@ from operator import attrgetter
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from incubator.accounts import services
+from incubator.accounts import roles
 from incubator.accounts.models import Role, User
 from incubator.i18n import format_date
 from incubator.lists import Column, Filter, ListSpec
@@ -42,13 +42,13 @@ USERS = ListSpec(
         ),
     ),
     filters=(
-        Filter("q", _l("Name or email"), apply=services.users_matching),
+        Filter("q", _l("Name or email"), apply=roles.users_matching),
         Filter(
             "role",
             _l("Role"),
             choices=Role,
             all_label=_l("All roles"),
-            apply=services.users_with_role,
+            apply=roles.users_with_role,
         ),
     ),
     default_sort="name",

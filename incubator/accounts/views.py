@@ -7,7 +7,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from incubator.accounts import forms, services
+from incubator.accounts import common, forms, links, recovery, registration, sessions
+from incubator.accounts import roles as user_roles
 from incubator.accounts.lists import USERS
 from incubator.accounts.models import Role, TokenPurpose
 from incubator.centers.services import all_centers
@@ -67,11 +68,11 @@ def login() -> Any:
     form = forms.LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         # the pause for a much-attacked account is taken outside any transaction
-        delay = perform(services.login_delay, form.email.data, _device_cookie()).value
+        delay = perform(sessions.login_delay, form.email.data, _device_cookie()).value
         if delay:
             wait(delay)
         outcome = perform(
-            services.login,
+            sessions.login,
             form.email.data,
             form.password.data,
             _client_ip(),
@@ -90,7 +91,7 @@ def login() -> Any:
 @bp.post("/logout")
 @logged_in
 def logout() -> Any:
-    perform(services.end_session, current_user, current_session())
+    perform(sessions.end_session, current_user, current_session())
     sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("site.home"))
@@ -104,7 +105,7 @@ def register() -> Any:
     form = forms.RegisterForm()
     if form.validate_on_submit():
         outcome = perform(
-            services.register_founder,
+            registration.register_founder,
             form.email.data,
             form.name.data,
             form.password.data,
@@ -118,7 +119,7 @@ def register() -> Any:
                 _(
                     "Thank you! We have sent a message to %(email)s. Open the link in it to "
                     "confirm your address, then log in.",
-                    email=services.normalise_email(form.email.data),
+                    email=common.normalise_email(form.email.data),
                 ),
                 "success",
             )
@@ -132,13 +133,13 @@ def confirm_email(token: str) -> Any:
     """The emailed link opens a page with a button: mail scanners that follow links change
     nothing, and the change is a POST."""
     try:
-        account = services.valid_token(token, TokenPurpose.CONFIRM).user
+        account = links.valid_token(token, TokenPurpose.CONFIRM).user
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("site.home" if current_user.is_authenticated else "accounts.login"))
     form = forms.ConfirmEmailForm()
     if form.validate_on_submit():
-        outcome = perform(services.confirm_email, token)
+        outcome = perform(registration.confirm_email, token)
         if outcome.ok:
             flash(_("Thank you, your email address is confirmed."), "success")
         if current_user.is_authenticated:
@@ -150,7 +151,7 @@ def confirm_email(token: str) -> Any:
 @bp.post("/email/confirm")
 @logged_in
 def resend_confirmation() -> Any:
-    if perform(services.resend_confirmation, current_user).ok:
+    if perform(registration.resend_confirmation, current_user).ok:
         flash(
             _("We have sent a new link to %(email)s.", email=current_user.email),
             "success",
@@ -163,7 +164,7 @@ def resend_confirmation() -> Any:
 def forgot_password() -> Any:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        perform(services.request_password_reset, form.email.data, _client_ip())
+        perform(recovery.request_password_reset, form.email.data, _client_ip())
         flash(
             _("If an account exists for this email, we have sent a link to set a new password."),
             "info",
@@ -178,14 +179,14 @@ def forgot_password() -> Any:
 def set_password(token: str, purpose: str) -> Any:
     token_purpose = TokenPurpose(purpose)
     try:
-        account = services.valid_token(token, token_purpose).user
+        account = links.valid_token(token, token_purpose).user
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("accounts.forgot_password"))
     form = forms.SetPasswordForm()
     if form.validate_on_submit():
         outcome = perform(
-            services.redeem_token,
+            recovery.redeem_token,
             token,
             token_purpose,
             form.password.data,
@@ -210,8 +211,8 @@ def _account_page(form: Any, password_form: Any) -> Any:
         "accounts/account.html",
         form=form,
         password_form=password_form,
-        api_tokens=services.credentials_count(current_user),
-        sessions=services.active_sessions(current_user),
+        api_tokens=recovery.credentials_count(current_user),
+        sessions=sessions.active_sessions(current_user),
         this_session=current_session(),
     )
 
@@ -222,7 +223,7 @@ def account() -> Any:
     form = forms.ProfileForm(obj=current_user)
     if form.validate_on_submit():
         outcome = perform(
-            services.update_profile, current_user, form.name.data, form.locale.data, form=form
+            user_roles.update_profile, current_user, form.name.data, form.locale.data, form=form
         )
         if outcome.ok:
             flash(_("Your profile is saved."), "success")
@@ -236,7 +237,7 @@ def change_password() -> Any:
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         outcome = perform(
-            services.change_password,
+            recovery.change_password,
             current_user,
             form.current_password.data,
             form.new_password.data,
@@ -255,7 +256,7 @@ def change_password() -> Any:
 @bp.post("/account/sessions/end-others")
 @logged_in
 def end_other_sessions() -> Any:
-    if perform(services.end_other_sessions, current_user, current_session()).ok:
+    if perform(sessions.end_other_sessions, current_user, current_session()).ok:
         flash(_("You are logged out on every other device."), "success")
     return redirect(url_for("accounts.account"))
 
@@ -273,7 +274,7 @@ def _with_centers(form: Any) -> Any:
 @bp.get("/admin/users")
 @roles(Role.ADMIN)
 def users() -> Any:
-    return USERS.render("accounts/users.html", services.users_query())
+    return USERS.render("accounts/users.html", user_roles.users_query())
 
 
 @bp.route("/admin/users/invite", methods=["GET", "POST"])
@@ -284,7 +285,7 @@ def invite() -> Any:
     if form.validate_on_submit():
         confirmed = form.grant_existing.data == "1"
         outcome = perform(
-            services.invite_user,
+            registration.invite_user,
             current_user,
             form.email.data,
             form.name.data,
@@ -306,7 +307,7 @@ def invite() -> Any:
                 message = _("Invitation sent to %(email)s.", email=user.email)
             flash(message, "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id))
-        if isinstance(outcome.error, services.AccountExists):
+        if isinstance(outcome.error, registration.AccountExists):
             existing = outcome.error.user  # the second step: confirm the grant
         elif outcome.message:
             flash(outcome.message, "error")
@@ -318,7 +319,7 @@ def invite() -> Any:
 @bp.get("/admin/users/<int:user_id>")
 @roles(Role.ADMIN)
 def user_detail(user_id: int) -> Any:
-    user = services.administered_user(current_user, user_id)
+    user = user_roles.administered_user(current_user, user_id)
     return render_template(
         "accounts/user_detail.html", user=user, grant_form=_with_centers(forms.GrantRoleForm())
     )
@@ -327,12 +328,12 @@ def user_detail(user_id: int) -> Any:
 @bp.post("/admin/users/<int:user_id>/roles")
 @roles(Role.ADMIN)
 def grant(user_id: int) -> Any:
-    user = services.administered_user(current_user, user_id)
+    user = user_roles.administered_user(current_user, user_id)
     form = _with_centers(forms.GrantRoleForm())
     if not form.validate_on_submit():
         flash_form_errors(form)
     elif perform(
-        services.grant_role, current_user, user, Role(form.role.data), form.center_id.data
+        user_roles.grant_role, current_user, user, Role(form.role.data), form.center_id.data
     ).ok:
         flash(_("Role granted."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
@@ -341,11 +342,11 @@ def grant(user_id: int) -> Any:
 @bp.post("/admin/users/<int:user_id>/roles/<role>/revoke")
 @roles(Role.ADMIN)
 def revoke(user_id: int, role: str) -> Any:
-    user = services.administered_user(current_user, user_id)
+    user = user_roles.administered_user(current_user, user_id)
     parsed_role = parse_enum(Role, role)
     if parsed_role is None:
         flash(_("Unknown role."), "error")
-    elif perform(services.revoke_role, current_user, user, parsed_role).ok:
+    elif perform(user_roles.revoke_role, current_user, user, parsed_role).ok:
         flash(_("Role revoked."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
@@ -353,7 +354,7 @@ def revoke(user_id: int, role: str) -> Any:
 @bp.post("/admin/users/<int:user_id>/active")
 @roles(Role.ADMIN)
 def set_active(user_id: int) -> Any:
-    user = services.administered_user(current_user, user_id)
+    user = user_roles.administered_user(current_user, user_id)
     said = (_("Account reactivated."), _("Account deactivated."))
-    perform_switch(forms.ActiveForm(), services.set_active, current_user, user, said=said)
+    perform_switch(forms.ActiveForm(), user_roles.set_active, current_user, user, said=said)
     return redirect(url_for("accounts.user_detail", user_id=user.id))

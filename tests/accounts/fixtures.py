@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from incubator.accounts.models import MentorCenter, Role, RoleGrant, User
-from incubator.accounts.services import hash_password
+from incubator.accounts.passwords import hash_password
 from incubator.db import utcnow
 from tests.centers.fixtures import center_id
 from tests.conftest import app_session

@@ -87,18 +87,18 @@ class HashChecks:
     """Counts the password hash checks of the account services."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from incubator.accounts import services
+        from incubator.accounts import passwords
 
         self.count = 0
         self._lock = threading.Lock()
-        real = services.check_password_hash
+        real = passwords.check_password_hash
 
         def counted(hashed: str, password: str) -> bool:
             with self._lock:
                 self.count += 1
             return real(hashed, password)
 
-        monkeypatch.setattr(services, "check_password_hash", counted)
+        monkeypatch.setattr(passwords, "check_password_hash", counted)
 
 
 @pytest.fixture
@@ -256,12 +256,12 @@ def test_the_user_loader_reads_the_session_and_the_user_in_one_query(
 ) -> None:
     from flask import session
 
-    from incubator.accounts import services
+    from incubator.accounts import sessions
     from incubator.security import _load_user
 
     user = make_user(Role.MANAGER, Role.JUDGE, center="SMIC")
     with app.app_context(), db.transaction():
-        token = services.start_session(db.session.get(User, user.id), "192.0.2.1", "test")
+        token = sessions.start_session(db.session.get(User, user.id), "192.0.2.1", "test")
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -139,7 +139,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_emails(
     for_unknown = request_for("nobody@example.test")
     assert for_known == for_unknown
     assert not any("FROM users" in statement for statement in for_known)
-    path = "incubator.accounts.services:send_password_reset"
+    path = "incubator.accounts.recovery:send_password_reset"
     assert queued == [(path, (known.email,)), (path, ("nobody@example.test",))]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from incubator.accounts import services as accounts
+from incubator.accounts import links
 from incubator.accounts.models import Role, TokenPurpose, User
 from incubator.api.models import ApiToken
 from incubator.audit import AuditEntry
@@ -31,9 +31,7 @@ def _live_tokens(app: Flask, user: User) -> int:
 
 def _reset_link(app: Flask, user: User) -> str:
     with app_session(app) as session:
-        raw = accounts._issue_token(
-            session.get(User, user.id), TokenPurpose.RESET, timedelta(hours=1)
-        )
+        raw = links.issue_token(session.get(User, user.id), TokenPurpose.RESET, timedelta(hours=1))
         session.commit()
         return raw
 

@@ -24,7 +24,7 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import select, text, update
 
-from incubator import backup, create_app, demo, files, migrate, pagecache
+from incubator import backup_archive, create_app, demo, files, migrate, pagecache, restore
 from incubator.accounts.models import User, UserSession
 from incubator.api.models import ApiToken
 from incubator.db import db, run, utcnow
@@ -111,7 +111,7 @@ def _backup(app: Flask, path: Path) -> dict[str, Any]:
     result = _invoke(app, "backup", str(path))
     assert result.exit_code == 0, result.output
     assert path.is_file()
-    return backup.read_manifest(path)
+    return backup_archive.read_manifest(path)
 
 
 def _rewrite(source: Path, target: Path, change: Callable[[str, bytes], bytes]) -> None:
@@ -136,12 +136,14 @@ def test_a_seeded_database_and_its_files_round_trip_into_an_empty_database(
     result = _invoke(app, "backup", str(archive))
     assert result.exit_code == 0, result.output
     assert "Backup written to" in result.output  # progress lines (stderr)
-    manifest = backup.read_manifest(archive)
+    manifest = backup_archive.read_manifest(archive)
     assert archive.stat().st_mode & 0o077 == 0  # the owner's only
     with tarfile.open(archive) as opened:  # gzip, from the name
         names = opened.getnames()
-    assert names[-1] == "manifest.json" and backup.DUMPS[db.engine(app).dialect.name] in names
-    head, _ = backup._known_revisions(app)
+    assert (
+        names[-1] == "manifest.json" and backup_archive.DUMPS[db.engine(app).dialect.name] in names
+    )
+    head, _ = restore._known_revisions(app)
     assert manifest["schema_revision"] == head
     assert manifest["app_version"] and manifest["created_at"].endswith("+00:00")
     before, stored = _rows(app), _files(app)
@@ -192,7 +194,7 @@ def test_files_in_a_bucket_round_trip_into_another_bucket_prefix(
 def test_an_archive_of_an_older_schema_is_restored_over_init_db_then_upgraded(
     app: Flask, tmp_path: Path
 ) -> None:
-    head, known = backup._known_revisions(app)
+    head, known = restore._known_revisions(app)
     older = known[1]  # walk_revisions goes from the head down
     with _empty_target(app, tmp_path) as source:
         migrate.upgrade(source, older)
@@ -311,14 +313,14 @@ def test_a_database_with_data_is_refused_without_force(
     assert replaced.exit_code == 0, replaced.output
     assert len(_rows(app)["applications"]) == len(rows["applications"]) - 1
     # the check after a restore names every difference from the manifest
-    manifest = backup.read_manifest(archive)
+    manifest = backup_archive.read_manifest(archive)
     lost = manifest["files"][0]["key"]
     with app.app_context():
         storage().delete(lost)
         db.session.execute(text("DELETE FROM audit_log"))
         db.session.commit()
-    with pytest.raises(backup.BackupError) as differs:
-        backup._check_restored(app, manifest, lambda _line: None)
+    with pytest.raises(backup_archive.BackupError) as differs:
+        restore._check_restored(app, manifest, lambda _line: None)
     assert f"file {lost}: missing" in str(differs.value)
     assert "table audit_log: 0 rows" in str(differs.value)
 
@@ -361,7 +363,7 @@ def test_archives_of_another_database_kind_or_an_unknown_schema_are_refused(
     archive, rows, stored = archived
     kind = db.engine(app).dialect.name
     other_kind = "sqlite" if kind == "postgresql" else "postgresql"
-    database = backup.read_manifest(archive)["database"]
+    database = backup_archive.read_manifest(archive)["database"]
 
     def manifest(**changes: Any) -> Callable[[str, bytes], bytes]:
         def change(name: str, data: bytes) -> bytes:
@@ -387,8 +389,8 @@ def test_archives_of_another_database_kind_or_an_unknown_schema_are_refused(
 
 
 def test_a_missing_pg_dump_is_a_clear_error(app: Flask, tmp_path: Path) -> None:
-    with pytest.raises(backup.BackupError, match=r"pg_dump was not found in .*PG_BIN_DIR"):
-        backup.pg_tool("pg_dump", tmp_path)
+    with pytest.raises(backup_archive.BackupError, match=r"pg_dump was not found in .*PG_BIN_DIR"):
+        backup_archive.pg_tool("pg_dump", tmp_path)
     if db.engine(app).dialect.name != "postgresql":
         return
     app.config["PG_BIN_DIR"] = str(tmp_path)
@@ -420,7 +422,7 @@ def test_a_restore_forgets_what_other_processes_cached_in_the_file_or_in_redis(
             page = pagecache.Entry("<html>", 6, tables, versions, time.monotonic())
             elsewhere.put(("page",), page)
             assert elsewhere.get(("page",)) is not None
-            backup.forget_cached(bare)
+            restore.forget_cached(bare)
             assert elsewhere.get(("page",)) is None, store
     finally:
         for store in stores:
