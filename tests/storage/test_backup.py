@@ -417,7 +417,8 @@ def test_a_restore_forgets_what_other_processes_cached_in_the_file_or_in_redis(
                 bare.config.update(REDIS_URL=server, PAGE_CACHE_REDIS_KEY=store._key)
             store.bump(["users"])
             elsewhere = pagecache.VersionedCache(store, 60, 1024 * 1024)
-            tables = ("applications", "users")
+            # what every kept page reads (pagecache.cached_page): its tables and the generation
+            tables = (pagecache.GENERATION, "applications", "users")
             versions = tuple(store.read(tables))
             page = pagecache.Entry("<html>", 6, tables, versions, time.monotonic())
             elsewhere.put(("page",), page)
