@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 from incubator.accounts.models import Role, User
 from incubator.db import db, utcnow
 from incubator.errors import DomainError
-from incubator.fablab import services
+from incubator.fablab.booking_rules import slot_taken
+from incubator.fablab.bookings import book, cancel_booking, move_booking, sibling_machines
+from incubator.fablab.certificates import certificate_reminders, grant_certificate
+from incubator.fablab.common import local_day, monday_of
+from incubator.fablab.labs import day_info, lab_days, set_day
+from incubator.fablab.machines import set_status
+from incubator.fablab.maintenance import block_machine
 from incubator.fablab.models import (
     Booking,
     BookingStatus,
@@ -24,6 +30,9 @@ from incubator.fablab.models import (
     MachineStatus,
     QuotaWeek,
 )
+from incubator.fablab.noshows import check_in, release_no_shows, reset_no_shows
+from incubator.fablab.slots import week_view
+from incubator.fablab.utilization import check_period, lab_figures, open_minutes, utilization_query
 from incubator.i18n import format_date
 from incubator.mail import OutboxMessage
 from incubator.scheduler import SentMark
@@ -66,12 +75,12 @@ def test_a_founder_books_a_free_range_and_the_figures_follow(
 ) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    made = services.book(user, item, booking(at(day, 9), 120, founder.startup_id))
+    made = book(user, item, booking(at(day, 9), 120, founder.startup_id))
     db.session.commit()
     assert made.status is BookingStatus.CONFIRMED and made.minutes == 120
     stored = get(MachineDay, (item.id, day))
     assert (stored.booked_minutes, stored.used_minutes, stored.lab_id) == (120, 0, item.lab_id)
-    week = services.monday_of(day)
+    week = monday_of(day)
     assert get(QuotaWeek, (founder.startup_id, MachineCategory.PRINTER_3D, week)).minutes == 120
 
 
@@ -80,12 +89,12 @@ def test_half_open_ranges_meet_without_conflict_and_overlaps_are_refused(
 ) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
-    services.book(user, item, booking(at(day, 10), 60, founder.startup_id))  # 10:00 meets 10:00
-    services.book(user, item, booking(at(day, 8), 60, founder.startup_id))
+    book(user, item, booking(at(day, 9), 60, founder.startup_id))
+    book(user, item, booking(at(day, 10), 60, founder.startup_id))  # 10:00 meets 10:00
+    book(user, item, booking(at(day, 8), 60, founder.startup_id))
     db.session.commit()
     for start, minutes in ((at(day, 9, 30), 60), (at(day, 8), 240), (at(day, 10, 30), 30)):
-        refusal = _refused(services.book, user, item, booking(start, minutes, founder.startup_id))
+        refusal = _refused(book, user, item, booking(start, minutes, founder.startup_id))
         assert refusal.message == "This slot is already taken. Please choose another time."
         assert refusal.field == "start"
 
@@ -104,7 +113,7 @@ def test_every_rule_of_time_has_its_message(make_machine: Any, make_founder: Any
         (utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=1), 60, None),
     ]
     for start, minutes, message in cases:
-        refusal = _refused(services.book, user, item, booking(start, minutes, founder.startup_id))
+        refusal = _refused(book, user, item, booking(start, minutes, founder.startup_id))
         if message is None:  # yesterday: past, or closed (a holiday) — both refuse with a message
             assert refusal.message
         else:
@@ -115,9 +124,7 @@ def test_a_past_time_is_refused(make_machine: Any, make_founder: Any) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
     later = at(day, 12)
-    refusal = _refused(
-        services.book, user, item, booking(at(day, 9), 60, founder.startup_id), now=later
-    )
+    refusal = _refused(book, user, item, booking(at(day, 9), 60, founder.startup_id), now=later)
     assert refusal.message == "This time has passed: choose a time to come."
 
 
@@ -128,25 +135,23 @@ def test_tet_and_hung_kings_are_closed_from_the_holidays_library(
     item, founder, user = make_machine(lab=lab), make_founder(), None
     user = get(User, founder.user.id)
     tet, hung_kings = date(2027, 2, 6), date(2027, 4, 16)
-    days = {d.day: d for d in services.lab_days(get(type(lab), lab.id), tet, hung_kings)}
+    days = {d.day: d for d in lab_days(get(type(lab), lab.id), tet, hung_kings)}
     assert not days[tet].open and "Lunar New Year" in days[tet].reason
     assert not days[hung_kings].open and "Hung Kings" in days[hung_kings].reason
     now = at(date(2027, 1, 20), 9)
-    refusal = _refused(
-        services.book, user, item, booking(at(tet, 9), 60, founder.startup_id), now=now
-    )
+    refusal = _refused(book, user, item, booking(at(tet, 9), 60, founder.startup_id), now=now)
     assert refusal.message.startswith("The lab is closed on 06/02/2027. Public holiday: Lunar")
     assert refusal.field == "day"
     # the staff open Tết's fifth day; it takes that weekday's hours
     manager = get(User, manager_of("BIIC").id)
     fifth = date(2027, 2, 10)
-    services.set_day(manager, get(type(lab), lab.id), fifth, True, "Mở cửa cho đội thi")
+    set_day(manager, get(type(lab), lab.id), fifth, True, "Mở cửa cho đội thi")
     db.session.commit()
-    assert services.day_info(get(type(lab), lab.id), fifth).open
-    services.book(user, item, booking(at(fifth, 9), 60, founder.startup_id), now=now)
+    assert day_info(get(type(lab), lab.id), fifth).open
+    book(user, item, booking(at(fifth, 9), 60, founder.startup_id), now=now)
     # and close an ordinary day
-    services.set_day(manager, get(type(lab), lab.id), date(2027, 1, 27), False, "Kiểm kê")
-    assert services.day_info(get(type(lab), lab.id), date(2027, 1, 27)).reason == "Kiểm kê"
+    set_day(manager, get(type(lab), lab.id), date(2027, 1, 27), False, "Kiểm kê")
+    assert day_info(get(type(lab), lab.id), date(2027, 1, 27)).reason == "Kiểm kê"
     assert db.session.scalar(select(func.count()).select_from(LabDay)) == 2
 
 
@@ -155,11 +160,11 @@ def test_a_weekday_without_hours_is_closed(
 ) -> None:
     lab = make_lab(weekdays=range(5))
     item, founder = make_machine(lab=lab), make_founder()
-    day = services.local_day(utcnow()) + timedelta(days=1)
+    day = local_day(utcnow()) + timedelta(days=1)
     while day.weekday() != 6:
         day += timedelta(days=1)
     refusal = _refused(
-        services.book, get(User, founder.user.id), item, booking(at(day, 9), 60, founder.startup_id)
+        book, get(User, founder.user.id), item, booking(at(day, 9), 60, founder.startup_id)
     )
     assert refusal.message.endswith("The lab is closed on this weekday.")
 
@@ -176,26 +181,26 @@ def test_training_certificates_machine_category_expired(
     )
     day = open_day(item.lab, 2)
     data = booking(at(day, 9), 60, founder.startup_id)
-    refusal = _refused(services.book, user, item, data)
+    refusal = _refused(book, user, item, data)
     assert refusal.message == (
         "Máy cắt laser needs a training certificate, and you have none: ask the lab's staff for "
         "the training."
     )
     manager = get(User, manager_of("BIIC").id)
-    today = services.local_day(utcnow())
-    certificate = services.grant_certificate(
+    today = local_day(utcnow())
+    certificate = grant_certificate(
         manager, user, None, MachineCategory.LASER_CUTTER, today + timedelta(days=1)
     )
     db.session.commit()
-    refusal = _refused(services.book, user, item, data)  # expires before the booking's day
+    refusal = _refused(book, user, item, data)  # expires before the booking's day
     assert refusal.message.startswith("Your training certificate for Máy cắt laser expired on")
     certificate = get(Certificate, certificate.id)
-    services.grant_certificate(manager, user, None, MachineCategory.LASER_CUTTER, None)
+    grant_certificate(manager, user, None, MachineCategory.LASER_CUTTER, None)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1  # renewed
-    assert services.book(user, item, data).status is BookingStatus.CONFIRMED
+    assert book(user, item, data).status is BookingStatus.CONFIRMED
     with pytest.raises(DomainError, match="past"):
-        services.grant_certificate(manager, user, item, None, today - timedelta(days=1))
+        grant_certificate(manager, user, item, None, today - timedelta(days=1))
 
 
 def test_a_machine_certificate_counts_only_for_that_machine(
@@ -206,10 +211,10 @@ def test_a_machine_certificate_counts_only_for_that_machine(
     second = make_machine(lab=lab, training=True, name="Máy CNC B", category=MachineCategory.CNC)
     founder = make_founder()
     user = get(User, founder.user.id)
-    services.grant_certificate(get(User, manager_of("BIIC").id), user, first, None, None)
+    grant_certificate(get(User, manager_of("BIIC").id), user, first, None, None)
     day = open_day(lab, 2)
-    services.book(user, first, booking(at(day, 9), 60, founder.startup_id))
-    refusal = _refused(services.book, user, second, booking(at(day, 9), 60, founder.startup_id))
+    book(user, first, booking(at(day, 9), 60, founder.startup_id))
+    refusal = _refused(book, user, second, booking(at(day, 9), 60, founder.startup_id))
     assert "Máy CNC B needs a training certificate" in refusal.message
 
 
@@ -220,25 +225,23 @@ def test_who_may_book_for_which_startup(
     day = open_day(item.lab, 2)
     outsider = make_user(Role.FOUNDER)
     waiting = make_startup(outsider)  # not in incubation
-    refusal = _refused(
-        services.book, get(User, outsider.id), item, booking(at(day, 9), 60, waiting.id)
-    )
+    refusal = _refused(book, get(User, outsider.id), item, booking(at(day, 9), 60, waiting.id))
     assert refusal.message.endswith("only startups in incubation book the machines.")
     assert refusal.field == "startup_id"
     founder = make_founder()
     refusal = _refused(
-        services.book, get(User, outsider.id), item, booking(at(day, 9), 60, founder.startup_id)
+        book, get(User, outsider.id), item, booking(at(day, 9), 60, founder.startup_id)
     )
     assert refusal.message == "You can book only for your own startups."
-    refusal = _refused(services.book, get(User, outsider.id), item, booking(at(day, 9), 60, None))
+    refusal = _refused(book, get(User, outsider.id), item, booking(at(day, 9), 60, None))
     assert refusal.message == "Choose the startup you book for."
     # the lab's staff book for any startup of their center (see below), or for the lab's own
     # use; a startup that never applied to the center is none of its startups
     manager = get(User, manager_of("BIIC").id)
-    refusal = _refused(services.book, manager, item, booking(at(day, 9), 60, waiting.id))
+    refusal = _refused(book, manager, item, booking(at(day, 9), 60, waiting.id))
     assert refusal.message.endswith("is not a startup of this center.")
-    services.book(manager, item, booking(at(day, 9), 60, founder.startup_id))
-    services.book(manager, item, booking(at(day, 10), 60, None))
+    book(manager, item, booking(at(day, 9), 60, founder.startup_id))
+    book(manager, item, booking(at(day, 10), 60, None))
     db.session.commit()
 
 
@@ -247,13 +250,13 @@ def test_a_machine_that_is_not_active_cannot_be_booked(
 ) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
+    book(user, item, booking(at(day, 9), 60, founder.startup_id))
     manager = get(User, manager_of("BIIC").id)
     with pytest.raises(DomainError, match="reason"):
-        services.set_status(manager, item, MachineStatus.RETIRED, "")
-    assert services.set_status(manager, item, MachineStatus.MAINTENANCE, "Thay đầu in") == 1
+        set_status(manager, item, MachineStatus.RETIRED, "")
+    assert set_status(manager, item, MachineStatus.MAINTENANCE, "Thay đầu in") == 1
     db.session.commit()
-    refusal = _refused(services.book, user, item, booking(at(day, 11), 60, founder.startup_id))
+    refusal = _refused(book, user, item, booking(at(day, 11), 60, founder.startup_id))
     assert refusal.message == ("Máy in 3D Prusa cannot be booked: Under maintenance. (Thay đầu in)")
     assert _cancellation_emails() == [user.email]
 
@@ -268,16 +271,14 @@ def test_the_weekly_quota_per_startup_and_category(
     founder = make_founder()
     user = get(User, founder.user.id)
     day = open_day(lab, 2)
-    monday = services.monday_of(day)
-    services.book(user, printer, booking(at(day, 9), 120, founder.startup_id))
+    monday = monday_of(day)
+    book(user, printer, booking(at(day, 9), 120, founder.startup_id))
     db.session.commit()
-    refusal = _refused(
-        services.book, user, other_printer, booking(at(day, 9), 90, founder.startup_id)
-    )
+    refusal = _refused(book, user, other_printer, booking(at(day, 9), 90, founder.startup_id))
     assert "may book 3 hours of 3D printer a week; 1 h are left that week." in refusal.message
     assert refusal.field == "minutes"
-    services.book(user, other_printer, booking(at(day, 9), 60, founder.startup_id))
-    services.book(user, bench, booking(at(day, 9), 120, founder.startup_id))  # another category
+    book(user, other_printer, booking(at(day, 9), 60, founder.startup_id))
+    book(user, bench, booking(at(day, 9), 120, founder.startup_id))  # another category
     db.session.commit()
     assert get(QuotaWeek, (founder.startup_id, MachineCategory.PRINTER_3D, monday)).minutes == 180
 
@@ -285,17 +286,17 @@ def test_the_weekly_quota_per_startup_and_category(
 def test_cancel_up_to_the_notice_and_the_slot_returns(make_machine: Any, make_founder: Any) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    made = services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
+    made = book(user, item, booking(at(day, 9), 60, founder.startup_id))
     db.session.commit()
-    refusal = _refused(services.cancel_booking, user, get(Booking, made.id), now=at(day, 7, 30))
+    refusal = _refused(cancel_booking, user, get(Booking, made.id), now=at(day, 7, 30))
     assert refusal.message.startswith("A booking can be cancelled or moved until 2 hours before")
-    services.cancel_booking(user, get(Booking, made.id))
+    cancel_booking(user, get(Booking, made.id))
     db.session.commit()
     assert get(Booking, made.id).status is BookingStatus.CANCELLED
     assert get(MachineDay, (item.id, day)).booked_minutes == 0
-    refusal = _refused(services.cancel_booking, user, get(Booking, made.id))
+    refusal = _refused(cancel_booking, user, get(Booking, made.id))
     assert refusal.message == "This booking can no longer be changed: Cancelled."
-    services.book(user, item, booking(at(day, 9), 60, founder.startup_id))  # free again
+    book(user, item, booking(at(day, 9), 60, founder.startup_id))  # free again
     db.session.commit()
 
 
@@ -304,23 +305,23 @@ def test_moving_is_one_transaction_and_a_refused_move_keeps_the_booking(
 ) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    mine = services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
-    services.book(user, item, booking(at(day, 13), 60, founder.startup_id))
+    mine = book(user, item, booking(at(day, 9), 60, founder.startup_id))
+    book(user, item, booking(at(day, 13), 60, founder.startup_id))
     db.session.commit()
     # into a taken slot: refused, nothing changed
-    refusal = _refused(services.move_booking, user, get(Booking, mine.id), at(day, 13, 30), 60)
+    refusal = _refused(move_booking, user, get(Booking, mine.id), at(day, 13, 30), 60)
     assert refusal.message == "This slot is already taken. Please choose another time."
     kept = get(Booking, mine.id)
     assert (kept.starts_at, kept.status) == (at(day, 9), BookingStatus.CONFIRMED)
     # onto itself, overlapping its own old range: allowed
-    services.move_booking(user, kept, at(day, 9, 30), 90)
+    move_booking(user, kept, at(day, 9, 30), 90)
     db.session.commit()
     moved = get(Booking, mine.id)
     assert (moved.starts_at, moved.ends_at) == (at(day, 9, 30), at(day, 11))
     assert get(MachineDay, (item.id, day)).booked_minutes == 150
     # to another day: the figures follow
     other = open_day(item.lab, 3)
-    services.move_booking(user, moved, at(other, 8), 60)
+    move_booking(user, moved, at(other, 8), 60)
     db.session.commit()
     if other != day:
         assert get(MachineDay, (item.id, day)).booked_minutes == 60
@@ -332,14 +333,14 @@ def test_maintenance_cancels_the_bookings_inside_and_emails_their_owners(
 ) -> None:
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    inside = services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
-    outside = services.book(user, item, booking(at(day, 14), 60, founder.startup_id))
+    inside = book(user, item, booking(at(day, 9), 60, founder.startup_id))
+    outside = book(user, item, booking(at(day, 14), 60, founder.startup_id))
     db.session.commit()
     manager = get(User, manager_of("BIIC").id)
     with pytest.raises(DomainError, match="reason"):
-        services.block_machine(manager, item, at(day, 8), at(day, 12), " ")
+        block_machine(manager, item, at(day, 8), at(day, 12), " ")
     db.session.rollback()
-    _block, cancelled = services.block_machine(
+    _block, cancelled = block_machine(
         manager, get(type(item), item.id), at(day, 8), at(day, 12), "Thay đầu phun"
     )
     db.session.commit()
@@ -349,9 +350,9 @@ def test_maintenance_cancels_the_bookings_inside_and_emails_their_owners(
     assert get(Booking, outside.id).status is BookingStatus.CONFIRMED
     assert _cancellation_emails() == [user.email]
     assert "Thay đầu phun" in _cancellation_bodies()[0]
-    refusal = _refused(services.book, user, item, booking(at(day, 10), 60, founder.startup_id))
+    refusal = _refused(book, user, item, booking(at(day, 10), 60, founder.startup_id))
     assert refusal.message == "The machine is under maintenance then: Thay đầu phun"
-    week = services.week_view(user, get(type(item), item.id), services.monday_of(day), utcnow())
+    week = week_view(user, get(type(item), item.id), monday_of(day), utcnow())
     spans = next(v for v in week if v.info.day == day).spans
     assert [s.kind for s in spans][:2] == ["free", "maintenance"]
 
@@ -366,18 +367,17 @@ def test_check_in_no_shows_and_suspension(
     manager = get(User, manager_of("BIIC").id)
     day = open_day(lab, 2)
     made = [
-        services.book(user, item, booking(at(day, hour), 60, founder.startup_id))
-        for hour in (8, 10, 12)
+        book(user, item, booking(at(day, hour), 60, founder.startup_id)) for hour in (8, 10, 12)
     ]
     db.session.commit()
-    refusal = _refused(services.check_in, manager, get(Booking, made[0].id), now=at(day, 7, 30))
+    refusal = _refused(check_in, manager, get(Booking, made[0].id), now=at(day, 7, 30))
     assert refusal.message == "Check-in opens 15 minutes before the booking starts."
-    services.check_in(manager, get(Booking, made[0].id), now=at(day, 8, 5))
+    check_in(manager, get(Booking, made[0].id), now=at(day, 8, 5))
     db.session.commit()
     assert get(MachineDay, (item.id, day)).used_minutes == 60
     # 12:20: the 10:00 booking was not checked in: no-show, twice run, counted once
-    assert services.release_no_shows(now=at(day, 12, 20)) == 2
-    assert services.release_no_shows(now=at(day, 12, 20)) == 0
+    assert release_no_shows(now=at(day, 12, 20)) == 2
+    assert release_no_shows(now=at(day, 12, 20)) == 0
     db.session.expire_all()
     assert [get(Booking, b.id).status for b in made] == [
         BookingStatus.CHECKED_IN,
@@ -387,13 +387,11 @@ def test_check_in_no_shows_and_suspension(
     stored = get(MachineDay, (item.id, day))
     assert (stored.booked_minutes, stored.used_minutes, stored.no_shows) == (60, 60, 2)
     assert get(LabStartup, (founder.startup_id, lab.center_id)).no_shows == 2
-    refusal = _refused(
-        services.book, user, item, booking(at(open_day(lab, 3), 9), 60, founder.startup_id)
-    )
+    refusal = _refused(book, user, item, booking(at(open_day(lab, 3), 9), 60, founder.startup_id))
     assert "missed 2 bookings without cancelling" in refusal.message
-    services.reset_no_shows(manager, get(type(made[0].startup), founder.startup_id))
+    reset_no_shows(manager, get(type(made[0].startup), founder.startup_id))
     db.session.commit()
-    services.book(user, item, booking(at(open_day(lab, 3), 9), 60, founder.startup_id))
+    book(user, item, booking(at(open_day(lab, 3), 9), 60, founder.startup_id))
 
 
 def test_utilization_reads_the_stored_days(
@@ -405,22 +403,22 @@ def test_utilization_reads_the_stored_days(
     founder = make_founder()
     user = get(User, founder.user.id)
     day = open_day(lab, 2)
-    services.book(user, item, booking(at(day, 9), 180, founder.startup_id))
+    book(user, item, booking(at(day, 9), 180, founder.startup_id))
     db.session.commit()
-    period = services.check_period(day, day, day)
+    period = check_period(day, day, day)
     rows = {
         row[0].id: row
-        for row in db.session.execute(services.utilization_query([get(type(lab), lab.id)], period))
+        for row in db.session.execute(utilization_query([get(type(lab), lab.id)], period))
     }
     assert (rows[item.id].booked, rows[item.id].open_minutes) == (180, 12 * 60)
     assert (rows[idle.id].booked, rows[idle.id].open_minutes) == (0, 12 * 60)
-    [figures] = services.lab_figures([get(type(lab), lab.id)], period)
+    [figures] = lab_figures([get(type(lab), lab.id)], period)
     assert figures.booked == 180 and figures.machines == 2
     assert figures.utilization == pytest.approx(180 / (2 * 12 * 60))
     with pytest.raises(DomainError):
-        services.check_period(day, day - timedelta(days=1), day)
+        check_period(day, day - timedelta(days=1), day)
     with pytest.raises(DomainError):
-        services.check_period(day - timedelta(days=400), day, day)
+        check_period(day - timedelta(days=400), day, day)
 
 
 def test_certificate_expiry_is_announced_once(
@@ -428,11 +426,11 @@ def test_certificate_expiry_is_announced_once(
 ) -> None:
     founder = make_founder()
     manager = get(User, manager_of("BIIC").id)
-    today = services.local_day(utcnow())
-    services.grant_certificate(
+    today = local_day(utcnow())
+    grant_certificate(
         manager, get(User, founder.user.id), None, MachineCategory.CNC, today + timedelta(days=5)
     )
-    services.grant_certificate(
+    grant_certificate(
         manager,
         get(User, founder.user.id),
         None,
@@ -440,8 +438,8 @@ def test_certificate_expiry_is_announced_once(
         today + timedelta(days=60),
     )
     db.session.commit()
-    assert services.certificate_reminders() == 1
-    assert services.certificate_reminders() == 0
+    assert certificate_reminders() == 1
+    assert certificate_reminders() == 0
     assert db.session.scalar(select(func.count()).select_from(SentMark)) == 1
     [email] = db.session.scalars(
         select(OutboxMessage).where(
@@ -460,7 +458,7 @@ def test_the_calendar_feed_carries_the_bookings(
 
     item, founder, user = _setup(make_machine, make_founder)
     day = open_day(item.lab, 2)
-    services.book(user, item, booking(at(day, 9), 120, founder.startup_id))
+    book(user, item, booking(at(day, 9), 120, founder.startup_id))
     db.session.commit()
     parsed = Calendar.from_ical(calendar.feed(user))
     [event] = [e for e in parsed.walk("VEVENT") if str(e["uid"]).startswith("fablab-booking")]
@@ -475,12 +473,12 @@ def test_the_week_view_hides_owners_from_other_founders(
     item, founder, user = _setup(make_machine, make_founder)
     other = make_founder()
     day = open_day(item.lab, 2)
-    services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
+    book(user, item, booking(at(day, 9), 60, founder.startup_id))
     db.session.commit()
-    monday = services.monday_of(day)
+    monday = monday_of(day)
 
     def labels(actor: Any) -> list[str]:
-        week = services.week_view(actor, get(type(item), item.id), monday, utcnow())
+        week = week_view(actor, get(type(item), item.id), monday, utcnow())
         view = next(v for v in week if v.info.day == day)
         return [s.label for s in view.spans if s.kind in ("busy", "mine")]
 
@@ -500,16 +498,14 @@ def test_stored_months_and_days_give_the_same_figures_as_the_bookings(
     user = get(User, founder.user.id)
     manager = get(User, manager_of("BIIC").id)
     start = date(2027, 1, 20)
-    services.set_day(manager, get(type(lab), lab.id), date(2027, 2, 10), True)  # Tết, opened
-    services.set_day(manager, get(type(lab), lab.id), date(2027, 3, 3), False)
+    set_day(manager, get(type(lab), lab.id), date(2027, 2, 10), True)  # Tết, opened
+    set_day(manager, get(type(lab), lab.id), date(2027, 3, 3), False)
     made = []
     for offset in range(0, 75, 4):
         day = start + timedelta(days=offset)
-        if services.day_info(get(type(lab), lab.id), day).open:
+        if day_info(get(type(lab), lab.id), day).open:
             made.append(
-                services.book(
-                    user, item, booking(at(day, 9), 90, founder.startup_id), now=at(start, 7)
-                )
+                book(user, item, booking(at(day, 9), 90, founder.startup_id), now=at(start, 7))
             )
     db.session.commit()
     assert len(made) > 10
@@ -520,14 +516,14 @@ def test_stored_months_and_days_give_the_same_figures_as_the_bookings(
         (date(2027, 2, 3), date(2027, 2, 17)),
         (date(2027, 1, 31), date(2027, 4, 1)),
     ):
-        period = services.check_period(first, last, last)
-        expected = sum(b.minutes for b in made if first <= services.local_day(b.starts_at) <= last)
-        [row] = db.session.execute(services.utilization_query([get(type(lab), lab.id)], period))
+        period = check_period(first, last, last)
+        expected = sum(b.minutes for b in made if first <= local_day(b.starts_at) <= last)
+        [row] = db.session.execute(utilization_query([get(type(lab), lab.id)], period))
         assert row.booked == expected, (first, last)
-        [figures] = services.lab_figures([get(type(lab), lab.id)], period)
+        [figures] = lab_figures([get(type(lab), lab.id)], period)
         assert figures.booked == expected
-        by_day = sum(d.minutes for d in services.lab_days(get(type(lab), lab.id), first, last))
-        assert services.open_minutes(get(type(lab), lab.id), period) == by_day, (first, last)
+        by_day = sum(d.minutes for d in lab_days(get(type(lab), lab.id), first, last))
+        assert open_minutes(get(type(lab), lab.id), period) == by_day, (first, last)
 
 
 def test_a_manager_books_for_any_startup_of_the_center_not_only_incubating_ones(
@@ -544,29 +540,24 @@ def test_a_manager_books_for_any_startup_of_the_center_not_only_incubating_ones(
     day = open_day(item.lab, 2)
     name = get(Startup, applicant).name
     # by the startup chosen in the list: a startup that applied to one of the center's calls
-    made = services.book(manager, item, booking(at(day, 9), 60, applicant))
+    made = book(manager, item, booking(at(day, 9), 60, applicant))
     assert made.startup_id == applicant
     db.session.commit()
     # by its name (any startup of the center, the list offers only those in incubation)
     data = booking(at(day, 11), 60)
     data.startup_name = f"  {name.upper()} "
-    assert services.book(manager, item, data).startup_id == applicant
+    assert book(manager, item, data).startup_id == applicant
     db.session.commit()
     # a startup of the other center, or one that only drafted, is not the center's
-    refusal = _refused(services.book, manager, item, booking(at(day, 13), 60, elsewhere))
+    refusal = _refused(book, manager, item, booking(at(day, 13), 60, elsewhere))
     assert refusal.field == "startup_id" and "is not a startup of this center" in refusal.message
-    assert (
-        _refused(services.book, manager, item, booking(at(day, 13), 60, draft_only)).field
-        == "startup_id"
-    )
+    assert _refused(book, manager, item, booking(at(day, 13), 60, draft_only)).field == "startup_id"
     data = booking(at(day, 13), 60)
     data.startup_name = get(Startup, elsewhere).name
-    assert (
-        "No startup of this center is named" in _refused(services.book, manager, item, data).message
-    )
+    assert "No startup of this center is named" in _refused(book, manager, item, data).message
     # founders still book only for their own startups in incubation
     founder = get(User, get(Startup, applicant).members[0].user_id)
-    refusal = _refused(services.book, founder, item, booking(at(day, 15), 60, applicant))
+    refusal = _refused(book, founder, item, booking(at(day, 15), 60, applicant))
     assert "is not in incubation" in refusal.message
 
 
@@ -581,35 +572,33 @@ def test_a_booking_moves_to_another_machine_of_the_same_lab_and_kind_in_one_step
     founder = make_founder()
     user = get(User, founder.user.id)
     day = open_day(lab, 2)
-    made = services.book(user, first, booking(at(day, 9), 120, founder.startup_id))
-    taken = services.book(user, second, booking(at(day, 13), 60, founder.startup_id))
+    made = book(user, first, booking(at(day, 9), 120, founder.startup_id))
+    taken = book(user, second, booking(at(day, 13), 60, founder.startup_id))
     db.session.commit()
-    assert [m.id for m in services.sibling_machines(get(type(first), first.id))] == [
+    assert [m.id for m in sibling_machines(get(type(first), first.id))] == [
         first.id,
         second.id,
     ]
     # another kind of machine, or another lab: refused, the booking stays where it was
     for target in (laser, elsewhere):
         refusal = _refused(
-            services.move_booking, user, get(Booking, made.id), at(day, 9), 120, None, target.id
+            move_booking, user, get(Booking, made.id), at(day, 9), 120, None, target.id
         )
         assert refusal.field == "machine_id" and "same lab and kind" in refusal.message
     # a taken range on the other machine: refused, nothing changed
-    refusal = _refused(
-        services.move_booking, user, get(Booking, made.id), at(day, 12), 120, None, second.id
-    )
-    assert refusal.message == services.slot_taken()
+    refusal = _refused(move_booking, user, get(Booking, made.id), at(day, 12), 120, None, second.id)
+    assert refusal.message == slot_taken()
     kept = get(Booking, made.id)
     assert (kept.machine_id, kept.starts_at) == (first.id, at(day, 9))
     # a free range: moved in one step, the stored figures follow it
-    moved = services.move_booking(user, kept, at(day, 10), 60, None, second.id)
+    moved = move_booking(user, kept, at(day, 10), 60, None, second.id)
     db.session.commit()
     assert (moved.machine_id, moved.starts_at, moved.minutes) == (second.id, at(day, 10), 60)
     assert get(MachineDay, (first.id, day)).booked_minutes == 0
     assert get(MachineDay, (second.id, day)).booked_minutes == 60 + taken.minutes
-    week = services.monday_of(day)
+    week = monday_of(day)
     quota = get(QuotaWeek, (founder.startup_id, MachineCategory.PRINTER_3D, week))
     assert quota.minutes == 60 + taken.minutes
     # the first machine's range is free again
-    services.book(user, first, booking(at(day, 9), 120, founder.startup_id))
+    book(user, first, booking(at(day, 9), 120, founder.startup_id))
     db.session.commit()
