@@ -13,6 +13,7 @@ from flask import Flask
 
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
+from incubator.errors import DomainError
 from incubator.fablab.bookings import BookingData
 from incubator.fablab.common import at_local, local_day
 from incubator.fablab.labs import day_info
@@ -131,3 +132,19 @@ def booking(
 
 def get(model: Any, key: Any) -> Any:
     return db.session.get(model, key)
+
+
+def refused(call: Any, *args: Any, **kwargs: Any) -> DomainError:
+    with pytest.raises(DomainError) as refusal:
+        call(*args, **kwargs)
+    db.session.rollback()
+    return refusal.value
+
+
+def machine_and_founder(
+    make_machine: Any, make_founder: Any, **machine: Any
+) -> tuple[Any, Any, User]:
+    """A machine, a founder in incubation and their user, in this session."""
+    item = make_machine(**machine)
+    founder = make_founder()
+    return item, founder, get(User, founder.user.id)
