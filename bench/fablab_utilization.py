@@ -25,7 +25,8 @@ from incubator import create_app, migrate
 from incubator.accounts.models import User
 from incubator.centers.models import Center
 from incubator.db import db, utcnow
-from incubator.fablab import lists, services
+from incubator.fablab import lists
+from incubator.fablab.common import at_local, local_day
 from incubator.fablab.models import (
     Booking,
     Lab,
@@ -35,6 +36,7 @@ from incubator.fablab.models import (
     MachineMonth,
     OpeningHours,
 )
+from incubator.fablab.utilization import check_period, lab_figures, utilization_query
 
 
 def seed(per_day: int) -> list[int]:
@@ -56,13 +58,13 @@ def seed(per_day: int) -> list[int]:
     ]
     session.add_all(machines)
     session.flush()
-    today = services.local_day(utcnow())
+    today = local_day(utcnow())
     bookings, days = [], []
     for offset in range(365):
         day = today - timedelta(days=offset)
         for machine in machines:
             for slot in range(per_day):
-                starts = services.at_local(day, clock(8 + slot))
+                starts = at_local(day, clock(8 + slot))
                 bookings.append(
                     {
                         "machine_id": machine.id,
@@ -129,19 +131,19 @@ def main() -> None:
     with app.app_context():
         lab_ids = seed(args.bookings_per_day)
         labs = [db.session.get(Lab, lab_id) for lab_id in lab_ids]
-        today = services.local_day(utcnow())
+        today = local_day(utcnow())
         count = db.session.query(Booking).count()
         print(f"{count} bookings, {len(labs)} labs, {8 * len(labs)} machines")
         print(f"{'period':<8}{'lab figures (ms)':>18}{'list page (ms)':>16}")
         for name, days in (("week", 6), ("month", 30), ("year", 364)):
-            period = services.check_period(today - timedelta(days=days), today, today)
+            period = check_period(today - timedelta(days=days), today, today)
             params = lists.UTILIZATION.parse({})
 
             def figures(period=period) -> None:
-                services.lab_figures(labs, period)
+                lab_figures(labs, period)
 
             def page(period=period, params=params) -> None:
-                lists.UTILIZATION.page(services.utilization_query(labs, period), params, 20)
+                lists.UTILIZATION.page(utilization_query(labs, period), params, 20)
 
             print(f"{name:<8}{timed(figures):>18.1f}{timed(page):>16.1f}")
 

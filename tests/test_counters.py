@@ -23,8 +23,9 @@ from incubator.demodays.access import criterion_of, pitch_of
 from incubator.demodays.judging import save_score
 from incubator.demodays.models import DemoDay, DemoScore, DemoSlot
 from incubator.demodays.standings import recompute
-from incubator.fablab import services as fablab
+from incubator.fablab import bookings
 from incubator.fablab.models import Lab, LabStartup, Machine, MachineDay, QuotaWeek
+from incubator.fablab.noshows import mark_no_shows
 from incubator.mentoring import services as mentoring
 from incubator.mentoring.models import (
     Assignment,
@@ -223,7 +224,7 @@ def test_twenty_bookings_at_once_add_their_quota_and_machine_minutes(
         day = open_day(lab.id, 2)
 
     def book(n: int) -> None:
-        fablab.book(
+        bookings.book(
             db.session.get(User, founder.user.id),
             db.session.get(Machine, machines[n].id),
             booking(at(day, 9), 60, founder.startup_id),
@@ -251,14 +252,14 @@ def test_twenty_no_show_sweeps_at_once_count_each_no_show_once(
         day = open_day(lab.id, 1)
         user = db.session.get(User, founder.user.id)
         for n in range(TIMES):
-            fablab.book(
+            bookings.book(
                 user,
                 db.session.get(Machine, machine.id),
                 booking(at(day, 7) + timedelta(minutes=30 * n), 30, founder.startup_id),
             )
             db.session.commit()
         after = at(day, 18)
-    at_once(app, lambda _n: fablab.mark_no_shows(after))
+    at_once(app, lambda _n: mark_no_shows(after))
     with app.app_context():
         center = db.session.get(Lab, lab.id).center_id
         assert db.session.get(LabStartup, (founder.startup_id, center)).no_shows == TIMES

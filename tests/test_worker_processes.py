@@ -40,7 +40,7 @@ from sqlalchemy import select, update
 
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
-from incubator.fablab import services as fablab
+from incubator.fablab.bookings import book
 from incubator.fablab.models import Booking, BookingStatus
 from incubator.mail import MailStatus, OutboxMessage
 from incubator.mentoring.models import MentoringSession
@@ -362,7 +362,7 @@ def _scheduled_work_happens_by_itself(
     with app.app_context():
         logged = _log(assignment_id, mentor)
         user = db.session.get(User, booker.user.id)
-        made = fablab.book(user, machine, booking(at(open_day(lab, 2), 9), 60, booker.startup_id))
+        made = book(user, machine, booking(at(open_day(lab, 2), 9), 60, booker.startup_id))
         db.session.commit()
         booking_id, session_id = made.id, logged.id
         # now both are due: the session waits for its confirmation for 3 days, the booking

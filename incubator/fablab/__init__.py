@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from incubator.accounts.models import Role
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, Schedule, Section, contribute
-    from incubator.fablab import api, calendar, panels, services, views
+    from incubator.fablab import api, calendar, machines, panels, views
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
@@ -33,19 +33,19 @@ def init_app(app: Flask) -> None:
     signals.calendar_events.connect(calendar.booking_events)
     signals.booking_created.connect(api.booking_created)
     signals.booking_cancelled.connect(api.booking_cancelled)
-    signals.stored_files.connect(services.stored_photos)
+    signals.stored_files.connect(machines.stored_photos)
     app.cli.add_command(release_no_shows)
 
 
 def no_shows_job() -> None:
     """The scheduled job (runs in an app context)."""
-    from incubator.fablab.services import release_no_shows as release
+    from incubator.fablab.noshows import release_no_shows as release
 
     release()
 
 
 def certificates_job() -> None:
-    from incubator.fablab.services import certificate_reminders
+    from incubator.fablab.certificates import certificate_reminders
 
     certificate_reminders()
 
@@ -54,6 +54,6 @@ def certificates_job() -> None:
 @with_appcontext
 def release_no_shows() -> None:
     """Mark bookings not checked in 15 minutes after their start as no-shows (idempotent)."""
-    from incubator.fablab.services import release_no_shows as release
+    from incubator.fablab.noshows import release_no_shows as release
 
     click.echo(f"No-shows released: {release()}.")

@@ -1,6 +1,6 @@
 """/api/v1/equipment and /api/v1/bookings: the machines, when they are free, bookings.
 
-A booking goes through `services.book`, the same serialized transaction as the web page:
+A booking goes through `book`, the same serialized transaction as the web page:
 409 `slot_taken` when the range is held, 422 with the broken rule's code otherwise."""
 
 from __future__ import annotations
@@ -33,8 +33,20 @@ from incubator.api.core import (
 from incubator.api.models import WebhookEvent
 from incubator.db import db, run, utcnow
 from incubator.errors import DomainError
-from incubator.fablab import services
+from incubator.fablab import slots
+from incubator.fablab.bookings import (
+    BookingData,
+    book,
+    bookings_between,
+    bookings_of_machine,
+    cancel_booking,
+    changeable_booking,
+    visible_bookings_query,
+)
+from incubator.fablab.common import local_day
+from incubator.fablab.labs import labs_of
 from incubator.fablab.lists import BOOKINGS, EQUIPMENT
+from incubator.fablab.machines import bookable_machines_query, viewable_machine
 from incubator.fablab.models import (
     Booking,
     BookingStatus,
@@ -44,6 +56,7 @@ from incubator.fablab.models import (
     MachineMonth,
     MachineStatus,
 )
+from incubator.fablab.utilization import Period, open_minutes
 from incubator.security import logged_in
 
 bp = api_blueprint("fablab_api", __name__)
@@ -159,9 +172,7 @@ def equipment_list() -> Any:
     """The machines of both centers' labs (retired ones left out)."""
     query = query_args()
     filters = {"center": query.center, "category": query.category.value if query.category else None}
-    return paged(
-        EQUIPMENT, services.bookable_machines_query(), current_user, equipment_json, filters
-    )
+    return paged(EQUIPMENT, bookable_machines_query(), current_user, equipment_json, filters)
 
 
 @bp.get("/equipment/<int:machine_id>/availability")
@@ -172,11 +183,11 @@ def equipment_list() -> Any:
 def availability(machine_id: int) -> Any:
     """Free and busy ranges of a machine, day by day (local days, at most 31)."""
     query = query_args()
-    today = services.local_day(utcnow())
+    today = local_day(utcnow())
     first = query.from_ or today
     last = query.to or first + timedelta(days=6)
-    machine = run(services.viewable_machine, current_user, machine_id)
-    free, busy = run(services.availability, current_user, machine, first, last, utcnow())
+    machine = run(viewable_machine, current_user, machine_id)
+    free, busy = run(slots.availability, current_user, machine, first, last, utcnow())
     return {
         "free": [{"starts_at": iso(s.starts_at), "ends_at": iso(s.ends_at)} for s in free],
         "busy": [{"starts_at": iso(s.starts_at), "ends_at": iso(s.ends_at)} for s in busy],
@@ -189,10 +200,10 @@ def availability(machine_id: int) -> Any:
 def booking_list() -> Any:
     """The caller's bookings and their startups'; a lab's staff: every booking of its labs."""
     query = query_args()
-    statement = services.visible_bookings_query(current_user)
+    statement = visible_bookings_query(current_user)
     if query.equipment is not None:
-        statement = services.bookings_of_machine(statement, query.equipment)
-    statement = services.bookings_between(statement, query.from_, query.to)
+        statement = bookings_of_machine(statement, query.equipment)
+    statement = bookings_between(statement, query.from_, query.to)
     filters = {"status": query.status.value if query.status else None}
     return paged(BOOKINGS, statement, current_user, booking_json, filters)
 
@@ -216,14 +227,14 @@ def _book(data: BookingIn) -> Booking:
             field="ends_at",
             code="bad_duration",
         )
-    machine = services.viewable_machine(current_user, data.equipment_id)
-    booking_data = services.BookingData(
+    machine = viewable_machine(current_user, data.equipment_id)
+    booking_data = BookingData(
         starts_at=data.starts_at,
         minutes=int(min(minutes, 10**6)),
         purpose=data.purpose,
         startup_id=data.startup_id,
     )
-    return services.book(current_user, machine, booking_data)
+    return book(current_user, machine, booking_data)
 
 
 @bp.delete("/bookings/<int:booking_id>")
@@ -236,8 +247,8 @@ def booking_cancel(booking_id: int) -> Any:
 
 
 def _cancel(booking_id: int) -> Booking:
-    booking = services.changeable_booking(current_user, booking_id)
-    return services.cancel_booking(current_user, booking)
+    booking = changeable_booking(current_user, booking_id)
+    return cancel_booking(current_user, booking)
 
 
 # ------------------------------------------------------------------- events
@@ -271,11 +282,11 @@ def open_data(center_id: int, *, first: date, last: date, **_: Any) -> dict[str,
         .join(Lab, Lab.id == MachineMonth.lab_id)
         .where(Lab.center_id == center_id, MachineMonth.month == first)
     ).one()
-    until = min(last, services.local_day(utcnow()))
+    until = min(last, local_day(utcnow()))
     opened = 0
     if until >= first:
-        period = services.Period(first, until)
-        opened = sum(services.open_minutes(lab, period) for lab in services.labs_of(center_id))
+        period = Period(first, until)
+        opened = sum(open_minutes(lab, period) for lab in labs_of(center_id))
     return {
         "equipment_booked_minutes": int(booked or 0),
         "equipment_used_minutes": int(used or 0),

@@ -10,8 +10,8 @@ from icalendar import Event
 
 from incubator.accounts.models import User
 from incubator.db import db
+from incubator.fablab.bookings import bookings_query
 from incubator.fablab.models import HOLDING, Booking
-from incubator.fablab.services import bookings_query
 
 
 def booking_events(user: User, *, since: datetime, limit: int, **_kwargs: Any) -> list[Event]:

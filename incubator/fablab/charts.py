@@ -16,7 +16,7 @@ WIDTH, ROW, NAME, TOP = 520, 22, 190, 6
 
 def utilization_chart(rows: Sequence[Any]) -> Markup:
     """Utilization (booked / open hours, in %) of the machines of `rows`
-    (services.utilization_query rows), 100 % at the right edge."""
+    (utilization_query rows), 100 % at the right edge."""
     if not rows:
         return Markup("")
     title = _("Utilization (booked hours / open hours)")

@@ -2,7 +2,7 @@
 public holidays come from the `holidays` library), eight machines, certificates for the demo
 founders (one expired), a few weeks of past and future bookings, a machine under maintenance.
 
-Bookings go through `services.book` with a back-dated "now", so that every rule and the
+Bookings go through `book` with a back-dated "now", so that every rule and the
 stored figures hold exactly as if the founders had booked them; past bookings are then
 checked in or left to become no-shows, through the same functions the lab's staff and the
 scheduled job use.
@@ -14,7 +14,9 @@ from datetime import date, time, timedelta
 
 from incubator.accounts.models import User
 from incubator.demo import Demo
-from incubator.fablab import services
+from incubator.fablab.bookings import BookingData, book
+from incubator.fablab.common import at_local, local_day, monday_of
+from incubator.fablab.labs import day_info
 from incubator.fablab.models import (
     Certificate,
     Lab,
@@ -25,6 +27,7 @@ from incubator.fablab.models import (
     MaintenanceBlock,
     OpeningHours,
 )
+from incubator.fablab.noshows import check_in, mark_no_shows
 
 WEEKDAY_HOURS = (time(8), time(17))
 SATURDAY_HOURS = (time(8), time(12))
@@ -162,7 +165,7 @@ def load(demo: Demo) -> None:
         session.add(machine)
         machines[name] = machine
     session.flush()
-    today = services.local_day(demo.now)
+    today = local_day(demo.now)
     _closed_saturday(demo, labs["BIIC"], today)
     bao, hung = (demo.users[email] for email in FOUNDERS)
     _certificates(demo, machines, bao, hung, today)
@@ -171,12 +174,12 @@ def load(demo: Demo) -> None:
     cnc.status = MachineStatus.MAINTENANCE
     cnc.status_reason = "Thay trục chính, dự kiến xong sau hai tuần."
     pcb = machines["Máy phay mạch in LPKF"]
-    day = _open_day(labs["SMIC"], services.monday_of(today) + timedelta(days=10))
+    day = _open_day(labs["SMIC"], monday_of(today) + timedelta(days=10))
     session.add(
         MaintenanceBlock(
             machine_id=pcb.id,
-            starts_at=services.at_local(day, time(13)),
-            ends_at=services.at_local(day, time(17)),
+            starts_at=at_local(day, time(13)),
+            ends_at=at_local(day, time(17)),
             reason="Bảo dưỡng định kỳ, thay mũi phay.",
             created_by_id=demo.users[MANAGERS["SMIC"]].id,
         )
@@ -185,7 +188,7 @@ def load(demo: Demo) -> None:
 
 
 def _closed_saturday(demo: Demo, lab: Lab, today: date) -> None:
-    saturday = services.monday_of(today) + timedelta(days=19)
+    saturday = monday_of(today) + timedelta(days=19)
     demo.session.add(
         LabDay(
             lab_id=lab.id,
@@ -248,7 +251,7 @@ def _certificates(
 
 def _open_day(lab: Lab, day: date) -> date:
     """`day`, or the next day the lab opens."""
-    while not services.day_info(lab, day).open:
+    while not day_info(lab, day).open:
         day += timedelta(days=1)
     return day
 
@@ -293,27 +296,23 @@ BOOKINGS = [
 
 
 def _bookings(demo: Demo, machines: dict[str, Machine], today: date) -> None:
-    monday = services.monday_of(today)
+    monday = monday_of(today)
     made = []
     for email, name, weeks, weekday, hour, minutes, purpose in BOOKINGS:
         machine = machines[name]
         day = _open_day(machine.lab, monday + timedelta(weeks=weeks, days=weekday))
-        starts = services.at_local(day, time(hour))
+        starts = at_local(day, time(hour))
         user = demo.users[email]
-        data = services.BookingData(
+        data = BookingData(
             starts_at=starts,
             minutes=minutes,
             purpose=purpose,
             startup_id=demo.startups[FOUNDERS[email]].id,
         )
         # booked a week before, as the founder would have
-        made.append(
-            services.book(user, machine, data, now=min(demo.now, starts) - timedelta(days=7))
-        )
+        made.append(book(user, machine, data, now=min(demo.now, starts) - timedelta(days=7)))
     staff = {code: demo.users[email] for code, email in MANAGERS.items()}
     for number, booking in enumerate(made):
         if booking.ends_at <= demo.now and number % 3 != 1:  # every third one missed
-            services.check_in(
-                staff[booking.machine.lab.center.code], booking, now=booking.starts_at
-            )
-    services.mark_no_shows(demo.now)
+            check_in(staff[booking.machine.lab.center.code], booking, now=booking.starts_at)
+    mark_no_shows(demo.now)

@@ -12,14 +12,11 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from incubator.accounts.forms import email_field
+from incubator.fablab.bookings import BookingData
+from incubator.fablab.common import at_local, duration
+from incubator.fablab.labs import LabData
+from incubator.fablab.machines import MachineData
 from incubator.fablab.models import Lab, Machine, MachineCategory, MachineStatus
-from incubator.fablab.services import (
-    BookingData,
-    LabData,
-    MachineData,
-    at_local,
-    duration,
-)
 from incubator.files import Upload
 from incubator.forms import REQUIRED, DateField, DateTimeField, Form, optional_int, options
 from incubator.i18n import to_local

@@ -11,8 +11,9 @@ from sqlalchemy import Select
 from incubator.centers.models import Center
 from incubator.centers.services import all_centers
 from incubator.db import utcnow
+from incubator.fablab.common import local_day
 from incubator.fablab.models import Booking, BookingStatus, Lab, Machine, MachineCategory
-from incubator.fablab.services import BOOKED, NO_SHOWS, local_day, percent
+from incubator.fablab.utilization import BOOKED, NO_SHOWS, percent
 from incubator.i18n import format_datetime, format_number, format_time
 from incubator.lists import Column, Filter, ListSpec
 
@@ -83,7 +84,7 @@ def _utilization(row: Any) -> str:
     return percent(row.booked / row.open_minutes if row.open_minutes else None)
 
 
-# Rows are (machine, booked, used, no_shows, open_minutes): services.utilization_query.
+# Rows are (machine, booked, used, no_shows, open_minutes): utilization.utilization_query.
 UTILIZATION = ListSpec(
     name="fablab-utilization",
     columns=(

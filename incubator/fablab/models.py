@@ -230,7 +230,7 @@ class Booking(Base):
     """A machine booked over [starts_at, ends_at): half-open, so 9–10 and 10–11 do not meet.
 
     On PostgreSQL the exclusion constraint makes two holding bookings of a machine that
-    overlap impossible, whatever the code that writes them (see services.book).
+    overlap impossible, whatever the code that writes them (see bookings.book).
     """
 
     __tablename__ = "fablab_bookings"

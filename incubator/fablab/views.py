@@ -15,8 +15,28 @@ from incubator.accounts.models import Role
 from incubator.centers.services import all_centers
 from incubator.db import utcnow
 from incubator.errors import DomainError
-from incubator.fablab import lists, services
+from incubator.fablab import lists, noshows
+from incubator.fablab.booking_rules import bookable_startups, incubating_startups
+from incubator.fablab.bookings import book as make_booking
+from incubator.fablab.bookings import (
+    bookings_query,
+    cancel_booking,
+    changeable_booking,
+    day_bookings,
+    managed_booking,
+    move_booking,
+    sibling_machines,
+)
+from incubator.fablab.certificates import (
+    grant_certificate,
+    managed_certificate,
+    recent_certificates,
+    revoke_certificate,
+    user_by_email,
+    valid_certificate,
+)
 from incubator.fablab.charts import utilization_chart
+from incubator.fablab.common import duration, is_staff, local_day, monday_of
 from incubator.fablab.forms import (
     WEEKDAYS,
     WEEKDAYS_SHORT,
@@ -31,7 +51,27 @@ from incubator.fablab.forms import (
     PeriodForm,
     StatusForm,
 )
+from incubator.fablab.labs import (
+    decided_days,
+    labs_of,
+    managed_lab,
+    save_lab,
+    set_day,
+    upcoming_holidays,
+)
+from incubator.fablab.machines import (
+    machine_photo,
+    machines_of,
+    managed_machine,
+    save_machine,
+    set_status,
+    viewable_machine,
+)
+from incubator.fablab.maintenance import block_machine, managed_block, remove_block, upcoming_blocks
 from incubator.fablab.models import Lab, Machine, MachineCategory, MachineStatus
+from incubator.fablab.noshows import check_in, no_show_counts, staffed_startup
+from incubator.fablab.slots import week_view
+from incubator.fablab.utilization import check_period, lab_figures, percent, utilization_query
 from incubator.i18n import format_time, local_to_utc, to_local
 from incubator.security import logged_in, roles
 from incubator.web import flash_form_errors, once_address, perform, perform_once
@@ -48,7 +88,7 @@ def _day_arg(name: str) -> date | None:
 
 
 def _today() -> date:
-    return services.local_day(utcnow())
+    return local_day(utcnow())
 
 
 # ------------------------------------------------------------------- labs
@@ -57,12 +97,12 @@ def _today() -> date:
 @bp.get("/")
 @logged_in
 def labs() -> Any:
-    shown = services.labs_of()
+    shown = labs_of()
     return render_template(
         "fablab/labs.html",
-        labs=[(lab, services.machines_of(lab)) for lab in shown],
-        staff_of={lab.id: services.is_staff(current_user, lab) for lab in shown},
-        no_shows=services.no_show_counts(current_user) if current_user.has_role(*STAFF) else [],
+        labs=[(lab, machines_of(lab)) for lab in shown],
+        staff_of={lab.id: is_staff(current_user, lab) for lab in shown},
+        no_shows=no_show_counts(current_user) if current_user.has_role(*STAFF) else [],
         center_codes={lab.center_id: lab.center.code for lab in shown},
     )
 
@@ -79,7 +119,7 @@ def new_lab() -> Any:
 @bp.route("/labs/<int:lab_id>/edit", methods=["GET", "POST"])
 @roles(*STAFF)
 def edit_lab(lab_id: int) -> Any:
-    lab = services.managed_lab(current_user, lab_id)
+    lab = managed_lab(current_user, lab_id)
     return _lab_form(lab, lab.center_id)
 
 
@@ -90,12 +130,10 @@ def _lab_form(lab: Any, center_id: int) -> Any:
     if form.validate_on_submit():
         if lab is None:  # created once per form, however often it is sent
             outcome = perform_once(
-                form, Lab, services.save_lab, current_user, center_id, None, form.data_out()
+                form, Lab, save_lab, current_user, center_id, None, form.data_out()
             )
         else:
-            outcome = perform(
-                services.save_lab, current_user, center_id, lab, form.data_out(), form=form
-            )
+            outcome = perform(save_lab, current_user, center_id, lab, form.data_out(), form=form)
         if outcome.ok:
             flash(_("The lab is saved."), "success")
             return redirect(url_for("fablab.labs"))
@@ -105,11 +143,11 @@ def _lab_form(lab: Any, center_id: int) -> Any:
 @bp.route("/labs/<int:lab_id>/days", methods=["GET", "POST"])
 @roles(*STAFF)
 def days(lab_id: int) -> Any:
-    lab = services.managed_lab(current_user, lab_id)
+    lab = managed_lab(current_user, lab_id)
     form = DayForm()
     if form.validate_on_submit():
         outcome = perform(
-            services.set_day, current_user, lab, form.day.data, form.is_open(), form.note.data or ""
+            set_day, current_user, lab, form.day.data, form.is_open(), form.note.data or ""
         )
         if outcome.ok:
             flash(_("The day is saved."), "success")
@@ -119,21 +157,21 @@ def days(lab_id: int) -> Any:
         "fablab/days.html",
         lab=lab,
         form=form,
-        decided=services.decided_days(lab, today),
-        holidays=services.upcoming_holidays(today),
+        decided=decided_days(lab, today),
+        holidays=upcoming_holidays(today),
     )
 
 
 @bp.get("/labs/<int:lab_id>/today")
 @roles(*STAFF)
 def today(lab_id: int) -> Any:
-    lab = services.managed_lab(current_user, lab_id)
+    lab = managed_lab(current_user, lab_id)
     day = _day_arg("day") or _today()
     return render_template(
         "fablab/today.html",
         lab=lab,
         day=day,
-        bookings=services.day_bookings(lab, day),
+        bookings=day_bookings(lab, day),
         now=utcnow(),
         previous=day - timedelta(days=1),
         next=day + timedelta(days=1),
@@ -146,28 +184,28 @@ def today(lab_id: int) -> Any:
 @bp.get("/machines/<int:machine_id>")
 @logged_in
 def machine(machine_id: int) -> Any:
-    item = services.viewable_machine(current_user, machine_id)
+    item = viewable_machine(current_user, machine_id)
     now = utcnow()
-    monday = services.monday_of(_day_arg("week") or services.local_day(now))
-    staff = services.is_staff(current_user, item.lab)
+    monday = monday_of(_day_arg("week") or local_day(now))
+    staff = is_staff(current_user, item.lab)
     return render_template(
         "fablab/machine.html",
         machine=item,
-        days=services.week_view(current_user, item, monday, now),
+        days=week_view(current_user, item, monday, now),
         monday=monday,
         sunday=monday + timedelta(days=6),
         previous=monday - timedelta(days=7),
         next=monday + timedelta(days=7),
         staff=staff,
-        blocks=services.upcoming_blocks(item, now) if staff else [],
-        certificate=services.valid_certificate(current_user, item, services.local_day(now)),
+        blocks=upcoming_blocks(item, now) if staff else [],
+        certificate=valid_certificate(current_user, item, local_day(now)),
     )
 
 
 @bp.route("/labs/<int:lab_id>/machines/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new_machine(lab_id: int) -> Any:
-    lab = services.managed_lab(current_user, lab_id)  # another center's lab: 404 first
+    lab = managed_lab(current_user, lab_id)  # another center's lab: 404 first
     if (fresh := once_address()) is not None:
         return fresh
     return _machine_form(lab, None)
@@ -176,7 +214,7 @@ def new_machine(lab_id: int) -> Any:
 @bp.route("/machines/<int:machine_id>/edit", methods=["GET", "POST"])
 @roles(*STAFF)
 def edit_machine(machine_id: int) -> Any:
-    item = services.managed_machine(current_user, machine_id)
+    item = managed_machine(current_user, machine_id)
     return _machine_form(item.lab, item)
 
 
@@ -185,12 +223,10 @@ def _machine_form(lab: Any, item: Machine | None) -> Any:
     if form.validate_on_submit():
         if item is None:  # created once per form, however often it is sent
             outcome = perform_once(
-                form, Machine, services.save_machine, current_user, lab, None, form.data_out()
+                form, Machine, save_machine, current_user, lab, None, form.data_out()
             )
         else:
-            outcome = perform(
-                services.save_machine, current_user, lab, item, form.data_out(), form=form
-            )
+            outcome = perform(save_machine, current_user, lab, item, form.data_out(), form=form)
         if outcome.ok:
             flash(_("The machine is saved."), "success")
             return redirect(url_for("fablab.machine", machine_id=outcome.value.id))
@@ -203,20 +239,20 @@ def _machine_form(lab: Any, item: Machine | None) -> Any:
 @logged_in
 def photo(machine_id: int, name: str) -> Any:
     """The machine's photo (its address names the stored file: a new photo, a new address)."""
-    key, mimetype = services.machine_photo(current_user, machine_id, name)
+    key, mimetype = machine_photo(current_user, machine_id, name)
     return storage.send(key, name, mimetype, as_attachment=False, conditional=True)
 
 
 @bp.post("/machines/<int:machine_id>/status")
 @roles(*STAFF)
 def status(machine_id: int) -> Any:
-    item = services.managed_machine(current_user, machine_id)
+    item = managed_machine(current_user, machine_id)
     form = StatusForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
     else:
         outcome = perform(
-            services.set_status,
+            set_status,
             current_user,
             item,
             MachineStatus(form.status.data),
@@ -233,11 +269,11 @@ def status(machine_id: int) -> Any:
 @bp.route("/machines/<int:machine_id>/maintenance", methods=["GET", "POST"])
 @roles(*STAFF)
 def maintenance(machine_id: int) -> Any:
-    item = services.managed_machine(current_user, machine_id)
+    item = managed_machine(current_user, machine_id)
     form = MaintenanceForm()
     if form.validate_on_submit():
         outcome = perform(
-            services.block_machine,
+            block_machine,
             current_user,
             item,
             form.starts_at.data,
@@ -260,16 +296,16 @@ def maintenance(machine_id: int) -> Any:
         "fablab/maintenance.html",
         machine=item,
         form=form,
-        blocks=services.upcoming_blocks(item, utcnow()),
+        blocks=upcoming_blocks(item, utcnow()),
     )
 
 
 @bp.post("/blocks/<int:block_id>/delete")
 @roles(*STAFF)
 def delete_block(block_id: int) -> Any:
-    block = services.managed_block(current_user, block_id)
+    block = managed_block(current_user, block_id)
     machine_id = block.machine_id
-    if perform(services.remove_block, current_user, block).ok:
+    if perform(remove_block, current_user, block).ok:
         flash(_("The maintenance block is removed."), "success")
     return redirect(url_for("fablab.maintenance", machine_id=machine_id))
 
@@ -287,12 +323,10 @@ def _start_arg() -> datetime | None:
 @bp.route("/machines/<int:machine_id>/book", methods=["GET", "POST"])
 @logged_in
 def book(machine_id: int) -> Any:
-    item = services.viewable_machine(current_user, machine_id)
-    staff = services.is_staff(current_user, item.lab)
-    if staff:  # the center's startups in incubation; any other of the center by its name
-        startups = services.incubating_startups(item.lab.center_id)
-    else:
-        startups = services.bookable_startups(current_user)
+    item = viewable_machine(current_user, machine_id)
+    staff = is_staff(current_user, item.lab)
+    # the staff: the center's startups in incubation; any other of the center by its name
+    startups = incubating_startups(item.lab.center_id) if staff else bookable_startups(current_user)
     form = BookingForm(machine=item, startups=startups, staff=staff)
     if not form.is_submitted():
         start = _start_arg()
@@ -300,7 +334,7 @@ def book(machine_id: int) -> Any:
             form.fill(start)
         form.minutes.data = max(item.min_minutes, min(120, item.max_minutes))
     if form.validate_on_submit():
-        outcome = perform(services.book, current_user, item, form.data_out(), form=form)
+        outcome = perform(make_booking, current_user, item, form.data_out(), form=form)
         if outcome.ok:
             flash(_("Booked: %(machine)s.", machine=item.name), "success")
             return redirect(_week_url(outcome.value))
@@ -310,7 +344,7 @@ def book(machine_id: int) -> Any:
 
 
 def _week_url(booking: Any) -> str:
-    week = services.local_day(booking.starts_at).isoformat()
+    week = local_day(booking.starts_at).isoformat()
     return url_for("fablab.machine", machine_id=booking.machine_id, week=week) + "#calendar"
 
 
@@ -319,7 +353,7 @@ def _week_url(booking: Any) -> str:
 def bookings() -> Any:
     return lists.BOOKINGS.render(
         "fablab/bookings.html",
-        services.bookings_query(current_user),
+        bookings_query(current_user),
         actor=current_user,
         cancel_form=CancelForm(),
     )
@@ -328,14 +362,14 @@ def bookings() -> Any:
 @bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
 @logged_in
 def move(booking_id: int) -> Any:
-    booking = services.changeable_booking(current_user, booking_id)
-    machines = services.sibling_machines(booking.machine)
+    booking = changeable_booking(current_user, booking_id)
+    machines = sibling_machines(booking.machine)
     form = MoveForm(machine=booking.machine, machines=machines)
     if not form.is_submitted():
         form.fill(booking.starts_at, booking.minutes)
     if form.validate_on_submit():
         outcome = perform(
-            services.move_booking,
+            move_booking,
             current_user,
             booking,
             form.starts_at(),
@@ -352,11 +386,11 @@ def move(booking_id: int) -> Any:
 @bp.post("/bookings/<int:booking_id>/cancel")
 @logged_in
 def cancel(booking_id: int) -> Any:
-    booking = services.changeable_booking(current_user, booking_id)
+    booking = changeable_booking(current_user, booking_id)
     form = CancelForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif perform(services.cancel_booking, current_user, booking, form.reason.data or "").ok:
+    elif perform(cancel_booking, current_user, booking, form.reason.data or "").ok:
         flash(_("The booking is cancelled."), "success")
     return redirect(url_for("fablab.bookings"))
 
@@ -364,10 +398,10 @@ def cancel(booking_id: int) -> Any:
 @bp.post("/bookings/<int:booking_id>/checkin")
 @roles(*STAFF)
 def checkin(booking_id: int) -> Any:
-    booking = services.managed_booking(current_user, booking_id)
-    if perform(services.check_in, current_user, booking).ok:
+    booking = managed_booking(current_user, booking_id)
+    if perform(check_in, current_user, booking).ok:
         flash(_("Checked in: %(who)s.", who=booking.user.name), "success")
-    day = services.local_day(booking.starts_at).isoformat()
+    day = local_day(booking.starts_at).isoformat()
     return redirect(url_for("fablab.today", lab_id=booking.lab_id, day=day))
 
 
@@ -375,8 +409,8 @@ def checkin(booking_id: int) -> Any:
 @roles(*STAFF)
 def reset_no_shows(startup_id: int) -> Any:
     center_id = _center_arg()
-    startup = services.staffed_startup(current_user, startup_id, center_id)
-    if perform(services.reset_no_shows, current_user, startup, center_id).ok:
+    startup = staffed_startup(current_user, startup_id, center_id)
+    if perform(noshows.reset_no_shows, current_user, startup, center_id).ok:
         flash(_("%(name)s may book again.", name=startup.name), "success")
     return redirect(url_for("fablab.labs"))
 
@@ -394,12 +428,7 @@ def _center_arg() -> int | None:
 @roles(*STAFF)
 def certificates() -> Any:
     center_id = current_user.managed_center_id
-    machines = [
-        m
-        for lab in services.labs_of(center_id)
-        for m in services.machines_of(lab)
-        if m.training_required
-    ]
+    machines = [m for lab in labs_of(center_id) for m in machines_of(lab) if m.training_required]
     centers = [] if center_id else [(c.id, c.code) for c in all_centers()]
     form = CertificateForm(machines=machines, centers=centers)
     if form.validate_on_submit():
@@ -410,20 +439,20 @@ def certificates() -> Any:
     return render_template(
         "fablab/certificates.html",
         form=form,
-        certificates=services.recent_certificates(current_user),
+        certificates=recent_certificates(current_user),
     )
 
 
 def _grant(form: CertificateForm) -> Any:
     """Inside the transaction: find the person and the machine, then grant."""
-    user = services.user_by_email(form.email.data or "")
+    user = user_by_email(form.email.data or "")
     machine_id, category, center_id = form.target_parts()
     machine = None
     if machine_id is not None:
-        machine = services.managed_machine(current_user, machine_id)
+        machine = managed_machine(current_user, machine_id)
     if machine is None and category is None:
         raise DomainError(_("Choose a machine or a category."), field="target")
-    return services.grant_certificate(
+    return grant_certificate(
         current_user, user, machine, category, form.expires_on.data, center_id=center_id
     )
 
@@ -431,8 +460,8 @@ def _grant(form: CertificateForm) -> Any:
 @bp.post("/certificates/<int:certificate_id>/revoke")
 @roles(*STAFF)
 def revoke(certificate_id: int) -> Any:
-    certificate = services.managed_certificate(current_user, certificate_id)
-    if perform(services.revoke_certificate, current_user, certificate).ok:
+    certificate = managed_certificate(current_user, certificate_id)
+    if perform(revoke_certificate, current_user, certificate).ok:
         flash(_("The certificate is revoked."), "success")
     return redirect(url_for("fablab.certificates"))
 
@@ -443,7 +472,7 @@ def revoke(certificate_id: int) -> Any:
 @bp.get("/utilization")
 @roles(*STAFF)
 def utilization() -> Any:
-    own = services.labs_of(None if current_user.is_admin else current_user.managed_center_id)
+    own = labs_of(None if current_user.is_admin else current_user.managed_center_id)
     shown = own
     chosen = request.args.get("lab", "")
     if chosen.isdigit():
@@ -453,14 +482,14 @@ def utilization() -> Any:
     try:
         if request.args and not form.validate():
             raise DomainError(_("Write the dates as dd/mm/yyyy."))
-        period = services.check_period(form.first.data, form.last.data, today)
+        period = check_period(form.first.data, form.last.data, today)
     except DomainError as error:
         flash(error.message, "error")
-        period = services.check_period(None, None, today)
-    figures = services.lab_figures(shown, period)
+        period = check_period(None, None, today)
+    figures = lab_figures(shown, period)
     return lists.UTILIZATION.render(
         "fablab/utilization.html",
-        services.utilization_query(shown, period),
+        utilization_query(shown, period),
         actor=current_user,
         filename=f"fablab-utilization-{period.first}-{period.last}.csv",
         form=form,
@@ -490,7 +519,7 @@ def local_iso(moment: datetime) -> str:
 
 @bp.app_template_filter("local_date_iso")
 def local_date_iso(moment: datetime) -> str:
-    return services.local_day(moment).isoformat()
+    return local_day(moment).isoformat()
 
 
 @bp.app_template_global("weekday_name")
@@ -503,5 +532,5 @@ def weekday_short(number: int) -> str:
     return str(WEEKDAYS_SHORT[number])
 
 
-bp.add_app_template_global(services.duration, "duration")
-bp.add_app_template_global(services.percent, "percent")
+bp.add_app_template_global(duration, "duration")
+bp.add_app_template_global(percent, "percent")

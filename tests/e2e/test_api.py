@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from incubator import files
 from incubator.db import db, utcnow
-from incubator.fablab import services
+from incubator.fablab.common import at_local, local_day
+from incubator.fablab.labs import day_info
 from incubator.fablab.models import Booking, Machine
 from incubator.i18n import to_local
 from tests.e2e.conftest import LiveServer
@@ -67,10 +68,10 @@ class Script:
 def _free_start(live_server: LiveServer, machine_id: int) -> Any:
     with live_server.app.app_context():
         machine = db.session.get(Machine, machine_id)
-        day = services.local_day(utcnow()) + timedelta(days=3)
+        day = local_day(utcnow()) + timedelta(days=3)
         while True:
-            info = services.day_info(machine.lab, day)
-            starts = services.at_local(day, info.opens) if info.open else None
+            info = day_info(machine.lab, day)
+            starts = at_local(day, info.opens) if info.open else None
             if starts is not None:
                 ends = starts + timedelta(hours=2)
                 taken = db.session.scalar(

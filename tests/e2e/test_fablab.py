@@ -16,7 +16,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from incubator.db import db, utcnow
-from incubator.fablab import services
+from incubator.fablab.booking_rules import holding
+from incubator.fablab.common import at_local, local_day, monday_of
+from incubator.fablab.labs import day_info
 from incubator.fablab.models import Booking, BookingStatus, Machine
 from incubator.i18n import format_date, to_local
 from incubator.mail import OutboxMessage
@@ -59,13 +61,11 @@ def _free_day_next_week(live_server: LiveServer, machine_id: int) -> date:
     """An open day of next week with nothing booked on the machine from 09:00 to 11:00."""
     with live_server.app.app_context():
         machine = db.session.get(Machine, machine_id)
-        monday = services.monday_of(services.local_day(utcnow())) + timedelta(days=7)
+        monday = monday_of(local_day(utcnow())) + timedelta(days=7)
         for offset in range(6):
             day = monday + timedelta(days=offset)
-            taken = services._holding(
-                machine_id, services.at_local(day, time(9)), services.at_local(day, time(11))
-            )
-            if services.day_info(machine.lab, day).open and not taken:
+            taken = holding(machine_id, at_local(day, time(9)), at_local(day, time(11)))
+            if day_info(machine.lab, day).open and not taken:
                 return day
     raise AssertionError("no free day next week")
 
@@ -137,7 +137,7 @@ def test_fablab_journey(
         for event in feed.walk("VEVENT")
         if str(event["uid"]).startswith("fablab-booking")
     }
-    assert services.at_local(day, time(9)) in starts
+    assert at_local(day, time(9)) in starts
 
     # 3. Moved from "my bookings", then cancelled.
     page.goto("/fablab/bookings?time=upcoming")
@@ -181,7 +181,7 @@ def test_fablab_journey(
         (machines[LASER], day, "09:00", 60, "main .flash-error"),
         (printer, day, "16:00", 120, "#start-error"),
         (printer, date(2027, 2, 6), "09:00", 60, "#day-error"),  # Tết
-        (printer, services.local_day(taken[0]), taken[1], 60, "#start-error"),
+        (printer, local_day(taken[0]), taken[1], 60, "#start-error"),
     ]
     for language, messages in REFUSALS.items():
         if language == "en":
@@ -196,7 +196,7 @@ def test_fablab_journey(
     # 5. The manager blocks the Bambu printer over the founder's booking: he is emailed.
     manager = open_page(as_user="manager@biic.test")
     victim = _founders_future_booking(live_server, machines[BAMBU])
-    block_day = format_date(services.local_day(victim))
+    block_day = format_date(local_day(victim))
     manager.goto(f"/fablab/machines/{machines[BAMBU]}/maintenance")
     manager.fill("#starts_at", f"{block_day} 08:00")
     manager.fill("#ends_at", f"{block_day} 17:00")
@@ -208,7 +208,7 @@ def test_fablab_journey(
             select(OutboxMessage).where(OutboxMessage.recipient == FOUNDER)
         ).all()
     assert any(BAMBU in e.subject and "Thay bàn nhiệt" in e.body for e in emails)
-    manager.goto(f"/fablab/machines/{machines[BAMBU]}?week={services.local_day(victim)}")
+    manager.goto(f"/fablab/machines/{machines[BAMBU]}?week={local_day(victim)}")
     expect(manager.locator(".span.maintenance").first).to_contain_text("Thay bàn nhiệt")
 
     # 5a. The manager adds a photo of the Bambu printer: shown above its calendar.

@@ -13,7 +13,10 @@ from flask import Flask
 
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
-from incubator.fablab import services
+from incubator.errors import DomainError
+from incubator.fablab.bookings import BookingData
+from incubator.fablab.common import at_local, local_day
+from incubator.fablab.labs import day_info
 from incubator.fablab.models import Lab, Machine, MachineCategory, OpeningHours
 from incubator.mentoring.models import MentoredStartup
 from tests.centers.fixtures import center_id
@@ -107,15 +110,15 @@ def make_founder(
 
 def open_day(lab: Lab | int, after_days: int = 1, today: date | None = None) -> date:
     """The first day at least `after_days` from today on which the lab (or lab id) opens."""
-    day = (today or services.local_day(utcnow())) + timedelta(days=after_days)
+    day = (today or local_day(utcnow())) + timedelta(days=after_days)
     with_lab = db.session.get(Lab, lab if isinstance(lab, int) else lab.id)
-    while not services.day_info(with_lab, day).open:
+    while not day_info(with_lab, day).open:
         day += timedelta(days=1)
     return day
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return services.at_local(day, time(hour, minute))
+    return at_local(day, time(hour, minute))
 
 
 def booking(
@@ -123,11 +126,25 @@ def booking(
     minutes: int = 60,
     startup_id: int | None = None,
     purpose: str = "In mẫu vỏ hộp",
-) -> services.BookingData:
-    return services.BookingData(
-        starts_at=starts, minutes=minutes, purpose=purpose, startup_id=startup_id
-    )
+) -> BookingData:
+    return BookingData(starts_at=starts, minutes=minutes, purpose=purpose, startup_id=startup_id)
 
 
 def get(model: Any, key: Any) -> Any:
     return db.session.get(model, key)
+
+
+def refused(call: Any, *args: Any, **kwargs: Any) -> DomainError:
+    with pytest.raises(DomainError) as refusal:
+        call(*args, **kwargs)
+    db.session.rollback()
+    return refusal.value
+
+
+def machine_and_founder(
+    make_machine: Any, make_founder: Any, **machine: Any
+) -> tuple[Any, Any, User]:
+    """A machine, a founder in incubation and their user, in this session."""
+    item = make_machine(**machine)
+    founder = make_founder()
+    return item, founder, get(User, founder.user.id)

@@ -19,17 +19,28 @@ from sqlalchemy import func, select
 from incubator.accounts.models import Role, User
 from incubator.db import db, utcnow
 from incubator.errors import DomainError, NotFound
-from incubator.fablab import services
+from incubator.fablab.bookings import book
+from incubator.fablab.certificates import (
+    grant_certificate,
+    managed_certificate,
+    recent_certificates,
+    revoke_certificate,
+    valid_certificate,
+)
+from incubator.fablab.common import local_day
+from incubator.fablab.maintenance import block_machine
 from incubator.fablab.models import (
     Booking,
     BookingStatus,
     Certificate,
     Lab,
+    LabDay,
     LabStartup,
     Machine,
     MachineCategory,
     MaintenanceBlock,
 )
+from incubator.fablab.noshows import mark_no_shows, no_show_counts, reset_no_shows, staffed_startup
 from incubator.i18n import to_local
 from incubator.startups.models import Startup
 from tests.api.fixtures import error_code
@@ -63,15 +74,11 @@ def biic(app: Flask, make_machine: Any, make_founder: Any, manager_of: Any) -> B
         staff = session.get(User, manager.id)
         user = session.get(User, founder.user.id)
         item = session.get(Machine, machine.id)
-        by_machine = services.grant_certificate(staff, user, item, None, None)
-        by_category = services.grant_certificate(
-            staff, user, None, MachineCategory.LASER_CUTTER, None
-        )
+        by_machine = grant_certificate(staff, user, item, None, None)
+        by_category = grant_certificate(staff, user, None, MachineCategory.LASER_CUTTER, None)
         day = open_day(item.lab, 2)
-        made = services.book(user, item, booking(at(day, 9), 60, founder.startup_id))
-        block, _cancelled = services.block_machine(
-            staff, item, at(day, 14), at(day, 15), "Thay ống laser"
-        )
+        made = book(user, item, booking(at(day, 9), 60, founder.startup_id))
+        block, _cancelled = block_machine(staff, item, at(day, 14), at(day, 15), "Thay ống laser")
         session.add(LabStartup(startup_id=founder.startup_id, center_id=item.lab.center_id))
         session.flush()
         session.get(LabStartup, (founder.startup_id, item.lab.center_id)).no_shows = 2
@@ -141,7 +148,7 @@ def _snapshot(app: Flask, b: Biic) -> dict[str, Any]:
         made = session.get(Booking, b.booking_id)
         return {
             "lab": (lab.name, lab.horizon_days, len(lab.hours)),
-            "days": session.scalar(select(func.count()).select_from(services.LabDay)),
+            "days": session.scalar(select(func.count()).select_from(LabDay)),
             "machines": session.scalar(select(func.count()).select_from(Machine)),
             "machine": (machine.name, machine.status),
             "blocks": session.scalar(select(func.count()).select_from(MaintenanceBlock)),
@@ -272,19 +279,19 @@ def test_services_refuse_another_centers_staff(app: Flask, biic: Biic, manager_o
         certificate = db.session.get(Certificate, biic.category_certificate_id)
         startup = db.session.get(Startup, biic.startup_id)
         with pytest.raises(NotFound):
-            services.managed_certificate(smic, biic.category_certificate_id)
+            managed_certificate(smic, biic.category_certificate_id)
         with pytest.raises(NotFound):
-            services.managed_certificate(smic, biic.machine_certificate_id)
+            managed_certificate(smic, biic.machine_certificate_id)
         with pytest.raises(NotFound):
-            services.revoke_certificate(smic, certificate)
+            revoke_certificate(smic, certificate)
         with pytest.raises(NotFound):
-            services.staffed_startup(smic, biic.startup_id)
+            staffed_startup(smic, biic.startup_id)
         with pytest.raises(NotFound):
-            services.reset_no_shows(smic, startup)
+            reset_no_shows(smic, startup)
         with pytest.raises(NotFound):
-            services.reset_no_shows(smic, startup, center_id(app, "BIIC"))
+            reset_no_shows(smic, startup, center_id(app, "BIIC"))
         with pytest.raises(NotFound):
-            services.grant_certificate(
+            grant_certificate(
                 smic,
                 db.session.get(User, biic.founder.id),
                 None,
@@ -292,8 +299,8 @@ def test_services_refuse_another_centers_staff(app: Flask, biic: Biic, manager_o
                 None,
                 center_id=center_id(app, "BIIC"),
             )
-        assert services.recent_certificates(smic) == []
-        assert services.no_show_counts(smic) == []
+        assert recent_certificates(smic) == []
+        assert no_show_counts(smic) == []
         db.session.rollback()
 
 
@@ -311,16 +318,16 @@ def test_a_category_certificate_opens_its_own_centers_machines_only(
     with app.app_context():
         user = db.session.get(User, founder.user.id)
         smic = db.session.get(User, manager_of("SMIC").id)
-        services.grant_certificate(smic, user, None, MachineCategory.LASER_CUTTER, None)
+        grant_certificate(smic, user, None, MachineCategory.LASER_CUTTER, None)
         db.session.commit()
         smic_machine = db.session.get(Machine, smic_laser.id)
         biic_machine = db.session.get(Machine, biic_laser.id)
-        today = services.local_day(utcnow())
-        assert services.valid_certificate(user, smic_machine, today) is not None
-        assert services.valid_certificate(user, biic_machine, today) is None
+        today = local_day(utcnow())
+        assert valid_certificate(user, smic_machine, today) is not None
+        assert valid_certificate(user, biic_machine, today) is None
         day = open_day(biic_machine.lab, 2)
         with pytest.raises(DomainError) as refused:
-            services.book(user, biic_machine, booking(at(day, 9), 60, founder.startup_id))
+            book(user, biic_machine, booking(at(day, 9), 60, founder.startup_id))
         assert refused.value.code == "not_certified"
         db.session.rollback()
 
@@ -336,9 +343,9 @@ def test_no_shows_count_and_suspend_per_center(
         user = db.session.get(User, founder.user.id)
         machine = db.session.get(Machine, biic_machine.id)
         day = open_day(machine.lab, 1)
-        made = services.book(user, machine, booking(at(day, 9), 60, founder.startup_id))
+        made = book(user, machine, booking(at(day, 9), 60, founder.startup_id))
         db.session.commit()
-        assert services.mark_no_shows(made.starts_at + timedelta(minutes=20)) == 1
+        assert mark_no_shows(made.starts_at + timedelta(minutes=20)) == 1
         db.session.commit()
         db.session.expire_all()
         assert db.session.get(Booking, made.id).status is BookingStatus.NO_SHOW
@@ -347,15 +354,15 @@ def test_no_shows_count_and_suspend_per_center(
         assert db.session.get(LabStartup, (founder.startup_id, smic)) is None
         later = open_day(machine.lab, 3)
         with pytest.raises(DomainError) as refused:
-            services.book(user, machine, booking(at(later, 9), 60, founder.startup_id))
+            book(user, machine, booking(at(later, 9), 60, founder.startup_id))
         assert refused.value.code == "no_show_suspended"
         db.session.rollback()
         other = db.session.get(Machine, smic_machine.id)
-        services.book(user, other, booking(at(open_day(other.lab, 3), 9), 60, founder.startup_id))
+        book(user, other, booking(at(open_day(other.lab, 3), 9), 60, founder.startup_id))
         db.session.rollback()
         startup = db.session.get(Startup, founder.startup_id)
         with pytest.raises(NotFound):
-            services.reset_no_shows(db.session.get(User, manager_of("SMIC").id), startup)
-        services.reset_no_shows(db.session.get(User, manager_of("BIIC").id), startup)
+            reset_no_shows(db.session.get(User, manager_of("SMIC").id), startup)
+        reset_no_shows(db.session.get(User, manager_of("BIIC").id), startup)
         db.session.commit()
         assert db.session.get(LabStartup, (founder.startup_id, biic)).no_shows == 0

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from incubator.accounts.models import User
 from incubator.db import db
-from incubator.fablab import services
+from incubator.fablab import bookings
+from incubator.fablab.bookings import book, move_booking
 from incubator.fablab.models import Booking, BookingStatus, MachineDay
 from incubator.i18n import format_date
 from tests.fablab.fixtures import at, booking, get, open_day
@@ -133,7 +134,7 @@ def test_the_exclusion_constraint_refuses_overlaps_that_skip_the_check(
     founder = make_founder()
     user = get(User, founder.user.id)
     day = open_day(item.lab, 2)
-    first = services.book(user, item, booking(at(day, 9), 120, founder.startup_id))
+    first = book(user, item, booking(at(day, 9), 120, founder.startup_id))
     db.session.commit()
     # 1. a plain INSERT of an overlapping holding booking: refused by the database itself
     insert = text(
@@ -156,13 +157,13 @@ def test_the_exclusion_constraint_refuses_overlaps_that_skip_the_check(
     )
     db.session.commit()
     # 2. the service with its check switched off: the constraint's refusal is the same answer
-    monkeypatch.setattr(services, "_check_free", lambda *args, **kwargs: None)
+    monkeypatch.setattr(bookings, "check_free", lambda *args, **kwargs: None)
     with pytest.raises(Exception) as refusal:
-        services.book(user, item, booking(at(day, 10), 60, founder.startup_id))
+        book(user, item, booking(at(day, 10), 60, founder.startup_id))
     assert getattr(refusal.value, "message", "") == SLOT_TAKEN
     db.session.rollback()
     with pytest.raises(Exception) as refusal:
-        services.move_booking(user, get(Booking, first.id), at(day, 11), 60)
+        move_booking(user, get(Booking, first.id), at(day, 11), 60)
     assert getattr(refusal.value, "message", "") == SLOT_TAKEN
     db.session.rollback()
     assert get(Booking, first.id).starts_at == at(day, 9)

@@ -15,7 +15,7 @@ from incubator import files
 from incubator.accounts.models import User
 from incubator.db import db, run
 from incubator.errors import DomainError
-from incubator.fablab import services
+from incubator.fablab.machines import PHOTOS, MachineData, machine_photo, save_machine
 from incubator.fablab.models import Machine, MachineCategory
 from incubator.storage import storage
 from tests.fablab.fixtures import get
@@ -28,7 +28,7 @@ def image_bytes(kind: str = "PNG", size: tuple[int, int] = (40, 30)) -> bytes:
 
 
 def _data(machine: Machine, photo: bytes | None = None, remove: bool = False) -> Any:
-    return services.MachineData(
+    return MachineData(
         name=machine.name,
         category=MachineCategory(machine.category),
         slot_minutes=machine.slot_minutes,
@@ -40,7 +40,7 @@ def _data(machine: Machine, photo: bytes | None = None, remove: bool = False) ->
 
 
 def _stored(app: Flask) -> list[str]:
-    prefix = services.PHOTOS + "/"
+    prefix = PHOTOS + "/"
     return sorted(key.removeprefix(prefix) for key in storage(app).keys(prefix))
 
 
@@ -53,13 +53,13 @@ def test_a_photo_is_stored_replaced_and_removed_and_a_refused_one_leaves_nothing
 
     def save(**kwargs: Any) -> Machine:
         machine = get(Machine, item.id)
-        return run(services.save_machine, manager, machine.lab, machine, _data(machine, **kwargs))
+        return run(save_machine, manager, machine.lab, machine, _data(machine, **kwargs))
 
     for kind, extension in (("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp")):
         saved = save(photo=image_bytes(kind))
         assert saved.photo.endswith(extension)
         assert _stored(app) == [saved.photo]  # the one before is deleted once replaced
-        key, mimetype = services.machine_photo(manager, item.id, saved.photo)
+        key, mimetype = machine_photo(manager, item.id, saved.photo)
         with storage(app).open(key) as stored:
             assert stored.read(2) and mimetype == files.IMAGE_TYPES[extension]
     kept = get(Machine, item.id).photo
@@ -75,7 +75,7 @@ def test_a_photo_is_stored_replaced_and_removed_and_a_refused_one_leaves_nothing
         data = _data(machine, photo=content)
         data.description = "changed with a bad photo"
         with pytest.raises(DomainError) as refusal:
-            run(services.save_machine, manager, machine.lab, machine, data)
+            run(save_machine, manager, machine.lab, machine, data)
         assert refusal.value.field == "photo" and message in refusal.value.message
         db.session.expire_all()
         assert get(Machine, item.id).photo == kept and get(Machine, item.id).description == ""
@@ -84,7 +84,7 @@ def test_a_photo_is_stored_replaced_and_removed_and_a_refused_one_leaves_nothing
     with pytest.raises(DomainError, match="larger than 1 MB"):
         machine = get(Machine, item.id)
         run(
-            services.save_machine,
+            save_machine,
             manager,
             machine.lab,
             machine,
@@ -94,7 +94,7 @@ def test_a_photo_is_stored_replaced_and_removed_and_a_refused_one_leaves_nothing
     removed = save(remove=True)
     assert removed.photo is None and _stored(app) == []
     with pytest.raises(Exception, match="photo"):
-        services.machine_photo(manager, item.id, kept)
+        machine_photo(manager, item.id, kept)
 
 
 def test_the_machine_form_uploads_and_pages_show_the_photo(

@@ -17,7 +17,8 @@ from sqlalchemy import delete, select
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.errors import DomainError
-from incubator.fablab import services
+from incubator.fablab.bookings import book, cancel_booking, move_booking
+from incubator.fablab.common import local_day
 from incubator.fablab.models import HOLDING, Booking, MachineDay, QuotaWeek
 from tests.fablab.fixtures import OPENS, at, booking, get, open_day
 
@@ -54,7 +55,7 @@ def test_no_two_holding_bookings_ever_overlap(
         db.session.execute(delete(model))
     db.session.commit()
     user = get(User, founder.user.id)
-    today = services.local_day(utcnow())
+    today = local_day(utcnow())
     first = open_day(item.lab_id, 2)
     days = [first, open_day(item.lab_id, (first - today).days + 1)]
     model: dict[int, tuple[datetime, datetime]] = {}
@@ -80,7 +81,7 @@ def test_no_two_holding_bookings_ever_overlap(
             wanted = (starts, starts + timedelta(minutes=minutes))
             free = fits and not any(_overlaps(wanted, held) for held in model.values())
             result = attempt(
-                services.book,
+                book,
                 user,
                 get(type(item), item.id),
                 booking(starts, minutes, founder.startup_id),
@@ -91,7 +92,7 @@ def test_no_two_holding_bookings_ever_overlap(
                 made.append(result.id)
         elif kind == "cancel" and made:
             booking_id = made[argument % len(made)]
-            result = attempt(services.cancel_booking, user, get(Booking, booking_id))
+            result = attempt(cancel_booking, user, get(Booking, booking_id))
             assert (result is not None) == (booking_id in model)
             model.pop(booking_id, None)
         elif kind == "move" and made:
@@ -101,7 +102,7 @@ def test_no_two_holding_bookings_ever_overlap(
             wanted = (starts, starts + timedelta(minutes=minutes))
             others = [held for key, held in model.items() if key != booking_id]
             free = booking_id in model and fits and not any(_overlaps(wanted, h) for h in others)
-            result = attempt(services.move_booking, user, get(Booking, booking_id), starts, minutes)
+            result = attempt(move_booking, user, get(Booking, booking_id), starts, minutes)
             assert (result is not None) == free, (kind, argument, model)
             if result is not None:
                 model[booking_id] = wanted
@@ -123,6 +124,6 @@ def _check(machine_id: int, model: dict[int, tuple[datetime, datetime]]) -> None
     }
     expected: dict[Any, int] = {}
     for booking_row in holding:
-        day = services.local_day(booking_row.starts_at)
+        day = local_day(booking_row.starts_at)
         expected[day] = expected.get(day, 0) + booking_row.minutes
     assert {day: minutes for day, minutes in stored.items() if minutes} == expected

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from incubator.accounts.models import Role, User
 from incubator.db import db
-from incubator.fablab import services
+from incubator.fablab.bookings import book
 from incubator.fablab.models import Booking, BookingStatus, MaintenanceBlock
 from incubator.i18n import format_date
 from tests.fablab.fixtures import at, booking, open_day
@@ -89,7 +89,7 @@ def test_others_bookings_and_staff_pages_are_out_of_reach(
     owner, other = make_founder(), make_founder()
     with app.app_context():
         day = open_day(item.lab_id, 2)
-        made = services.book(
+        made = book(
             db.session.get(User, owner.user.id), item, booking(at(day, 9), 60, owner.startup_id)
         )
         db.session.commit()
@@ -124,7 +124,7 @@ def test_staff_block_check_in_grant_and_read_utilization(
     assert "field-error" in unknown.get_data(as_text=True)
     with app.app_context():
         day = open_day(item.lab_id, 2)
-        made = services.book(
+        made = book(
             db.session.get(User, founder.user.id), item, booking(at(day, 9), 60, founder.startup_id)
         )
         db.session.commit()

@@ -28,7 +28,7 @@ from incubator import backup_archive, create_app, demo, files, migrate, pagecach
 from incubator.accounts.models import User, UserSession
 from incubator.api.models import ApiToken
 from incubator.db import db, run, utcnow
-from incubator.fablab import services as fablab
+from incubator.fablab.machines import MachineData, save_machine
 from incubator.fablab.models import Machine, MachineCategory
 from incubator.models import metadata
 from incubator.reports import services as reports
@@ -52,12 +52,12 @@ def _seed(app: Flask) -> None:
         manager = db.session.scalars(select(User).where(User.email == MANAGER)).one()
         machine = db.session.scalars(select(Machine).order_by(Machine.id)).first()
         assert machine is not None
-        data = fablab.MachineData(
+        data = MachineData(
             name=machine.name,
             category=MachineCategory(machine.category),
             photo=files.Upload(io.BytesIO(image_bytes("JPEG")), "may.jpg"),
         )
-        run(fablab.save_machine, manager, machine.lab, machine, data)
+        run(save_machine, manager, machine.lab, machine, data)
         center = reports.printable_center(manager, "BIIC")
         job_id = run(reports.request_export, manager, center, "vi").id  # inline: done here
         job = db.session.get(ReportJob, job_id)

@@ -21,7 +21,7 @@ from incubator.applications.decks import upload_deck
 from incubator.applications.models import Application
 from incubator.applications.stages import Stage
 from incubator.db import db, run
-from incubator.fablab import services as fablab
+from incubator.fablab.machines import MachineData, save_machine
 from incubator.fablab.models import Machine, MachineCategory
 from incubator.programs.models import Program
 from incubator.reports import services as reports
@@ -85,12 +85,12 @@ def test_a_deck_and_a_photo_uploaded_on_one_machine_download_from_the_other(
         machine = db.session.get(Machine, make_machine().id)
         manager = db.session.get(User, manager_of("BIIC").id)
         photo = image_bytes("JPEG")
-        data = fablab.MachineData(
+        data = MachineData(
             name=machine.name,
             category=MachineCategory(machine.category),
             photo=files.Upload(io.BytesIO(photo), "may.jpg"),
         )
-        saved = run(fablab.save_machine, manager, machine.lab, machine, data)
+        saved = run(save_machine, manager, machine.lab, machine, data)
         photo_url = f"/fablab/machines/{saved.id}/photo/{saved.photo}"
         founder_email = founder.email
     assert _local_files(web_a) == [] and _local_files(web_b) == []  # all in the bucket
