@@ -23,7 +23,6 @@ from incubator.demodays import services as demodays
 from incubator.demodays.models import DemoDay, DemoScore, DemoSlot
 from incubator.fablab import services as fablab
 from incubator.fablab.models import Lab, LabStartup, Machine, MachineDay, QuotaWeek
-from incubator.mentoring import services as mentoring
 from incubator.mentoring.models import (
     Assignment,
     CenterMonth,
@@ -31,6 +30,7 @@ from incubator.mentoring.models import (
     MentoringMonth,
     MentoringSession,
 )
+from incubator.mentoring.sessions import confirm_session, log_session
 from tests.fablab.fixtures import at, booking, open_day
 from tests.mentoring.fixtures import session_data
 
@@ -61,7 +61,7 @@ def at_once(app: Flask, work: Callable[[int], Any], count: int = TIMES) -> None:
 
 
 def _log(assignment_id: int, mentor_id: int, minutes: int, hours_ago: float, key: str) -> None:
-    mentoring.log_session(
+    log_session(
         db.session.get(User, mentor_id),
         db.session.get(Assignment, assignment_id),
         session_data(
@@ -137,7 +137,7 @@ def test_twenty_ratings_given_at_once_count_twenty(
         )
 
     def confirm(n: int) -> None:
-        mentoring.confirm_session(
+        confirm_session(
             db.session.get(User, founder.id),
             db.session.get(MentoringSession, session_ids[n]),
             1 + n % 5,

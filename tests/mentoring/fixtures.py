@@ -12,7 +12,7 @@ from flask import Flask
 from incubator.accounts.models import Role, User
 from incubator.applications.stages import Stage
 from incubator.db import db, utcnow
-from incubator.mentoring import services
+from incubator.mentoring import assignments, sessions
 from incubator.mentoring.models import (
     ActionOwner,
     ExpertiseTag,
@@ -72,7 +72,7 @@ def assigned(
         mentor = make_mentor(center)
         with app_session(app) as session:
             stored = session.get(MentoredStartup, mentored.startup_id)
-            assignment = services.assign(
+            assignment = assignments.assign(
                 session.get(User, manager_of(center).id), stored, session.get(User, mentor.id)
             )
             founder = session.get(User, stored.startup.members[0].user_id)
@@ -82,7 +82,7 @@ def assigned(
     return make
 
 
-def session_data(**changes: Any) -> services.SessionData:
+def session_data(**changes: Any) -> sessions.SessionData:
     values: dict[str, Any] = {
         "client_key": f"key-{utcnow().timestamp()}-{id(changes)}",
         "held_at": utcnow() - timedelta(hours=2),
@@ -92,12 +92,12 @@ def session_data(**changes: Any) -> services.SessionData:
         "summary": "Chuẩn bị bản thuyết trình gọi vốn.",
         "private_notes": "Đội ngũ còn yếu về tài chính.",
         "action_items": [
-            services.ActionInput("Gửi bảng số liệu", ActionOwner.STARTUP),
-            services.ActionInput("Giới thiệu nhà đầu tư", ActionOwner.MENTOR),
+            sessions.ActionInput("Gửi bảng số liệu", ActionOwner.STARTUP),
+            sessions.ActionInput("Giới thiệu nhà đầu tư", ActionOwner.MENTOR),
         ],
     }
     values.update(changes)
-    return services.SessionData(**values)
+    return sessions.SessionData(**values)
 
 
 @pytest.fixture

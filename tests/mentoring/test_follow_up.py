@@ -11,12 +11,22 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from incubator.accounts import services as accounts
 from incubator.accounts.models import Role, User
 from incubator.applications.stages import Stage
 from incubator.db import db, utcnow
 from incubator.errors import DomainError, Forbidden, NotFound
 from incubator.mail import OutboxMessage
-from incubator.mentoring import services
+from incubator.mentoring import (
+    access,
+    assignments,
+    checkins,
+    common,
+    oversight,
+    profiles,
+    reminders,
+    sessions,
+)
 from incubator.mentoring.models import (
     ActionItem,
     Assignment,
@@ -28,6 +38,7 @@ from incubator.mentoring.models import (
     MilestoneStatus,
     local_today,
 )
+from incubator.mentoring.tags import TagData, active_tags, picked_tags, save_tag, set_tag_active
 from tests.mentoring.fixtures import session_data
 
 
@@ -36,7 +47,7 @@ def _user(user: Any) -> User:
 
 
 def _log(assignment_id: int, mentor: Any, **changes: Any) -> MentoringSession:
-    logged = services.log_session(
+    logged = sessions.log_session(
         _user(mentor),
         db.session.get(Assignment, assignment_id),
         session_data(**{"client_key": uuid.uuid4().hex, **changes}),
@@ -52,23 +63,23 @@ def test_managers_and_admins_keep_the_bilingual_list_of_tags(
     ctx: Any, english: None, manager_of: Any, make_user: Any
 ) -> None:
     manager = _user(manager_of("BIIC"))
-    tag = services.save_tag(manager, None, services.TagData(" Gọi vốn ", "Fundraising"))
+    tag = save_tag(manager, None, TagData(" Gọi vốn ", "Fundraising"))
     assert (tag.name_vi, tag.name_en) == ("Gọi vốn", "Fundraising")
     with pytest.raises(DomainError, match="already in the list") as same:
-        services.save_tag(manager, None, services.TagData("gọi vốn", "Raising money"))
+        save_tag(manager, None, TagData("gọi vốn", "Raising money"))
     assert same.value.field == "name_vi"
     with pytest.raises(DomainError, match="already in the list") as english_name:
-        services.save_tag(manager, None, services.TagData("Huy động vốn", "FUNDRAISING"))
+        save_tag(manager, None, TagData("Huy động vốn", "FUNDRAISING"))
     assert english_name.value.field == "name_en"
     with pytest.raises(DomainError, match="required"):
-        services.save_tag(manager, None, services.TagData("Pháp lý", " "))
+        save_tag(manager, None, TagData("Pháp lý", " "))
     for outsider in (make_user(Role.MENTOR), make_user(Role.FOUNDER)):
         with pytest.raises(NotFound):
-            services.save_tag(_user(outsider), None, services.TagData("Pháp lý", "Law"))
+            save_tag(_user(outsider), None, TagData("Pháp lý", "Law"))
         with pytest.raises(NotFound):
-            services.editable_tag(_user(outsider), tag.id)
+            access.editable_tag(_user(outsider), tag.id)
     admin = _user(make_user(Role.ADMIN))
-    services.save_tag(admin, tag, services.TagData("Gọi vốn đầu tư", "Fundraising"))
+    save_tag(admin, tag, TagData("Gọi vốn đầu tư", "Fundraising"))
     assert tag.name_vi == "Gọi vốn đầu tư"
 
 
@@ -77,19 +88,15 @@ def test_an_archived_tag_is_no_longer_offered_but_stays_where_used(
 ) -> None:
     kept, archived = make_tag("IoT", "IoT"), make_tag("Xuất khẩu", "Export")
     mentor = _user(make_mentor())
-    profile_data = services.ProfileData(
-        "", "", [], 3, set(services.accounts.mentor_center_ids(mentor))
-    )
+    profile_data = profiles.ProfileData("", "", [], 3, set(accounts.mentor_center_ids(mentor)))
     profile_data.tag_ids = [kept, archived]
-    services.save_profile(mentor, mentor, profile_data)
+    profiles.save_profile(mentor, mentor, profile_data)
     db.session.commit()
-    services.set_tag_active(
-        _user(manager_of("BIIC")), db.session.get(ExpertiseTag, archived), False
-    )
-    assert [t.id for t in services.active_tags()] == [kept]
+    set_tag_active(_user(manager_of("BIIC")), db.session.get(ExpertiseTag, archived), False)
+    assert [t.id for t in active_tags()] == [kept]
     assert {t.id for t in db.session.get(MentorProfile, mentor.id).tags} == {kept, archived}
     with pytest.raises(DomainError, match="valid choice") as refused:
-        services.picked_tags([archived], "topic_ids")
+        picked_tags([archived], "topic_ids")
     assert refused.value.field == "topic_ids"
 
 
@@ -98,14 +105,14 @@ def test_a_mentor_picks_tags_and_languages(
 ) -> None:
     tag = make_tag("IoT", "IoT")
     mentor = _user(make_mentor())
-    centers = set(services.accounts.mentor_center_ids(mentor))
-    data = services.ProfileData("", "", [], 3, centers, [tag], ["en", "vi"])
-    profile = services.save_profile(mentor, mentor, data)
+    centers = set(accounts.mentor_center_ids(mentor))
+    data = profiles.ProfileData("", "", [], 3, centers, [tag], ["en", "vi"])
+    profile = profiles.save_profile(mentor, mentor, data)
     assert profile.languages == ["vi", "en"] and [t.id for t in profile.tags] == [tag]
     for languages in ([], ["xx"]):
         with pytest.raises(DomainError) as refused:
-            services.save_profile(
-                mentor, mentor, services.ProfileData("", "", [], 3, centers, [], languages)
+            profiles.save_profile(
+                mentor, mentor, profiles.ProfileData("", "", [], 3, centers, [], languages)
             )
         assert refused.value.field == "languages"
 
@@ -116,12 +123,12 @@ def test_founders_and_the_centers_managers_declare_the_needs(
     _assignment_id, mentor, founder, startup_id = assigned()
     tag = make_tag("Gọi vốn", "Fundraising")
     mentored = db.session.get(MentoredStartup, startup_id)
-    services.save_needs(founder, mentored, services.NeedsData([tag], ["vi", "en"]))
+    assignments.save_needs(founder, mentored, assignments.NeedsData([tag], ["vi", "en"]))
     assert [t.id for t in mentored.needs] == [tag] and mentored.languages == ["vi", "en"]
-    services.save_needs(_user(manager_of("BIIC")), mentored, services.NeedsData([], ["vi"]))
+    assignments.save_needs(_user(manager_of("BIIC")), mentored, assignments.NeedsData([], ["vi"]))
     for outsider in (mentor, make_user(Role.FOUNDER), manager_of("SMIC")):
         with pytest.raises(NotFound):
-            services.needing_mentored(_user(outsider), startup_id)
+            access.needing_mentored(_user(outsider), startup_id)
 
 
 def test_suggestions_rank_by_fit_and_show_their_reasons(
@@ -141,7 +148,7 @@ def test_suggestions_rank_by_fit_and_show_their_reasons(
         profile.languages = languages
         profile.active_assignments = 2
     db.session.flush()
-    ranked = services.suggestions(mentored)
+    ranked = assignments.suggestions(mentored)
     assert [s.mentor.id for s in ranked] == [both.id, sector.id, roomy.id]
     assert full.id not in [s.mentor.id for s in ranked]
     assert ranked[0].reasons == [
@@ -168,21 +175,21 @@ def test_an_assignment_has_a_period_and_goals_and_ending_sets_the_end(
         (today + timedelta(days=400), None, "starts_on"),
     ):
         with pytest.raises(DomainError) as refused:
-            services.assign(manager, mentored, mentor, services.AssignmentData(start, end))
+            assignments.assign(manager, mentored, mentor, assignments.AssignmentData(start, end))
         assert refused.value.field == wrong
     start = today + timedelta(days=3)
-    assignment = services.assign(
+    assignment = assignments.assign(
         manager,
         mentored,
         mentor,
-        services.AssignmentData(start, start + timedelta(days=180), "  Gọi vốn hạt giống "),
+        assignments.AssignmentData(start, start + timedelta(days=180), "  Gọi vốn hạt giống "),
     )
     assert (assignment.starts_on, assignment.goals) == (start, "Gọi vốn hạt giống")
-    services.end_assignment(manager, assignment)
+    assignments.end_assignment(manager, assignment)
     assert not assignment.active and assignment.ends_on == start  # never before its start
-    again = services.assign(manager, mentored, mentor, services.AssignmentData(today))
+    again = assignments.assign(manager, mentored, mentor, assignments.AssignmentData(today))
     assert again.id == assignment.id and again.ends_on is None and again.goals == ""
-    services.end_assignment(manager, again)
+    assignments.end_assignment(manager, again)
     assert again.ends_on == today
 
 
@@ -192,12 +199,12 @@ def test_the_mentor_plans_the_next_session_for_the_founders(
     assignment_id, mentor, founder, _startup_id = assigned()
     assignment = db.session.get(Assignment, assignment_id)
     at = utcnow() + timedelta(days=3)
-    services.plan_next_session(_user(mentor), assignment, at)
-    assert [a.id for a in services.upcoming_sessions(founder, utcnow())] == [assignment_id]
+    assignments.plan_next_session(_user(mentor), assignment, at)
+    assert [a.id for a in sessions.upcoming_sessions(founder, utcnow())] == [assignment_id]
     with pytest.raises(DomainError, match="future"):
-        services.plan_next_session(_user(mentor), assignment, utcnow() - timedelta(hours=1))
+        assignments.plan_next_session(_user(mentor), assignment, utcnow() - timedelta(hours=1))
     with pytest.raises(NotFound):
-        services.plan_next_session(_user(make_mentor()), assignment, at)
+        assignments.plan_next_session(_user(make_mentor()), assignment, at)
     logged = _log(assignment_id, mentor, next_session_at=utcnow() + timedelta(days=9))
     assert logged.assignment_id == assignment_id
     assert db.session.get(Assignment, assignment_id).next_session_at > at
@@ -229,10 +236,10 @@ def test_only_sessions_unconfirmed_for_more_than_7_days_are_flagged(
     recent.created_at = now - timedelta(days=6)
     db.session.commit()
     center_id = old.center_id
-    assert services.flagged_sessions(center_id, now) == [(old, 9)]
-    assert services.flagged_count(center_id, now) == 1
+    assert oversight.flagged_sessions(center_id, now) == [(old, 9)]
+    assert oversight.flagged_count(center_id, now) == 1
     smic = db.session.get(User, manager_of("SMIC").id).managed_center_id
-    assert services.flagged_sessions(smic, now) == []
+    assert oversight.flagged_sessions(smic, now) == []
 
 
 def test_the_reminder_job_mails_the_managers_once_per_flagged_session(
@@ -255,9 +262,9 @@ def test_the_reminder_job_mails_the_managers_once_per_flagged_session(
             )
         )
 
-    assert services.send_reminders().flagged == 1
+    assert reminders.send_reminders().flagged == 1
     assert sorted(flag_mails()) == sorted([manager.email, second.email])
-    assert services.send_reminders().flagged == 0
+    assert reminders.send_reminders().flagged == 0
     assert len(flag_mails()) == 2
 
 
@@ -268,16 +275,16 @@ def test_overdue_action_items_are_marked(ctx: Any, assigned: Any) -> None:
         assignment_id,
         mentor,
         action_items=[
-            services.ActionInput("Hôm qua", due_on=today - timedelta(days=1)),
-            services.ActionInput("Hôm nay", due_on=today),
-            services.ActionInput("Không hạn"),
+            sessions.ActionInput("Hôm qua", due_on=today - timedelta(days=1)),
+            sessions.ActionInput("Hôm nay", due_on=today),
+            sessions.ActionInput("Không hạn"),
         ],
     ).action_items
     assert [item.overdue for item in items] == [True, False, False]
-    services.tick_action_item(founder, items[0], True)
+    sessions.tick_action_item(founder, items[0], True)
     assert not items[0].overdue
-    assert [i.title for i in services.mentor_open_items(_user(mentor))] == ["Hôm nay", "Không hạn"]
-    assert [i.title for i in services.founder_open_items(founder)] == ["Hôm nay", "Không hạn"]
+    assert [i.title for i in sessions.mentor_open_items(_user(mentor))] == ["Hôm nay", "Không hạn"]
+    assert [i.title for i in sessions.founder_open_items(founder)] == ["Hôm nay", "Không hạn"]
 
 
 # ------------------------------------------------------------- closed months
@@ -288,24 +295,24 @@ def test_a_closed_month_refuses_check_ins(
 ) -> None:
     _assignment_id, _mentor, founder, startup_id = assigned()
     mentored = db.session.get(MentoredStartup, startup_id)
-    last_month = services.previous_month(services.month_of(utcnow()))
-    data = services.CheckInData(last_month, 50_000_000, 10, 0, 4)
-    services.file_checkin(founder, mentored, data)  # editable until the month is closed
+    last_month = common.previous_month(common.month_of(utcnow()))
+    data = checkins.CheckInData(last_month, 50_000_000, 10, 0, 4)
+    checkins.file_checkin(founder, mentored, data)  # editable until the month is closed
     manager = _user(manager_of("BIIC"))
     with pytest.raises(DomainError, match="ended"):
-        services.close_month(manager, mentored.center_id, services.month_of(utcnow()))
+        checkins.close_month(manager, mentored.center_id, common.month_of(utcnow()))
     with pytest.raises(Forbidden):
-        services.close_month(_user(manager_of("SMIC")), mentored.center_id, last_month)
-    services.close_month(manager, mentored.center_id, last_month)
+        checkins.close_month(_user(manager_of("SMIC")), mentored.center_id, last_month)
+    checkins.close_month(manager, mentored.center_id, last_month)
     db.session.commit()
     with pytest.raises(DomainError, match="closed by the center") as refused:
-        services.file_checkin(founder, mentored, data)
+        checkins.file_checkin(founder, mentored, data)
     assert refused.value.field == "month"
     with pytest.raises(DomainError, match="already closed"):
-        services.close_month(manager, mentored.center_id, last_month)
+        checkins.close_month(manager, mentored.center_id, last_month)
     db.session.rollback()
-    assert last_month not in services.closable_months(mentored.center_id)
-    assert [c.month for c in services.closed_months(mentored.center_id)] == [last_month]
+    assert last_month not in checkins.closable_months(mentored.center_id)
+    assert [c.month for c in checkins.closed_months(mentored.center_id)] == [last_month]
 
 
 def test_a_manager_reopens_a_closed_month(
@@ -313,17 +320,17 @@ def test_a_manager_reopens_a_closed_month(
 ) -> None:
     _assignment_id, _mentor, founder, startup_id = assigned()
     mentored = db.session.get(MentoredStartup, startup_id)
-    last_month = services.previous_month(services.month_of(utcnow()))
+    last_month = common.previous_month(common.month_of(utcnow()))
     manager = _user(manager_of("BIIC"))
-    services.close_month(manager, mentored.center_id, last_month)
+    checkins.close_month(manager, mentored.center_id, last_month)
     with pytest.raises(Forbidden):
-        services.reopen_month(_user(manager_of("SMIC")), mentored.center_id, last_month)
-    services.reopen_month(manager, mentored.center_id, last_month)
-    assert services.closed_months(mentored.center_id) == []
-    data = services.CheckInData(last_month, 50_000_000, 10, 0, 4)
-    assert services.file_checkin(founder, mentored, data).month == last_month
+        checkins.reopen_month(_user(manager_of("SMIC")), mentored.center_id, last_month)
+    checkins.reopen_month(manager, mentored.center_id, last_month)
+    assert checkins.closed_months(mentored.center_id) == []
+    data = checkins.CheckInData(last_month, 50_000_000, 10, 0, 4)
+    assert checkins.file_checkin(founder, mentored, data).month == last_month
     with pytest.raises(DomainError, match="is not closed") as refused:
-        services.reopen_month(manager, mentored.center_id, last_month)
+        checkins.reopen_month(manager, mentored.center_id, last_month)
     assert refused.value.field == "month"
 
 
@@ -338,8 +345,8 @@ def test_the_figures_of_the_three_dashboards(
     _log(assignment_id, mentor)
     now = utcnow()
     mentor_user = _user(mentor)
-    assert services.mentor_sessions_this_month(mentor_user, now) == 1
-    assert services.mentor_awaiting_count(mentor_user) == 1
+    assert sessions.mentor_sessions_this_month(mentor_user, now) == 1
+    assert sessions.mentor_awaiting_count(mentor_user) == 1
     db.session.add(
         Milestone(
             startup_id=startup_id,
@@ -354,9 +361,9 @@ def test_the_figures_of_the_three_dashboards(
         )
     )
     db.session.flush()
-    assert services.next_milestone(startup_id).title == "Ra mắt"
+    assert checkins.next_milestone(startup_id).title == "Ra mắt"
     center_id = db.session.get(MentoredStartup, startup_id).center_id
-    assert dict(services.stage_counts(center_id)) == {Stage.INCUBATING: 2}
-    assert services.quiet_count(center_id, now) == 1
-    assert services.missing_count(center_id, local_today()) == 2
+    assert dict(oversight.stage_counts(center_id)) == {Stage.INCUBATING: 2}
+    assert oversight.quiet_count(center_id, now) == 1
+    assert oversight.missing_count(center_id, local_today()) == 2
     assert db.session.scalars(select(ActionItem)).all()

@@ -13,7 +13,15 @@ from incubator.accounts.models import Role, User
 from incubator.db import db, utcnow
 from incubator.errors import DomainError, Forbidden, NotFound
 from incubator.mail import OutboxMessage
-from incubator.mentoring import services
+from incubator.mentoring import (
+    access,
+    assignments,
+    checkins,
+    common,
+    oversight,
+    reminders,
+    sessions,
+)
 from incubator.mentoring.models import (
     Assignment,
     CenterMonth,
@@ -30,7 +38,7 @@ from tests.mentoring.fixtures import session_data
 
 def _log(assignment_id: int, mentor: User, **changes: Any) -> MentoringSession:
     assignment = db.session.get(Assignment, assignment_id)
-    logged = services.log_session(
+    logged = sessions.log_session(
         db.session.get(User, mentor.id),
         assignment,
         session_data(**{"client_key": uuid.uuid4().hex, **changes}),
@@ -51,10 +59,10 @@ def test_capacity_is_respected(
     mentor = make_mentor(capacity=1)
     manager = db.session.get(User, manager_of("BIIC").id)
     first, second = make_mentored(), make_mentored()
-    services.assign(manager, db.session.get(MentoredStartup, first.startup_id), mentor)
+    assignments.assign(manager, db.session.get(MentoredStartup, first.startup_id), mentor)
     db.session.commit()
     with pytest.raises(DomainError, match="full"):
-        services.assign(manager, db.session.get(MentoredStartup, second.startup_id), mentor)
+        assignments.assign(manager, db.session.get(MentoredStartup, second.startup_id), mentor)
     db.session.rollback()
     assert db.session.get(MentorProfile, mentor.id).active_assignments == 1
 
@@ -65,9 +73,11 @@ def test_ending_an_assignment_frees_a_place(
     mentor = make_mentor(capacity=1)
     manager = db.session.get(User, manager_of("BIIC").id)
     first, second = make_mentored(), make_mentored()
-    assignment = services.assign(manager, db.session.get(MentoredStartup, first.startup_id), mentor)
-    services.end_assignment(manager, assignment)
-    services.assign(manager, db.session.get(MentoredStartup, second.startup_id), mentor)
+    assignment = assignments.assign(
+        manager, db.session.get(MentoredStartup, first.startup_id), mentor
+    )
+    assignments.end_assignment(manager, assignment)
+    assignments.assign(manager, db.session.get(MentoredStartup, second.startup_id), mentor)
     assert db.session.get(MentorProfile, mentor.id).active_assignments == 1
 
 
@@ -77,11 +87,11 @@ def test_only_mentors_of_the_center_and_its_managers(
     mentored = db.session.get(MentoredStartup, make_mentored("BIIC").startup_id)
     smic_mentor = make_mentor("SMIC")
     with pytest.raises(DomainError, match="does not serve"):
-        services.assign(db.session.get(User, manager_of("BIIC").id), mentored, smic_mentor)
+        assignments.assign(db.session.get(User, manager_of("BIIC").id), mentored, smic_mentor)
     with pytest.raises(Forbidden):
-        services.assign(db.session.get(User, manager_of("SMIC").id), mentored, make_mentor())
+        assignments.assign(db.session.get(User, manager_of("SMIC").id), mentored, make_mentor())
     with pytest.raises(NotFound):
-        services.managed_mentored(db.session.get(User, manager_of("SMIC").id), mentored.startup_id)
+        access.managed_mentored(db.session.get(User, manager_of("SMIC").id), mentored.startup_id)
 
 
 def test_a_member_of_the_startup_cannot_mentor_it(
@@ -92,7 +102,7 @@ def test_a_member_of_the_startup_cannot_mentor_it(
         MentoredStartup, make_mentored(startup=make_startup(founder=founder_mentor)).startup_id
     )
     with pytest.raises(DomainError, match="member"):
-        services.assign(db.session.get(User, manager_of("BIIC").id), mentored, founder_mentor)
+        assignments.assign(db.session.get(User, manager_of("BIIC").id), mentored, founder_mentor)
 
 
 def test_suggestions_rank_sector_then_free_places(
@@ -103,7 +113,7 @@ def test_suggestions_rank_sector_then_free_places(
     expert = make_mentor(capacity=1, sectors=("agritech",))
     full = make_mentor(capacity=0, sectors=("agritech",))
     make_mentor("SMIC", capacity=9)
-    ranked = services.suggestions(mentored)
+    ranked = assignments.suggestions(mentored)
     assert [s.mentor.id for s in ranked][:2] == [expert.id, roomy.id]
     assert full.id not in [s.mentor.id for s in ranked]
     assert all(s.reasons for s in ranked)
@@ -115,9 +125,9 @@ def test_a_mentor_logs_only_for_their_own_assignment(
     assignment_id, _mentor, _founder, _startup_id = assigned()
     stranger = make_mentor()
     with pytest.raises(NotFound):
-        services.own_assignment(db.session.get(User, stranger.id), assignment_id)
+        access.own_assignment(db.session.get(User, stranger.id), assignment_id)
     with pytest.raises(NotFound):
-        services.log_session(
+        sessions.log_session(
             db.session.get(User, stranger.id),
             db.session.get(Assignment, assignment_id),
             session_data(),
@@ -140,7 +150,7 @@ def test_durations_and_dates_are_validated(
 ) -> None:
     assignment_id, mentor, _founder, _startup_id = assigned()
     with pytest.raises(DomainError) as refused:
-        services.log_session(
+        sessions.log_session(
             db.session.get(User, mentor.id),
             db.session.get(Assignment, assignment_id),
             session_data(**changes),
@@ -153,12 +163,12 @@ def test_logging_updates_the_stored_figures(ctx: Any, assigned: Any) -> None:
     _log(assignment_id, mentor, minutes=90)
     logged = _log(assignment_id, mentor, minutes=30)
     mentored = db.session.get(MentoredStartup, startup_id)
-    month = services.month_of(logged.held_at)
+    month = common.month_of(logged.held_at)
     assert (mentored.sessions, mentored.minutes) == (2, 120)
     assert db.session.get(MentoringMonth, (startup_id, month)).minutes == 120
     center = db.session.get(CenterMonth, (mentored.center_id, month))
     assert (center.sessions, center.minutes) == (2, 120)
-    figures = services.center_figures(mentored.center_id, services.month_of(utcnow()))
+    figures = oversight.center_figures(mentored.center_id, common.month_of(utcnow()))
     assert figures.minutes_year >= 120
     assert len(logged.action_items) == 2
 
@@ -175,10 +185,10 @@ def test_private_notes_are_for_the_mentor_and_the_centers_managers(
 ) -> None:
     assignment_id, mentor, founder, _startup_id = assigned()
     logged = _log(assignment_id, mentor)
-    assert services.may_read_notes(db.session.get(User, mentor.id), logged)
-    assert services.may_read_notes(db.session.get(User, manager_of("BIIC").id), logged)
-    assert not services.may_read_notes(founder, logged)
-    assert not services.may_read_notes(db.session.get(User, manager_of("SMIC").id), logged)
+    assert access.may_read_notes(db.session.get(User, mentor.id), logged)
+    assert access.may_read_notes(db.session.get(User, manager_of("BIIC").id), logged)
+    assert not access.may_read_notes(founder, logged)
+    assert not access.may_read_notes(db.session.get(User, manager_of("SMIC").id), logged)
 
 
 def test_sessions_are_seen_by_their_startup_mentor_and_center_only(
@@ -189,8 +199,8 @@ def test_sessions_are_seen_by_their_startup_mentor_and_center_only(
     _other_assignment, _other_mentor, other_founder, _other = assigned()
     for outsider in (other_founder, make_mentor(), manager_of("SMIC")):
         with pytest.raises(NotFound):
-            services.viewable_session(db.session.get(User, outsider.id), logged.id)
-    listed = db.session.scalars(services.sessions_query(other_founder)).all()
+            access.viewable_session(db.session.get(User, outsider.id), logged.id)
+    listed = db.session.scalars(sessions.sessions_query(other_founder)).all()
     assert logged.id not in [s.id for s in listed]
 
 
@@ -201,13 +211,13 @@ def test_founders_confirm_once_with_a_rating_from_1_to_5(
     logged = _log(assignment_id, mentor)
     for bad in (0, 6, None):
         with pytest.raises(DomainError, match="1 to 5"):
-            services.confirm_session(founder, logged, bad)
+            sessions.confirm_session(founder, logged, bad)
     with pytest.raises(NotFound):
-        services.confirm_session(db.session.get(User, mentor.id), logged, 4)
-    services.confirm_session(founder, logged, 4, "Rất hữu ích")
+        sessions.confirm_session(db.session.get(User, mentor.id), logged, 4)
+    sessions.confirm_session(founder, logged, 4, "Rất hữu ích")
     db.session.commit()
     with pytest.raises(DomainError, match="already confirmed"):
-        services.confirm_session(founder, logged, 5)
+        sessions.confirm_session(founder, logged, 5)
     assert db.session.get(MentoredStartup, startup_id).average_rating == 4
 
 
@@ -216,10 +226,10 @@ def test_action_items_are_ticked_by_the_startup_or_the_mentor(
 ) -> None:
     assignment_id, mentor, founder, _startup_id = assigned()
     item = _log(assignment_id, mentor).action_items[0]
-    services.tick_action_item(founder, item, True)
+    sessions.tick_action_item(founder, item, True)
     assert item.done_at is not None
     with pytest.raises(NotFound):
-        services.tickable_item(make_user(Role.FOUNDER), item.id)
+        access.tickable_item(make_user(Role.FOUNDER), item.id)
 
 
 def test_a_checkin_per_month_filed_again_corrects_it(
@@ -227,27 +237,27 @@ def test_a_checkin_per_month_filed_again_corrects_it(
 ) -> None:
     _assignment_id, _mentor, founder, startup_id = assigned()
     mentored = db.session.get(MentoredStartup, startup_id)
-    month = services.previous_month(services.month_of(utcnow()))
-    data = services.CheckInData(month, 50_000_000, 10, 0, 4)
-    services.file_checkin(founder, mentored, data)
+    month = common.previous_month(common.month_of(utcnow()))
+    data = checkins.CheckInData(month, 50_000_000, 10, 0, 4)
+    checkins.file_checkin(founder, mentored, data)
     data.customers = 12
-    services.file_checkin(founder, mentored, data)
+    checkins.file_checkin(founder, mentored, data)
     rows = db.session.scalars(select(CheckIn).where(CheckIn.startup_id == startup_id)).all()
     assert [(r.month, r.customers) for r in rows] == [(month, 12)]
     assert mentored.last_checkin_on == month
     with pytest.raises(DomainError, match="begun"):
-        services.file_checkin(founder, mentored, services.CheckInData(date(2999, 1, 1), 0, 0, 0, 1))
+        checkins.file_checkin(founder, mentored, checkins.CheckInData(date(2999, 1, 1), 0, 0, 0, 1))
     with pytest.raises(DomainError, match="negative"):
-        services.file_checkin(founder, mentored, services.CheckInData(month, -1, 0, 0, 1))
+        checkins.file_checkin(founder, mentored, checkins.CheckInData(month, -1, 0, 0, 1))
 
 
 def test_kpis_of_another_startup_are_not_found(ctx: Any, assigned: Any) -> None:
     _a, _m, founder, _startup_id = assigned()
     _b, _n, _other_founder, other_startup = assigned()
     with pytest.raises(NotFound):
-        services.member_mentored(founder, other_startup)
+        access.member_mentored(founder, other_startup)
     with pytest.raises(NotFound):
-        services.viewable_mentored(founder, other_startup)
+        access.viewable_mentored(founder, other_startup)
 
 
 def test_reminders_are_sent_once(ctx: Any, assigned: Any) -> None:
@@ -256,9 +266,9 @@ def test_reminders_are_sent_once(ctx: Any, assigned: Any) -> None:
     later = (utcnow() + timedelta(days=40)).replace(day=10)  # after the check-in due day
     logged.created_at = later - timedelta(days=3)
     db.session.commit()
-    first = services.send_reminders(later)
+    first = reminders.send_reminders(later)
     emails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
-    second = services.send_reminders(later)
+    second = reminders.send_reminders(later)
     assert first.confirm == 1 and first.checkin == 1
     assert (second.confirm, second.checkin) == (0, 0)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == emails
