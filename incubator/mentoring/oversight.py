@@ -12,11 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from incubator.applications.stages import Stage
 from incubator.db import db
 from incubator.mentoring.common import FLAG_AFTER, LIST_LIMIT, count_rows, previous_month
-from incubator.mentoring.models import (
-    CenterMonth,
-    MentoredStartup,
-    MentoringSession,
-)
+from incubator.mentoring.models import CenterMonth, MentoredStartup, MentoringSession
 from incubator.startups.models import Startup
 
 QUIET_DAYS = 30

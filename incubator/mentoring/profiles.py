@@ -13,10 +13,7 @@ from incubator.accounts import services as accounts
 from incubator.accounts.models import User
 from incubator.db import add_unique, db
 from incubator.errors import DomainError, NotFound
-from incubator.mentoring.models import (
-    Language,
-    MentorProfile,
-)
+from incubator.mentoring.models import Language, MentorProfile
 from incubator.mentoring.tags import picked_languages, picked_tags
 from incubator.startups.models import Sector
 

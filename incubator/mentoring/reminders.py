@@ -13,12 +13,7 @@ from incubator.db import db, utcnow
 from incubator.i18n import to_local
 from incubator.mail import queue_email
 from incubator.mentoring.common import FLAG_AFTER, previous_month
-from incubator.mentoring.models import (
-    ActionItem,
-    ActionOwner,
-    MentoredStartup,
-    MentoringSession,
-)
+from incubator.mentoring.models import ActionItem, ActionOwner, MentoredStartup, MentoringSession
 from incubator.scheduler import first_time
 from incubator.startups.models import Startup
 

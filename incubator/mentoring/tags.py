@@ -15,10 +15,7 @@ from incubator.accounts.models import User
 from incubator.db import add_unique, db
 from incubator.errors import DomainError, NotFound
 from incubator.mentoring.access import may_manage_tags
-from incubator.mentoring.models import (
-    ExpertiseTag,
-    Language,
-)
+from incubator.mentoring.models import ExpertiseTag, Language
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -15,8 +16,10 @@ from incubator.db import db, utcnow
 from incubator.mentoring import assignments, sessions
 from incubator.mentoring.models import (
     ActionOwner,
+    Assignment,
     ExpertiseTag,
     MentoredStartup,
+    MentoringSession,
     MentorProfile,
     SessionFormat,
 )
@@ -98,6 +101,22 @@ def session_data(**changes: Any) -> sessions.SessionData:
     }
     values.update(changes)
     return sessions.SessionData(**values)
+
+
+def user_in_db(user: Any) -> User:
+    """The user as the current app context's session sees it."""
+    return db.session.get(User, user.id)
+
+
+def log_committed(assignment_id: int, mentor: Any, **changes: Any) -> MentoringSession:
+    """The mentor logs a session (a fresh form each time) and it is committed."""
+    logged = sessions.log_session(
+        user_in_db(mentor),
+        db.session.get(Assignment, assignment_id),
+        session_data(**{"client_key": uuid.uuid4().hex, **changes}),
+    )
+    db.session.commit()
+    return logged
 
 
 @pytest.fixture
