@@ -26,7 +26,6 @@ from incubator.demodays.standings import recompute
 from incubator.fablab import bookings
 from incubator.fablab.models import Lab, LabStartup, Machine, MachineDay, QuotaWeek
 from incubator.fablab.noshows import mark_no_shows
-from incubator.mentoring import services as mentoring
 from incubator.mentoring.models import (
     Assignment,
     CenterMonth,
@@ -34,6 +33,7 @@ from incubator.mentoring.models import (
     MentoringMonth,
     MentoringSession,
 )
+from incubator.mentoring.sessions import confirm_session, log_session
 from tests.fablab.fixtures import at, booking, open_day
 from tests.mentoring.fixtures import session_data
 
@@ -64,7 +64,7 @@ def at_once(app: Flask, work: Callable[[int], Any], count: int = TIMES) -> None:
 
 
 def _log(assignment_id: int, mentor_id: int, minutes: int, hours_ago: float, key: str) -> None:
-    mentoring.log_session(
+    log_session(
         db.session.get(User, mentor_id),
         db.session.get(Assignment, assignment_id),
         session_data(
@@ -140,7 +140,7 @@ def test_twenty_ratings_given_at_once_count_twenty(
         )
 
     def confirm(n: int) -> None:
-        mentoring.confirm_session(
+        confirm_session(
             db.session.get(User, founder.id),
             db.session.get(MentoringSession, session_ids[n]),
             1 + n % 5,

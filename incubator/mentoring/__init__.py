@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from incubator.accounts.models import Role
     from incubator.api.core import register
     from incubator.domains import MenuEntry, Panel, Schedule, Section, contribute
-    from incubator.mentoring import api, panels, services, views
+    from incubator.mentoring import access, api, assignments, panels, views
 
     app.register_blueprint(views.bp)
     register(app, api.bp)
@@ -36,15 +36,15 @@ def init_app(app: Flask) -> None:
         Schedule("mentoring-reminders", "incubator.mentoring:reminders_job", timedelta(hours=1)),
     )
     signals.open_data_figures.connect(api.open_data)
-    signals.may_view_startup.connect(services.mentor_sees_startup)
-    signals.stage_changed.connect(services.follow_stage)
+    signals.may_view_startup.connect(access.mentor_sees_startup)
+    signals.stage_changed.connect(assignments.follow_stage)
     signals.session_confirmed.connect(api.session_confirmed)
     app.cli.add_command(send_reminders)
 
 
 def reminders_job() -> None:
     """The scheduled job (runs in an app context)."""
-    from incubator.mentoring.services import send_reminders as send
+    from incubator.mentoring.reminders import send_reminders as send
 
     send()
 
@@ -53,7 +53,7 @@ def reminders_job() -> None:
 @with_appcontext
 def send_reminders() -> None:
     """Send the mentoring reminders that are due (each reminder is sent once)."""
-    from incubator.mentoring.services import send_reminders as send
+    from incubator.mentoring.reminders import send_reminders as send
 
     counts = send()
     click.echo(

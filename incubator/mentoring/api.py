@@ -36,7 +36,7 @@ from incubator.api.core import (
 )
 from incubator.api.models import WebhookEvent
 from incubator.db import db, run
-from incubator.mentoring import services
+from incubator.mentoring import access, checkins, sessions
 from incubator.mentoring.lists import SESSIONS
 from incubator.mentoring.models import (
     ActionOwner,
@@ -175,7 +175,7 @@ def session_list() -> Any:
     """Sessions the caller may list: their own as mentor, their startups' as founder, their
     center's as manager (the web's list)."""
     query = query_args()
-    statement = services.sessions_query(current_user, current_user.managed_center_id)
+    statement = sessions.sessions_query(current_user, current_user.managed_center_id)
     if query.startup is not None:
         statement = statement.where(MentoringSession.startup_id == query.startup)
     return paged(SESSIONS, statement, current_user, lambda row: session_json(row[0], row[1]))
@@ -192,8 +192,8 @@ def session_create() -> Any:
 
 
 def _log(data: SessionIn) -> MentoringSession:
-    assignment = services.mentor_assignment(current_user, data.startup_id)
-    session_data = services.SessionData(
+    assignment = access.mentor_assignment(current_user, data.startup_id)
+    session_data = sessions.SessionData(
         client_key=data.client_key or uuid.uuid4().hex,
         held_at=data.started_at,
         minutes=data.duration_minutes,
@@ -202,11 +202,11 @@ def _log(data: SessionIn) -> MentoringSession:
         summary=data.summary,
         private_notes=data.private_notes,
         action_items=[
-            services.ActionInput(title=item.text, owner=item.owner, due_on=item.due)
+            sessions.ActionInput(title=item.text, owner=item.owner, due_on=item.due)
             for item in data.action_items
         ],
     )
-    return services.log_session(current_user, assignment, session_data)
+    return sessions.log_session(current_user, assignment, session_data)
 
 
 @bp.get("/startups/<int:startup_id>/checkins")
@@ -214,8 +214,8 @@ def _log(data: SessionIn) -> MentoringSession:
 @spec.validate(resp=answers(200, CheckInPage), tags=TAGS, security=BEARER)
 def checkin_list(startup_id: int) -> Any:
     """The startup's monthly check-ins, the last twelve months."""
-    mentored = run(services.viewable_mentored, current_user, startup_id)
-    return listed(run(services.checkins, mentored.startup_id), checkin_json)
+    mentored = run(access.viewable_mentored, current_user, startup_id)
+    return listed(run(checkins.checkins, mentored.startup_id), checkin_json)
 
 
 @bp.post("/startups/<int:startup_id>/checkins")
@@ -229,8 +229,8 @@ def checkin_create(startup_id: int) -> Any:
 
 
 def _file(startup_id: int, data: CheckInIn) -> CheckIn:
-    mentored = services.member_mentored(current_user, startup_id)
-    return services.file_checkin(current_user, mentored, services.CheckInData(**data.model_dump()))
+    mentored = access.member_mentored(current_user, startup_id)
+    return checkins.file_checkin(current_user, mentored, checkins.CheckInData(**data.model_dump()))
 
 
 # ------------------------------------------------------------------- events

@@ -4,7 +4,7 @@ action items, check-ins, milestones, a closed month) so that every dashboard and
 something on first run.
 
 Rows are written directly (no emails to the demo accounts, and history older than the
-90 days the session form accepts); the stored figures go through `services.count_session`,
+90 days the session form accepts); the stored figures go through `sessions.count_session`,
 the same function that logging a session uses.
 """
 
@@ -19,7 +19,7 @@ from incubator.applications.models import Application
 from incubator.db import db
 from incubator.demo import Demo
 from incubator.i18n import to_local
-from incubator.mentoring import services
+from incubator.mentoring import assignments, common, sessions
 from incubator.mentoring.models import (
     ActionItem,
     ActionOwner,
@@ -135,12 +135,12 @@ def load(demo: Demo) -> None:
     session.flush()
     incubating = session.scalars(
         select(Application)
-        .where(Application.stage.in_(services.MENTORED_STAGES))
+        .where(Application.stage.in_(assignments.MENTORED_STAGES))
         .order_by(Application.id)
     ).all()
     now = demo.now
     for number, application in enumerate(incubating):
-        mentored = services.enrol(application)
+        mentored = assignments.enrol(application)
         mentored.needs = [tags[name] for name in NEEDS.get(mentored.startup.sector.value, [])]
         mentored.languages = ["vi", "en"] if number % 2 == 0 else ["vi"]
         code = application.program.center.code
@@ -150,11 +150,11 @@ def load(demo: Demo) -> None:
         _checkins(mentored, number, now)
         _milestones(mentored, now)
     this_month = to_local(now).date().replace(day=1)
-    oldest_open = services.previous_month(services.previous_month(this_month))
+    oldest_open = common.previous_month(common.previous_month(this_month))
     for center_id in centers.values():  # months before the last two are closed
         month = oldest_open
         for _ in range(MONTHS - 2):
-            month = services.previous_month(month)
+            month = common.previous_month(month)
             session.add(ClosedMonth(center_id=center_id, month=month, closed_at=now))
     session.flush()
 
@@ -229,7 +229,7 @@ def _sessions(
             )
         )
         db.session.add(session)
-        services.count_session(assignment, held_at, session.minutes)
+        sessions.count_session(assignment, held_at, session.minutes)
 
 
 def _checkins(mentored: MentoredStartup, number: int, now: datetime) -> None:
@@ -237,7 +237,7 @@ def _checkins(mentored: MentoredStartup, number: int, now: datetime) -> None:
     month = to_local(now).date().replace(day=1)
     months: list[date] = []
     for _ in range(MONTHS):
-        month = services.previous_month(month)
+        month = common.previous_month(month)
         months.append(month)
     if number == 2:
         months = months[1:]

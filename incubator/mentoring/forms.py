@@ -30,6 +30,9 @@ from incubator.forms import (
     options,
 )
 from incubator.i18n import to_local
+from incubator.mentoring.assignments import AssignmentData, NeedsData
+from incubator.mentoring.checkins import CheckInData, MilestoneData
+from incubator.mentoring.common import month_of, previous_month
 from incubator.mentoring.models import (
     ActionOwner,
     ExpertiseTag,
@@ -38,18 +41,9 @@ from incubator.mentoring.models import (
     SessionFormat,
     local_today,
 )
-from incubator.mentoring.services import (
-    ActionInput,
-    AssignmentData,
-    CheckInData,
-    MilestoneData,
-    NeedsData,
-    ProfileData,
-    SessionData,
-    TagData,
-    month_of,
-    previous_month,
-)
+from incubator.mentoring.profiles import ProfileData
+from incubator.mentoring.sessions import ActionInput, SessionData
+from incubator.mentoring.tags import TagData
 from incubator.once import OnceForm
 from incubator.reviews.forms import CheckboxList
 from incubator.startups.models import Sector

@@ -9,7 +9,15 @@ from flask_babel import gettext as _
 from incubator.accounts.models import User
 from incubator.db import db, utcnow
 from incubator.i18n import format_number, format_vnd, to_local
-from incubator.mentoring import calendar, services
+from incubator.mentoring import (
+    access,
+    assignments,
+    calendar,
+    checkins,
+    common,
+    oversight,
+    sessions,
+)
 from incubator.mentoring.charts import Point, bar_chart, line_chart
 from incubator.mentoring.models import Language, MentoredStartup
 from incubator.startups.models import Startup
@@ -21,11 +29,11 @@ def mentor(user: User) -> dict[str, Any]:
     """My startups, sessions this month, open action items, sessions awaiting confirmation."""
     now = utcnow()
     return {
-        "assignments": services.mentor_assignments(user),
-        "sessions_month": services.mentor_sessions_this_month(user, now),
-        "open_items": services.mentor_open_items(user, PANEL_LIMIT),
-        "awaiting": services.mentor_awaiting(user, PANEL_LIMIT),
-        "awaiting_count": services.mentor_awaiting_count(user),
+        "assignments": assignments.mentor_assignments(user),
+        "sessions_month": sessions.mentor_sessions_this_month(user, now),
+        "open_items": sessions.mentor_open_items(user, PANEL_LIMIT),
+        "awaiting": sessions.mentor_awaiting(user, PANEL_LIMIT),
+        "awaiting_count": sessions.mentor_awaiting_count(user),
         "now": now,
     }
 
@@ -33,23 +41,23 @@ def mentor(user: User) -> dict[str, Any]:
 def founder(user: User) -> dict[str, Any] | None:
     """Per startup: its stage, next milestone and check-in due; then upcoming sessions,
     sessions to confirm and open action items."""
-    mentored = services.founder_mentored(user)
+    mentored = assignments.founder_mentored(user)
     if not mentored:
         return None
     now = utcnow()
-    due = services.previous_month(to_local(now).date().replace(day=1))
+    due = common.previous_month(to_local(now).date().replace(day=1))
     return {
         "startups": [
             {
                 "mentored": m,
-                "milestone": services.next_milestone(m.startup_id),
+                "milestone": checkins.next_milestone(m.startup_id),
                 "checkin_missing": m.last_checkin_on is None or m.last_checkin_on < due,
             }
             for m in mentored
         ],
-        "upcoming": services.upcoming_sessions(user, now, PANEL_LIMIT),
-        "to_confirm": services.sessions_to_confirm(user, PANEL_LIMIT),
-        "open_items": services.founder_open_items(user, PANEL_LIMIT),
+        "upcoming": sessions.upcoming_sessions(user, now, PANEL_LIMIT),
+        "to_confirm": sessions.sessions_to_confirm(user, PANEL_LIMIT),
+        "open_items": sessions.founder_open_items(user, PANEL_LIMIT),
         "due_month": due,
     }
 
@@ -62,11 +70,11 @@ def manager(user: User) -> dict[str, Any] | None:
     now = utcnow()
     today = to_local(now).date()
     return {
-        "figures": services.center_figures(center_id, today),
-        "stages": services.stage_counts(center_id),
-        "flagged": services.flagged_count(center_id, now),
-        "missing": services.missing_count(center_id, today),
-        "quiet": services.quiet_count(center_id, now),
+        "figures": oversight.center_figures(center_id, today),
+        "stages": oversight.stage_counts(center_id),
+        "flagged": oversight.flagged_count(center_id, now),
+        "missing": oversight.missing_count(center_id, today),
+        "quiet": oversight.quiet_count(center_id, now),
     }
 
 
@@ -80,33 +88,33 @@ def account_section(user: User, _obj: Any) -> dict[str, Any] | None:
 def startup_section(user: User, startup: Startup) -> dict[str, Any] | None:
     """Mentors, sessions, action items, check-ins and milestones on the startup's page."""
     mentored = db.session.get(MentoredStartup, startup.id)
-    if mentored is None or not services.may_view_mentoring(user, mentored):
+    if mentored is None or not access.may_view_mentoring(user, mentored):
         return None
-    checkins = services.checkins(startup.id)
-    months = services.mentoring_months(startup.id)
-    labels = [c.month.strftime("%m/%y") for c in checkins]
+    filed = checkins.checkins(startup.id)
+    months = sessions.mentoring_months(startup.id)
+    labels = [c.month.strftime("%m/%y") for c in filed]
     return {
         "mentored": mentored,
-        "assignments": services.assignments_of(mentored),
-        "sessions": services.recent_sessions(startup.id),
-        "action_items": services.open_action_items(startup.id),
-        "milestones": services.milestones(startup.id),
-        "checkins": checkins,
+        "assignments": assignments.assignments_of(mentored),
+        "sessions": sessions.recent_sessions(startup.id),
+        "action_items": sessions.open_action_items(startup.id),
+        "milestones": checkins.milestones(startup.id),
+        "checkins": filed,
         "is_member": startup.has_member(user),
         "manages": user.manages(mentored.center_id),
-        "may_plan": services.may_plan(user, mentored),
-        "may_declare_needs": services.may_declare_needs(user, mentored),
+        "may_plan": access.may_plan(user, mentored),
+        "may_declare_needs": access.may_declare_needs(user, mentored),
         "languages": [Language(value).label for value in mentored.languages],
         "now": utcnow(),
-        "may_read_notes": services.may_read_notes,
+        "may_read_notes": access.may_read_notes,
         "revenue_chart": line_chart(
             _("Revenue (VND)"),
-            [Point(label, c.revenue_vnd) for label, c in zip(labels, checkins, strict=True)],
+            [Point(label, c.revenue_vnd) for label, c in zip(labels, filed, strict=True)],
             lambda v: format_vnd(int(v)),
         ),
         "customers_chart": bar_chart(
             _("Paying customers"),
-            [Point(label, c.customers) for label, c in zip(labels, checkins, strict=True)],
+            [Point(label, c.customers) for label, c in zip(labels, filed, strict=True)],
             lambda v: format_number(v, 0),
         ),
         "hours_chart": bar_chart(

@@ -14,7 +14,16 @@ from incubator.accounts.services import mentor_center_ids
 from incubator.centers.services import all_centers
 from incubator.db import utcnow
 from incubator.i18n import to_local
-from incubator.mentoring import calendar, lists, services
+from incubator.mentoring import (
+    access,
+    assignments,
+    calendar,
+    checkins,
+    common,
+    lists,
+    oversight,
+    profiles,
+)
 from incubator.mentoring.forms import (
     AssignForm,
     CheckInForm,
@@ -28,6 +37,14 @@ from incubator.mentoring.forms import (
     TagForm,
 )
 from incubator.mentoring.models import Milestone
+from incubator.mentoring.sessions import (
+    confirm_session,
+    log_session,
+    mentor_open_items,
+    sessions_query,
+    tick_action_item,
+)
+from incubator.mentoring.tags import active_tags, all_tags, save_tag, set_tag_active
 from incubator.security import logged_in, public, roles
 from incubator.web import flash_form_errors, once_address, perform, perform_once, safe_next
 
@@ -66,20 +83,20 @@ def dashboard() -> Any:
     today = to_local(now).date()
     return lists.STARTUPS.render(
         "mentoring/dashboard.html",
-        services.center_startups_query(center_id),
+        oversight.center_startups_query(center_id),
         actor=current_user,
         center_id=center_id,
         centers=all_centers(),
-        figures=services.center_figures(center_id, today),
-        stages=services.stage_counts(center_id),
-        flagged=services.flagged_sessions(center_id, now),
-        flagged_count=services.flagged_count(center_id, now),
-        quiet=services.quiet_startups(center_id, now),
-        missing=services.missing_checkins(center_id, today),
-        mentors=services.center_mentors(center_id),
-        closed=services.closed_months(center_id),
-        close_form=CloseMonthForm(months=services.closable_months(center_id)),
-        limit=services.LIST_LIMIT,
+        figures=oversight.center_figures(center_id, today),
+        stages=oversight.stage_counts(center_id),
+        flagged=oversight.flagged_sessions(center_id, now),
+        flagged_count=oversight.flagged_count(center_id, now),
+        quiet=oversight.quiet_startups(center_id, now),
+        missing=oversight.missing_checkins(center_id, today),
+        mentors=profiles.center_mentors(center_id),
+        closed=checkins.closed_months(center_id),
+        close_form=CloseMonthForm(months=checkins.closable_months(center_id)),
+        limit=common.LIST_LIMIT,
         now=now,
     )
 
@@ -89,10 +106,10 @@ def dashboard() -> Any:
 def close_month() -> Any:
     center_id = _center_id()
     # every recent month is a valid choice: closing one twice gets a clear refusal
-    form = CloseMonthForm(months=services.ended_months())
+    form = CloseMonthForm(months=checkins.ended_months())
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif perform(services.close_month, current_user, center_id, form.chosen()).ok:
+    elif perform(checkins.close_month, current_user, center_id, form.chosen()).ok:
         flash(
             _(
                 "The check-ins of %(month)s are closed.",
@@ -107,10 +124,10 @@ def close_month() -> Any:
 @roles(Role.MANAGER)
 def reopen_month() -> Any:
     center_id = _center_id()
-    form = CloseMonthForm(months=services.ended_months(24))
+    form = CloseMonthForm(months=checkins.ended_months(24))
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif perform(services.reopen_month, current_user, center_id, form.chosen()).ok:
+    elif perform(checkins.reopen_month, current_user, center_id, form.chosen()).ok:
         flash(
             _(
                 "The check-ins of %(month)s are open again.",
@@ -124,15 +141,17 @@ def reopen_month() -> Any:
 @bp.route("/startups/<int:startup_id>/assign", methods=["GET", "POST"])
 @roles(Role.MANAGER)
 def assign(startup_id: int) -> Any:
-    mentored = services.managed_mentored(current_user, startup_id)
+    mentored = access.managed_mentored(current_user, startup_id)
     form = AssignForm()
-    candidates = services.center_mentors(mentored.center_id)
+    candidates = profiles.center_mentors(mentored.center_id)
     form.mentor_id.choices = [("", _("Choose a mentor"))] + [
         (mentor.id, mentor.name) for mentor, _profile in candidates
     ]
     if form.validate_on_submit():
-        mentor = services.assignable_mentor(mentored, form.chosen())
-        if perform(services.assign, current_user, mentored, mentor, form.data_out(), form=form).ok:
+        mentor = assignments.assignable_mentor(mentored, form.chosen())
+        if perform(
+            assignments.assign, current_user, mentored, mentor, form.data_out(), form=form
+        ).ok:
             flash(
                 _("%(name)s now mentors this startup; they got an email.", name=mentor.name),
                 "success",
@@ -142,8 +161,8 @@ def assign(startup_id: int) -> Any:
         "mentoring/assign.html",
         mentored=mentored,
         form=form,
-        suggestions=services.suggestions(mentored),
-        assignments=services.assignments_of(mentored),
+        suggestions=assignments.suggestions(mentored),
+        assignments=assignments.assignments_of(mentored),
         candidates=candidates,
     )
 
@@ -151,8 +170,8 @@ def assign(startup_id: int) -> Any:
 @bp.post("/assignments/<int:assignment_id>/end")
 @roles(Role.MANAGER)
 def end(assignment_id: int) -> Any:
-    assignment = services.managed_assignment(current_user, assignment_id)
-    if perform(services.end_assignment, current_user, assignment).ok:
+    assignment = access.managed_assignment(current_user, assignment_id)
+    if perform(assignments.end_assignment, current_user, assignment).ok:
         flash(_("The mentoring of %(name)s has ended.", name=assignment.mentor.name), "success")
     return _startup_page(assignment.startup_id)
 
@@ -165,9 +184,9 @@ def end(assignment_id: int) -> Any:
 def mine() -> Any:
     return render_template(
         "mentoring/mine.html",
-        assignments=services.mentor_assignments(current_user),
-        profile=services.profile_of(current_user),
-        items=services.mentor_open_items(current_user),
+        assignments=assignments.mentor_assignments(current_user),
+        profile=profiles.profile_of(current_user),
+        items=mentor_open_items(current_user),
         next_form=NextSessionForm(),
         now=utcnow(),
     )
@@ -176,12 +195,12 @@ def mine() -> Any:
 @bp.post("/assignments/<int:assignment_id>/next")
 @roles(Role.MENTOR)
 def next_session(assignment_id: int) -> Any:
-    assignment = services.own_assignment(current_user, assignment_id)
+    assignment = access.own_assignment(current_user, assignment_id)
     form = NextSessionForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
     elif perform(
-        services.plan_next_session, current_user, assignment, form.next_session_at.data
+        assignments.plan_next_session, current_user, assignment, form.next_session_at.data
     ).ok:
         flash(_("The next session is planned."), "success")
     return redirect(url_for("mentoring.mine") + f"#mentee-{assignment.id}")
@@ -190,12 +209,10 @@ def next_session(assignment_id: int) -> Any:
 @bp.route("/assignments/<int:assignment_id>/log", methods=["GET", "POST"])
 @roles(Role.MENTOR)
 def log(assignment_id: int) -> Any:
-    assignment = services.own_assignment(current_user, assignment_id)
-    form = SessionForm(tags=services.active_tags())
+    assignment = access.own_assignment(current_user, assignment_id)
+    form = SessionForm(tags=active_tags())
     if form.validate_on_submit():
-        outcome = perform(
-            services.log_session, current_user, assignment, form.data_out(), form=form
-        )
+        outcome = perform(log_session, current_user, assignment, form.data_out(), form=form)
         if outcome.ok:
             flash(_("The session is saved; the founders are asked to confirm it."), "success")
             return redirect(url_for("mentoring.session", session_id=outcome.value.id, saved=1))
@@ -205,14 +222,14 @@ def log(assignment_id: int) -> Any:
 @bp.route("/mentors/<int:user_id>/profile", methods=["GET", "POST"])
 @roles(Role.MENTOR)
 def profile(user_id: int) -> Any:
-    mentor = services.editable_mentor(current_user, user_id)
-    stored = services.profile_of(mentor)
-    form = ProfileForm(obj=stored, centers=all_centers(), tags=services.active_tags())
+    mentor = access.editable_mentor(current_user, user_id)
+    stored = profiles.profile_of(mentor)
+    form = ProfileForm(obj=stored, centers=all_centers(), tags=active_tags())
     if not form.is_submitted():
         form.center_ids.data = sorted(mentor_center_ids(mentor))
         form.tag_ids.data = [tag.id for tag in stored.tags] if stored else []
         form.languages.data = stored.languages if stored else ["vi"]
-    if _saved(form, _("The mentor profile is saved."), services.save_profile, current_user, mentor):
+    if _saved(form, _("The mentor profile is saved."), profiles.save_profile, current_user, mentor):
         return redirect(url_for("mentoring.mine"))
     return render_template("mentoring/profile.html", mentor=mentor, form=form)
 
@@ -224,20 +241,20 @@ def profile(user_id: int) -> Any:
 @logged_in
 def sessions() -> Any:
     center_id = _center_id() if current_user.has_role(Role.MANAGER, Role.ADMIN) else None
-    statement = services.sessions_query(current_user, center_id)
+    statement = sessions_query(current_user, center_id)
     return lists.SESSIONS.render("mentoring/sessions.html", statement, actor=current_user)
 
 
 @bp.get("/sessions/<int:session_id>")
 @logged_in
 def session(session_id: int) -> Any:
-    item = services.viewable_session(current_user, session_id)
+    item = access.viewable_session(current_user, session_id)
     return render_template(
         "mentoring/session.html",
         session=item,
         form=ConfirmForm(),
-        may_confirm=services.may_confirm(current_user, item),
-        may_read_notes=services.may_read_notes(current_user, item),
+        may_confirm=access.may_confirm(current_user, item),
+        may_read_notes=access.may_read_notes(current_user, item),
         saved=request.args.get("saved") == "1",
     )
 
@@ -245,12 +262,12 @@ def session(session_id: int) -> Any:
 @bp.post("/sessions/<int:session_id>/confirm")
 @roles(Role.FOUNDER)
 def confirm(session_id: int) -> Any:
-    item = services.viewable_session(current_user, session_id)
+    item = access.viewable_session(current_user, session_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
     elif perform(
-        services.confirm_session, current_user, item, form.rating.data, form.feedback.data or ""
+        confirm_session, current_user, item, form.rating.data, form.feedback.data or ""
     ).ok:
         flash(_("Thank you: the session is confirmed."), "success")
     return redirect(url_for("mentoring.session", session_id=item.id))
@@ -259,8 +276,8 @@ def confirm(session_id: int) -> Any:
 @bp.post("/action-items/<int:item_id>")
 @logged_in
 def tick(item_id: int) -> Any:
-    item = services.tickable_item(current_user, item_id)
-    perform(services.tick_action_item, current_user, item, request.form.get("done") == "1")
+    item = access.tickable_item(current_user, item_id)
+    perform(tick_action_item, current_user, item, request.form.get("done") == "1")
     return redirect(safe_next(request.form.get("next")))
 
 
@@ -270,10 +287,10 @@ def tick(item_id: int) -> Any:
 @bp.route("/startups/<int:startup_id>/checkin", methods=["GET", "POST"])
 @roles(Role.FOUNDER)
 def checkin(startup_id: int) -> Any:
-    mentored = services.member_mentored(current_user, startup_id)
+    mentored = access.member_mentored(current_user, startup_id)
     form = CheckInForm()
     if _saved(
-        form, _("The monthly check-in is saved."), services.file_checkin, current_user, mentored
+        form, _("The monthly check-in is saved."), checkins.file_checkin, current_user, mentored
     ):
         return _startup_page(startup_id)
     return render_template("mentoring/checkin.html", mentored=mentored, form=form)
@@ -282,7 +299,7 @@ def checkin(startup_id: int) -> Any:
 @bp.route("/startups/<int:startup_id>/milestones/new", methods=["GET", "POST"])
 @logged_in
 def new_milestone(startup_id: int) -> Any:
-    mentored = services.planning_mentored(current_user, startup_id)
+    mentored = access.planning_mentored(current_user, startup_id)
     if (fresh := once_address()) is not None:
         return fresh
     return _milestone_form(mentored, None)
@@ -291,8 +308,8 @@ def new_milestone(startup_id: int) -> Any:
 @bp.route("/milestones/<int:milestone_id>", methods=["GET", "POST"])
 @logged_in
 def milestone(milestone_id: int) -> Any:
-    item = services.editable_milestone(current_user, milestone_id)
-    return _milestone_form(services.planning_mentored(current_user, item.startup_id), item)
+    item = access.editable_milestone(current_user, milestone_id)
+    return _milestone_form(access.planning_mentored(current_user, item.startup_id), item)
 
 
 def _milestone_form(mentored: Any, item: Any) -> Any:
@@ -302,7 +319,7 @@ def _milestone_form(mentored: Any, item: Any) -> Any:
             outcome = perform_once(
                 form,
                 Milestone,
-                services.save_milestone,
+                checkins.save_milestone,
                 current_user,
                 mentored,
                 None,
@@ -310,7 +327,7 @@ def _milestone_form(mentored: Any, item: Any) -> Any:
             )
         else:
             outcome = perform(
-                services.save_milestone, current_user, mentored, item, form.data_out(), form=form
+                checkins.save_milestone, current_user, mentored, item, form.data_out(), form=form
             )
         if outcome.ok:
             flash(_("The milestone is saved."), "success")
@@ -321,13 +338,13 @@ def _milestone_form(mentored: Any, item: Any) -> Any:
 @bp.route("/startups/<int:startup_id>/needs", methods=["GET", "POST"])
 @logged_in
 def needs(startup_id: int) -> Any:
-    mentored = services.needing_mentored(current_user, startup_id)
-    form = NeedsForm(tags=services.active_tags())
+    mentored = access.needing_mentored(current_user, startup_id)
+    form = NeedsForm(tags=active_tags())
     if not form.is_submitted():
         form.tag_ids.data = [tag.id for tag in mentored.needs]
         form.languages.data = mentored.languages
     message = _("The startup’s needs are saved; they guide the choice of mentors.")
-    if _saved(form, message, services.save_needs, current_user, mentored):
+    if _saved(form, message, assignments.save_needs, current_user, mentored):
         return _startup_page(startup_id)
     return render_template("mentoring/needs.html", mentored=mentored, form=form)
 
@@ -339,17 +356,17 @@ def needs(startup_id: int) -> Any:
 @roles(Role.MANAGER)
 def tags() -> Any:
     form = TagForm()
-    if _saved(form, _("The tag is added to the list."), services.save_tag, current_user, None):
+    if _saved(form, _("The tag is added to the list."), save_tag, current_user, None):
         return redirect(url_for("mentoring.tags"))
-    return lists.TAGS.render("mentoring/tags.html", services.all_tags(), form=form)
+    return lists.TAGS.render("mentoring/tags.html", all_tags(), form=form)
 
 
 @bp.route("/tags/<int:tag_id>", methods=["GET", "POST"])
 @roles(Role.MANAGER)
 def tag(tag_id: int) -> Any:
-    item = services.editable_tag(current_user, tag_id)
+    item = access.editable_tag(current_user, tag_id)
     form = TagForm(obj=item)
-    if _saved(form, _("The tag is saved."), services.save_tag, current_user, item):
+    if _saved(form, _("The tag is saved."), save_tag, current_user, item):
         return redirect(url_for("mentoring.tags"))
     return render_template("mentoring/tag.html", tag=item, form=form)
 
@@ -357,9 +374,9 @@ def tag(tag_id: int) -> Any:
 @bp.post("/tags/<int:tag_id>/active")
 @roles(Role.MANAGER)
 def tag_active(tag_id: int) -> Any:
-    item = services.editable_tag(current_user, tag_id)
+    item = access.editable_tag(current_user, tag_id)
     active = request.form.get("active") == "1"
-    if perform(services.set_tag_active, current_user, item, active).ok:
+    if perform(set_tag_active, current_user, item, active).ok:
         flash(_("The tag is offered again.") if active else _("The tag is archived."), "success")
     return redirect(url_for("mentoring.tags"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,11 +13,13 @@ from flask import Flask
 from incubator.accounts.models import Role, User
 from incubator.applications.stages import Stage
 from incubator.db import db, utcnow
-from incubator.mentoring import services
+from incubator.mentoring import assignments, sessions
 from incubator.mentoring.models import (
     ActionOwner,
+    Assignment,
     ExpertiseTag,
     MentoredStartup,
+    MentoringSession,
     MentorProfile,
     SessionFormat,
 )
@@ -72,7 +75,7 @@ def assigned(
         mentor = make_mentor(center)
         with app_session(app) as session:
             stored = session.get(MentoredStartup, mentored.startup_id)
-            assignment = services.assign(
+            assignment = assignments.assign(
                 session.get(User, manager_of(center).id), stored, session.get(User, mentor.id)
             )
             founder = session.get(User, stored.startup.members[0].user_id)
@@ -82,7 +85,7 @@ def assigned(
     return make
 
 
-def session_data(**changes: Any) -> services.SessionData:
+def session_data(**changes: Any) -> sessions.SessionData:
     values: dict[str, Any] = {
         "client_key": f"key-{utcnow().timestamp()}-{id(changes)}",
         "held_at": utcnow() - timedelta(hours=2),
@@ -92,12 +95,28 @@ def session_data(**changes: Any) -> services.SessionData:
         "summary": "Chuẩn bị bản thuyết trình gọi vốn.",
         "private_notes": "Đội ngũ còn yếu về tài chính.",
         "action_items": [
-            services.ActionInput("Gửi bảng số liệu", ActionOwner.STARTUP),
-            services.ActionInput("Giới thiệu nhà đầu tư", ActionOwner.MENTOR),
+            sessions.ActionInput("Gửi bảng số liệu", ActionOwner.STARTUP),
+            sessions.ActionInput("Giới thiệu nhà đầu tư", ActionOwner.MENTOR),
         ],
     }
     values.update(changes)
-    return services.SessionData(**values)
+    return sessions.SessionData(**values)
+
+
+def user_in_db(user: Any) -> User:
+    """The user as the current app context's session sees it."""
+    return db.session.get(User, user.id)
+
+
+def log_committed(assignment_id: int, mentor: Any, **changes: Any) -> MentoringSession:
+    """The mentor logs a session (a fresh form each time) and it is committed."""
+    logged = sessions.log_session(
+        user_in_db(mentor),
+        db.session.get(Assignment, assignment_id),
+        session_data(**{"client_key": uuid.uuid4().hex, **changes}),
+    )
+    db.session.commit()
+    return logged
 
 
 @pytest.fixture

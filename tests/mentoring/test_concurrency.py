@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from incubator.accounts.models import User
 from incubator.db import db
 from incubator.errors import DomainError
-from incubator.mentoring import services
+from incubator.mentoring import assignments
 from incubator.mentoring.models import Assignment, MentoredStartup, MentorProfile
 
 ATTEMPTS = 20
@@ -32,7 +32,7 @@ def test_capacity_holds_under_twenty_simultaneous_assignments(
                 barrier.wait()
                 try:
                     with db.transaction():
-                        services.assign(
+                        assignments.assign(
                             db.session.get(User, manager.id),
                             db.session.get(MentoredStartup, startup_id),
                             db.session.get(User, mentor.id),

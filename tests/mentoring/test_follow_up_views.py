@@ -14,7 +14,7 @@ from incubator import create_app
 from incubator.accounts.models import Role, User
 from incubator.db import db, utcnow
 from incubator.i18n import format_date, to_local
-from incubator.mentoring import panels, services
+from incubator.mentoring import assignments, checkins, common, oversight, panels, sessions
 from incubator.mentoring.models import (
     Assignment,
     CheckIn,
@@ -31,7 +31,7 @@ from tests.test_concurrent_requests import at_once, count
 
 def _log(app: Any, assignment_id: int, mentor: Any, **changes: Any) -> int:
     with app.app_context():
-        logged = services.log_session(
+        logged = sessions.log_session(
             db.session.get(User, mentor.id),
             db.session.get(Assignment, assignment_id),
             session_data(**{"client_key": uuid.uuid4().hex, **changes}),
@@ -70,7 +70,7 @@ def test_twenty_identical_tags_or_month_closings_at_once_save_one(
     statuses = at_once(app, client, "/mentoring/tags", {"name_vi": "IoT", "name_en": "IoT"})
     assert statuses.count(302) >= 1
     assert count(app, select(func.count()).select_from(ExpertiseTag)) == 1
-    month = services.previous_month(services.month_of(utcnow())).isoformat()
+    month = common.previous_month(common.month_of(utcnow())).isoformat()
     at_once(app, client, "/mentoring/months/close", {"month": month})
     assert count(app, select(func.count()).select_from(ClosedMonth)) == 1
     page = client.get("/mentoring/").get_data(as_text=True)
@@ -137,7 +137,7 @@ def test_period_goals_overdue_items_and_flags_show_where_they_should(
         assignment.id,
         mentor,
         action_items=[
-            services.ActionInput(
+            sessions.ActionInput(
                 "Gửi báo cáo", due_on=to_local(utcnow()).date() - timedelta(days=2)
             )
         ],
@@ -167,7 +167,7 @@ def test_a_closed_month_is_refused_with_a_clear_message(
     app: Any, assigned: Any, manager_of: Any, login: Any
 ) -> None:
     _assignment_id, _mentor, founder, startup_id = assigned()
-    month = services.previous_month(services.month_of(utcnow()))
+    month = common.previous_month(common.month_of(utcnow()))
     manager = login(manager_of("BIIC"))
     assert (
         manager.post("/mentoring/months/close", data={"month": month.isoformat()}).status_code
@@ -192,7 +192,7 @@ def test_the_home_panels_of_each_role(app: Any, assigned: Any, manager_of: Any, 
     assignment_id, mentor, founder, _startup_id = assigned()
     _log(app, assignment_id, mentor)
     with app.app_context():
-        services.plan_next_session(
+        assignments.plan_next_session(
             db.session.get(User, mentor.id),
             db.session.get(Assignment, assignment_id),
             utcnow() + timedelta(days=2),
@@ -225,9 +225,9 @@ def test_the_demo_fills_every_dashboard_and_chart(tmp_path: Any) -> None:
         biic = users["manager@biic.test"].managed_center_id
         smic = users["manager@smic.test"].managed_center_id
         now = utcnow()
-        assert services.quiet_count(biic, now) >= 1
-        assert services.missing_count(smic, to_local(now).date()) >= 1
-        assert services.closed_months(biic)
+        assert oversight.quiet_count(biic, now) >= 1
+        assert oversight.missing_count(smic, to_local(now).date()) >= 1
+        assert checkins.closed_months(biic)
         for email in ("mentor@biic.test", "mentor@smic.test"):
             mentor = panels.mentor(users[email])
             assert mentor["assignments"] and mentor["awaiting"] and mentor["open_items"]
@@ -239,8 +239,8 @@ def test_the_demo_fills_every_dashboard_and_chart(tmp_path: Any) -> None:
                 select(MentoringMonth.month).where(MentoringMonth.startup_id == mentored.startup_id)
             ).all()
             assert len(months) >= 5  # sessions over six months (the quiet one stopped)
-            assert len(services.checkins(mentored.startup_id)) >= 5
-            assert services.next_milestone(mentored.startup_id) is not None
+            assert len(checkins.checkins(mentored.startup_id)) >= 5
+            assert checkins.next_milestone(mentored.startup_id) is not None
             assert mentored.needs
             founder = mentored.startup.members[0].user
             founder_panel = panels.founder(founder)

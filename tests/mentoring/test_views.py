@@ -137,7 +137,7 @@ def test_founder_files_a_checkin_and_sees_the_chart(assigned: Any, login: Any) -
     client = login(founder)
     form = client.get(f"/mentoring/startups/{startup_id}/checkin").get_data(as_text=True)
     assert 'name="month"' in form
-    from incubator.mentoring.services import month_of, previous_month
+    from incubator.mentoring.common import month_of, previous_month
 
     month = previous_month(month_of(utcnow())).isoformat()
     data = {

@@ -13,9 +13,11 @@ from flask import Flask
 
 from incubator.accounts.models import User
 from incubator.db import utcnow
-from incubator.mentoring import services as mentoring
+from incubator.mentoring.assignments import assign
+from incubator.mentoring.checkins import CheckInData, file_checkin
+from incubator.mentoring.common import month_of, previous_month
 from incubator.mentoring.models import Assignment, MentoredStartup
-from incubator.mentoring.services import CheckInData, month_of, previous_month
+from incubator.mentoring.sessions import confirm_session, log_session
 from tests.conftest import app_session
 from tests.mentoring.fixtures import session_data
 
@@ -57,21 +59,21 @@ def reported(
         with app_session(app) as session:
             session.get(User, mentor.id).name = MENTOR_NAME
             mentored = session.get(MentoredStartup, startup.id)
-            assignment: Assignment = mentoring.assign(
+            assignment: Assignment = assign(
                 session.get(User, manager.id), mentored, session.get(User, mentor.id)
             )
             session.commit()
-            logged = mentoring.log_session(
+            logged = log_session(
                 session.get(User, mentor.id),
                 assignment,
                 session_data(held_at=utcnow() - timedelta(days=3), topics="Gọi vốn hạt giống"),
             )
             session.commit()
-            mentoring.confirm_session(session.get(User, founder.id), logged, 5, "Rất hữu ích")
+            confirm_session(session.get(User, founder.id), logged, 5, "Rất hữu ích")
             session.commit()
             month = previous_month(month_of(utcnow()))
             for step in range(3):
-                mentoring.file_checkin(
+                file_checkin(
                     session.get(User, founder.id),
                     mentored,
                     CheckInData(
