@@ -68,7 +68,8 @@ def test_a_nul_in_an_uploaded_file_name_is_refused(app: Flask) -> None:
     from io import BytesIO
 
     data = {"deck": (BytesIO(b"%PDF-1.4"), "deck\x00.pdf")}
-    error_page(app.test_client().post("/login", data=data, content_type="multipart/form-data"))
+    response = app.test_client().post("/login", data=data, content_type="multipart/form-data")
+    assert NUL_MESSAGE_VI in error_page(response)
 
 
 def test_a_nul_at_any_depth_of_a_json_body_is_refused(

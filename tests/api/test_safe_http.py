@@ -119,15 +119,16 @@ def test_an_allowed_network_lets_its_addresses_through() -> None:
     assert not safe_http.address_allowed("127.0.0.1", allowed)
 
 
-def _add(app: Flask, manager: User, url: str) -> None:
+def _add(app: Flask, manager: User, url: str) -> str:
+    """Register a receiver (rolled back afterwards); the URL it was registered with."""
     with app_session(app) as session:
         actor = session.get(User, manager.id)
         try:
-            webhooks.add_webhook(
+            return webhooks.add_webhook(
                 actor,
                 actor.managed_center_id,
                 webhooks.WebhookData(url, ["fablab.booking_created"]),
-            )
+            ).url
         finally:
             session.rollback()
 
@@ -185,7 +186,7 @@ def test_an_allowed_network_is_accepted_at_registration(
     app.config["WEBHOOK_ALLOW_PRIVATE"] = False
     app.config["WEBHOOK_ALLOWED_NETWORKS"] = "10.20.0.0/16"
     _resolver(monkeypatch, {"erp.internal": ["10.20.0.9"]})
-    _add(app, manager_of("BIIC"), "http://erp.internal/hook")  # no refusal
+    assert _add(app, manager_of("BIIC"), "http://erp.internal/hook") == "http://erp.internal/hook"
 
 
 def test_a_name_that_turns_private_after_registration_is_not_sent_to(
