@@ -121,7 +121,7 @@ def test_the_wheel_installs_and_serves_vietnamese(tmp_path: Path) -> None:
     )
     flask = [python, "-m", "flask", "--app", "incubator"]
     assert "latest schema" in _run([*flask, "init-db"], run, env)
-    _run([*flask, "seed-demo"], run, env)
+    _run([*flask, "seed-demo", "--i-know-this-is-production"], run, env)  # a report to print
     report = run / "report.pdf"
     _run([*flask, "report", "startup", "1", "--lang", "vi", "-o", str(report)], run, env)
 
