@@ -49,7 +49,7 @@ from incubator.scheduler import SentMark
 from tests.accounts.fixtures import PASSWORD
 from tests.conftest import _migrate, fresh_postgres_database, postgres_server_url
 from tests.fablab.fixtures import at, booking, open_day
-from tests.mentoring.test_services import _log
+from tests.mentoring.fixtures import log_committed
 from tests.reports.fixtures import Reported
 
 pytestmark = pytest.mark.processes
@@ -366,7 +366,7 @@ def _scheduled_work_happens_by_itself(
     machine = make_machine(lab=lab)
     booker = make_founder()
     with app.app_context():
-        logged = _log(assignment_id, mentor)
+        logged = log_committed(assignment_id, mentor)
         user = db.session.get(User, booker.user.id)
         made = book(user, machine, booking(at(open_day(lab, 2), 9), 60, booker.startup_id))
         db.session.commit()
