@@ -93,7 +93,8 @@ def request_password_reset(email: str, ip: str = "") -> None:
     nothing is sent, and the answer stays the same. Within them the request does the same
     work whether the account exists or not: it queues a background job with the email
     (`send_password_reset`), which looks the account up, so the answer takes as long
-    either way.
+    either way. While the queue cannot take the job (Redis down) it runs here after the
+    commit instead, so that the email waits in the outbox rather than being lost.
     """
     config = current_app.config
     email = normalise_email(email)
@@ -102,7 +103,7 @@ def request_password_reset(email: str, ip: str = "") -> None:
         return
     if not throttle.take("reset-email", email, config["RESET_MAX_PER_EMAIL"], window):
         return
-    on_commit(db.session, lambda: jobs.enqueue(RESET_JOB, email))
+    on_commit(db.session, lambda: jobs.enqueue(RESET_JOB, email) or send_password_reset(email))
 
 
 RESET_JOB = "incubator.accounts.recovery:send_password_reset"

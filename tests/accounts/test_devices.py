@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from incubator.accounts import devices
 from incubator.accounts.models import User
@@ -118,7 +118,9 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_emails(
 
     known = make_user(email="known@example.test")
     queued: list[tuple[str, tuple]] = []
-    monkeypatch.setattr(jobs, "enqueue", lambda path, *args, **_kw: queued.append((path, args)))
+    monkeypatch.setattr(
+        jobs, "enqueue", lambda path, *args, **_kw: queued.append((path, args)) or True
+    )
     engine = db.engine(app)
 
     def request_for(email: str) -> list[str]:
@@ -141,6 +143,24 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_emails(
     assert not any("FROM users" in statement for statement in for_known)
     path = "incubator.accounts.recovery:send_password_reset"
     assert queued == [(path, (known.email,)), (path, ("nobody@example.test",))]
+
+
+def test_forgot_password_while_the_queue_is_down_still_writes_the_email(
+    app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis down (the queue refuses the job): the job runs after the commit instead, and the
+    email waits in the outbox for the sweep, rather than being lost with the job."""
+    from incubator import jobs
+    from incubator.mail import OutboxMessage
+
+    known = make_user(email="known@example.test")
+    monkeypatch.setattr(jobs, "enqueue", lambda *_args, **_kw: False)
+    client = from_address(app, "198.51.100.9")
+    for email in (known.email, "nobody@example.test"):
+        assert client.post("/password/forgot", data={"email": email}).status_code == 302
+    with app.app_context():
+        recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
+    assert recipients == [known.email]
 
 
 # ---------------------------------------------------------------- session fixation
