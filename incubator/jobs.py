@@ -67,7 +67,9 @@ def waiting(key: str) -> bool | None:
     from rq.job import Job
 
     try:
-        status = Job.fetch(key, connection=_connection(app)).get_status(refresh=False)
+        status = Job.fetch(_rq_job_id(app, key), connection=_connection(app)).get_status(
+            refresh=False
+        )
     except NoSuchJobError:
         return False
     except (RedisError, OSError) as error:
@@ -142,6 +144,12 @@ def _rq_queue(app: Flask, connection: Any = None) -> Any:
     return Queue(queue_name(app), connection=connection or _connection(app))
 
 
+def _rq_job_id(app: Flask, key: str) -> str:
+    """A queue entry's id in Redis: named by its queue too, since row ids (a report's) repeat
+    between deployments, or test databases, that share one Redis."""
+    return f"{queue_name(app)}-{key}"
+
+
 def _rq_enqueue(
     app: Flask,
     path: str,
@@ -154,7 +162,7 @@ def _rq_enqueue(
 
     options: dict[str, Any] = {"job_timeout": timeout} if timeout else {}
     if key is not None:
-        options["job_id"] = key
+        options["job_id"] = _rq_job_id(app, key)
     try:
         queue = _rq_queue(app)
         if delay is None:
