@@ -7,7 +7,6 @@ writers, so the lost updates only ever showed on PostgreSQL (TEST_DATABASE_URL);
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -36,31 +35,18 @@ from incubator.mentoring.models import (
 from incubator.mentoring.sessions import confirm_session, log_session
 from tests.fablab.fixtures import at, booking, open_day
 from tests.mentoring.fixtures import session_data
-
-TIMES = 20
+from tests.together import TIMES, released_together
 
 
 def at_once(app: Flask, work: Callable[[int], Any], count: int = TIMES) -> None:
     """Run work(0) … work(count - 1) in threads released together, each in its own app
     context and transaction; fails on any error in a thread."""
-    barrier = threading.Barrier(count, timeout=60)
-    failures: list[BaseException] = []
 
     def one(number: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                with db.transaction():
-                    work(number)
-        except BaseException as error:  # reported below, never lost in the thread
-            failures.append(error)
+        with app.app_context(), db.transaction():
+            work(number)
 
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert failures == []
+    released_together(one, count)
 
 
 def _log(assignment_id: int, mentor_id: int, minutes: int, hours_ago: float, key: str) -> None:

@@ -3,7 +3,6 @@ answers for the rest, never a 5xx (the booking case is in test_fablab.py)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,38 +14,22 @@ from incubator.applications.models import Application
 from incubator.db import db, utcnow
 from incubator.mentoring.models import CheckIn
 from incubator.startups.models import Startup
-
-TIMES = 20
+from tests.together import TIMES, released_together
 
 
 def at_once(
     app: Flask, token: str, method: str, path: str, body: Any, headers: dict[str, str] | None = None
 ) -> list[tuple[int, Any]]:
-    barrier = threading.Barrier(TIMES, timeout=60)
-    answers: list[tuple[int, Any]] = []
-    failures: list[BaseException] = []
+    def send(_number: int) -> tuple[int, Any]:
+        response = app.test_client().open(
+            path,
+            method=method,
+            json=body,
+            headers={"Authorization": f"Bearer {token}", **(headers or {})},
+        )
+        return response.status_code, response.get_json()
 
-    def send() -> None:
-        try:
-            client = app.test_client()
-            barrier.wait()
-            response = client.open(
-                path,
-                method=method,
-                json=body,
-                headers={"Authorization": f"Bearer {token}", **(headers or {})},
-            )
-            answers.append((response.status_code, response.get_json()))
-        except BaseException as error:  # reported below
-            failures.append(error)
-
-    threads = [threading.Thread(target=send) for _ in range(TIMES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert failures == []
-    assert len(answers) == TIMES
+    answers = released_together(send, TIMES)
     assert all(status < 500 for status, _body in answers), answers
     return answers
 

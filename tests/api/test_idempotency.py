@@ -4,7 +4,6 @@ the token limit holds under simultaneous requests, and every API POST takes an
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,8 +21,8 @@ from incubator.i18n import to_local
 from incubator.mentoring.models import MentoringSession
 from incubator.once import new_token
 from incubator.startups.models import Startup
+from tests.together import TIMES, released_together
 
-TIMES = 20
 STARTUP = {"name": "Một lần", "sector": "edtech", "trl": 3, "team_size": 2}
 
 
@@ -34,24 +33,7 @@ def _count(app: Flask, model: Any, *where: Any) -> int:
 
 def at_once(send: Callable[[int], Any]) -> list[Any]:
     """`send(n)` for n in 0..TIMES-1 from as many threads, released together; no 5xx."""
-    barrier = threading.Barrier(TIMES, timeout=60)
-    answers: list[Any] = []
-    failures: list[BaseException] = []
-
-    def run(number: int) -> None:
-        try:
-            barrier.wait()
-            answers.append(send(number))
-        except BaseException as error:  # reported below, never lost in the thread
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(TIMES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert failures == []
-    assert len(answers) == TIMES
+    answers = released_together(send, TIMES)
     assert all(answer.status_code < 500 for answer in answers), [a.status_code for a in answers]
     return answers
 
